@@ -1,0 +1,357 @@
+//! tesseract's `binref` encoding: array bytes in side files, referenced as
+//! `path[:offset[:compressed_size]]`.
+//!
+//! **Reading is confined to a base folder.** tesseract joins the path to its input
+//! folder without any check and also opens absolute paths and URLs through fsspec
+//! (`../../x.bin`, `/etc/...`, `file://`, `s3://`, `http://` all work there). The
+//! [`BinrefReader`] refuses absolute paths, `..` components, URL schemes (any `:` in
+//! the path), backslashes and NUL, resolves symlinks and refuses a target outside the
+//! base, checks the file is long enough before allocating, and reads exactly the
+//! bytes the shape needs (or the compressed size) at the offset.
+//!
+//! **Writing** appends arrays in serialization order to `<uuid4>.bin` in an output
+//! folder and starts a new file when the current one is already larger than 100 MiB,
+//! like tesseract. Files are written under a temporary name and renamed into place by
+//! [`BinrefWriter::finish`], so a reference never points at a half-written file.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::array::{Array, ArrayView};
+use crate::dtype::{ByteOrder, DType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::shape::{self, Limits};
+
+/// tesseract's `MAX_BINREF_BUFFER_SIZE`: a new file is started once the current one
+/// is larger than this.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Binref(msg.into()))
+}
+
+/// A parsed buffer reference `path[:offset[:compressed_size]]`.
+///
+/// ```
+/// use arraymodel::codec::binref::Reference;
+/// let r = Reference::parse("run_1/ab.bin:40:12").unwrap();
+/// assert_eq!((r.path, r.offset, r.compressed_size), ("run_1/ab.bin", 40, Some(12)));
+/// assert_eq!(Reference::parse("sub/s.bin").unwrap().offset, 0);
+/// assert!(Reference::parse("../x.bin:0").is_err());
+/// assert!(Reference::parse("/etc/passwd:0").is_err());
+/// assert!(Reference::parse("file:///tmp/x.bin:0").is_err());
+/// assert!(Reference::parse("ab.bin:-8").is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reference<'a> {
+    /// Relative path of the file under the base folder.
+    pub path: &'a str,
+    /// Byte offset of the array (or of its LZ4 frame) in the file.
+    pub offset: u64,
+    /// Size of the LZ4 frame, present when the array is compressed.
+    pub compressed_size: Option<u64>,
+}
+
+impl<'a> Reference<'a> {
+    /// Parses and checks a reference. The path must be relative, free of `..`,
+    /// URL schemes, `:`, `\` and NUL.
+    pub fn parse(s: &'a str) -> Result<Reference<'a>> {
+        fn number(t: &str) -> Option<u64> {
+            if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
+                t.parse().ok()
+            } else {
+                None
+            }
+        }
+        let mut parts = s.rsplitn(3, ':');
+        let last = parts.next().unwrap_or_default();
+        let mid = parts.next();
+        let first = parts.next();
+        let (path, offset, compressed_size) = match (first, mid, number(last)) {
+            (Some(p), Some(m), Some(size)) if number(m).is_some() => {
+                (p, number(m).unwrap_or(0), Some(size))
+            }
+            (_, Some(_), Some(off)) => (&s[..s.len() - last.len() - 1], off, None),
+            _ => (s, 0, None),
+        };
+        check_relative(path)?;
+        Ok(Reference {
+            path,
+            offset,
+            compressed_size,
+        })
+    }
+}
+
+fn check_relative(path: &str) -> Result<()> {
+    if path.is_empty() {
+        return Err(err("empty file path"));
+    }
+    if path.contains(':') {
+        return Err(err(format!(
+            "{path:?} is not a relative file path (URL schemes and ':' are refused; \
+             the offset must be a non-negative integer)"
+        )));
+    }
+    if path.contains('\0') || path.contains('\\') {
+        return Err(err(format!("{path:?} contains NUL or a backslash")));
+    }
+    let p = Path::new(path);
+    for c in p.components() {
+        match c {
+            Component::Normal(_) | Component::CurDir => {}
+            Component::ParentDir => {
+                return Err(err(format!(
+                    "{path:?} contains '..'; paths must stay inside the base folder"
+                )));
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(err(format!(
+                    "{path:?} is absolute; only paths relative to the base folder are allowed"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads binref arrays from files under one base folder, confined to it.
+#[derive(Clone, Debug)]
+pub struct BinrefReader {
+    base: PathBuf,
+}
+
+impl BinrefReader {
+    /// A reader for files under `base` (which must exist).
+    pub fn new(base: impl AsRef<Path>) -> Result<BinrefReader> {
+        let base = base.as_ref();
+        let base = base
+            .canonicalize()
+            .map_err(|e| err(format!("base folder {}: {e}", base.display())))?;
+        Ok(BinrefReader { base })
+    }
+
+    /// The canonical base folder.
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    /// Opens the file of a reference, refusing anything that resolves outside the base.
+    fn open(&self, r: &Reference<'_>) -> Result<(File, u64)> {
+        let joined = self.base.join(r.path);
+        let resolved = joined
+            .canonicalize()
+            .map_err(|e| err(format!("{}: {e}", r.path)))?;
+        if !resolved.starts_with(&self.base) {
+            return Err(err(format!(
+                "{} resolves (through a symlink) to a file outside the base folder",
+                r.path
+            )));
+        }
+        let file = File::open(&resolved).map_err(|e| err(format!("{}: {e}", r.path)))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| err(format!("{}: {e}", r.path)))?;
+        if !meta.is_file() {
+            return Err(err(format!("{} is not a regular file", r.path)));
+        }
+        Ok((file, meta.len()))
+    }
+
+    /// Reads the array a reference points at. `compressed` says whether the array
+    /// object declared `"compression": "lz4"`.
+    pub fn read(
+        &self,
+        reference: &str,
+        dtype: DType,
+        shape: Vec<usize>,
+        compressed: bool,
+        limits: &Limits,
+    ) -> Result<Array> {
+        let r = Reference::parse(reference)?;
+        let nbytes = shape::checked_nbytes(&shape, dtype, limits)?;
+        let (file, len) = self.open(&r)?;
+        let stored = match (compressed, r.compressed_size) {
+            (true, Some(size)) => size,
+            (true, None) => {
+                return Err(err(
+                    "compressed_size is required in the buffer reference when compression is set",
+                ));
+            }
+            (false, _) => nbytes as u64,
+        };
+        let end = r
+            .offset
+            .checked_add(stored)
+            .ok_or_else(|| err("offset plus size overflows"))?;
+        if end > len {
+            return Err(err(format!(
+                "{} is too small: expected {stored} bytes at offset {}, but the file has {len} bytes",
+                r.path, r.offset
+            )));
+        }
+        if compressed {
+            // `stored <= len`, a real file size, so this allocation is backed by data.
+            let mut frame = vec![0u8; stored as usize];
+            file.read_exact_at(&mut frame, r.offset)?;
+            Array::try_fill(dtype, shape, limits, |dst| {
+                super::lz4::decompress_into(&frame, dst)
+            })
+        } else {
+            Array::try_fill(dtype, shape, limits, |dst| {
+                file.read_exact_at(dst, r.offset).map_err(Error::from)
+            })
+        }
+    }
+}
+
+/// A zero-copy view of an uncompressed binref array inside the bytes of its file
+/// (for example a file the caller has read or mapped once for many arrays).
+///
+/// ```
+/// use arraymodel::{codec::binref, DType, Limits};
+/// let file = [0u8, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40];
+/// let v = binref::view(&file, 8, DType::Float64, vec![1], &Limits::default()).unwrap();
+/// assert_eq!(v.to_array().unwrap().as_slice::<f64>().unwrap(), &[2.0]);
+/// ```
+pub fn view<'a>(
+    file: &'a [u8],
+    offset: u64,
+    dtype: DType,
+    shape: Vec<usize>,
+    limits: &Limits,
+) -> Result<ArrayView<'a>> {
+    let nbytes = shape::checked_nbytes(&shape, dtype, limits)?;
+    let start = usize::try_from(offset).map_err(|_| err("offset out of range"))?;
+    let bytes = start
+        .checked_add(nbytes)
+        .and_then(|end| file.get(start..end))
+        .ok_or_else(|| {
+            err(format!(
+                "file is too small: expected {nbytes} bytes at offset {offset}, but it has {} bytes",
+                file.len()
+            ))
+        })?;
+    ArrayView::new(dtype, ByteOrder::NATIVE, shape, bytes)
+}
+
+/// Appends arrays to `<uuid>.bin` files in an output folder.
+///
+/// ```
+/// use arraymodel::{codec::binref::{BinrefReader, BinrefWriter}, Array, DType, Limits};
+/// let dir = std::env::temp_dir().join(format!("binref-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let mut w = BinrefWriter::new(&dir, "");
+/// let a = w.append(&[1, 2, 3], false).unwrap();
+/// let b = w.append(&[4], false).unwrap();
+/// assert!(a.ends_with(".bin:0") && b.ends_with(".bin:3"));
+/// w.finish().unwrap();
+/// let r = BinrefReader::new(&dir).unwrap();
+/// let x = r.read(&b, DType::UInt8, vec![1], false, &Limits::default()).unwrap();
+/// assert_eq!(x.as_slice::<u8>().unwrap(), &[4]);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct BinrefWriter {
+    dir: PathBuf,
+    prefix: String,
+    max_file_bytes: u64,
+    current: Option<OpenFile>,
+    done: Vec<(PathBuf, PathBuf)>,
+}
+
+#[derive(Debug)]
+struct OpenFile {
+    file: File,
+    name: String,
+    tmp: PathBuf,
+    len: u64,
+}
+
+impl BinrefWriter {
+    /// A writer into `dir`; references are written as `prefix + name:offset`
+    /// (tesseract's HTTP server uses `run_<id>/` as prefix, its CLI none).
+    pub fn new(dir: impl Into<PathBuf>, prefix: impl Into<String>) -> BinrefWriter {
+        BinrefWriter {
+            dir: dir.into(),
+            prefix: prefix.into(),
+            max_file_bytes: MAX_FILE_BYTES,
+            current: None,
+            done: Vec::new(),
+        }
+    }
+
+    /// Changes the roll-over size (tesseract: 100 MiB).
+    pub fn with_max_file_bytes(mut self, max: u64) -> BinrefWriter {
+        self.max_file_bytes = max;
+        self
+    }
+
+    /// Appends `bytes` (an LZ4 frame when `compressed`) and returns the reference.
+    pub fn append(&mut self, bytes: &[u8], compressed: bool) -> Result<String> {
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|f| f.len > self.max_file_bytes)
+        {
+            self.roll()?;
+        }
+        let f = self.current.as_mut().ok_or_else(|| err("no open file"))?;
+        let offset = f.len;
+        f.file.write_all(bytes)?;
+        f.len += bytes.len() as u64;
+        let mut r = format!("{}{}:{offset}", self.prefix, f.name);
+        if compressed {
+            r.push_str(&format!(":{}", bytes.len()));
+        }
+        Ok(r)
+    }
+
+    fn roll(&mut self) -> Result<()> {
+        self.close_current()?;
+        std::fs::create_dir_all(&self.dir)?;
+        let name = format!("{}.bin", uuid::Uuid::new_v4());
+        let tmp = self.dir.join(format!(".{name}.partial"));
+        let file = File::options().write(true).create_new(true).open(&tmp)?;
+        self.current = Some(OpenFile {
+            file,
+            name,
+            tmp,
+            len: 0,
+        });
+        Ok(())
+    }
+
+    fn close_current(&mut self) -> Result<()> {
+        if let Some(f) = self.current.take() {
+            let dest = self.dir.join(&f.name);
+            self.done.push((f.tmp, dest));
+        }
+        Ok(())
+    }
+
+    /// Flushes and renames every file into place; returns the files written.
+    pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+        self.close_current()?;
+        let mut out = Vec::new();
+        for (tmp, dest) in std::mem::take(&mut self.done) {
+            std::fs::rename(&tmp, &dest)?;
+            out.push(dest);
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for BinrefWriter {
+    fn drop(&mut self) {
+        // Unfinished writers leave nothing behind.
+        if let Some(f) = self.current.take() {
+            let _ = std::fs::remove_file(&f.tmp);
+        }
+        for (tmp, _) in self.done.drain(..) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}

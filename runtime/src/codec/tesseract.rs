@@ -1,0 +1,213 @@
+//! tesseract's array object: `{"object_type":"array","shape","dtype","data":{...}}`.
+//!
+//! This module writes the whole object and turns a decoded `data` part back into an
+//! array; the buffer encodings themselves live in [`json`](super::json),
+//! [`base64`](super::base64), [`binref`](super::binref) and [`lz4`](super::lz4).
+
+use std::borrow::Cow;
+
+use crate::array::Array;
+use crate::codec::{base64, binref, json, lz4};
+use crate::dtype::DType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{Compression, Encoding};
+use crate::shape::Limits;
+
+/// Appends the array object to `out`, byte-identical to tesseract's output.
+///
+/// `binref` receives the bytes when `encoding` is [`Encoding::Binref`].
+///
+/// ```
+/// use arraymodel::{codec::tesseract, Array, Compression, Encoding};
+/// let a = Array::from_vec(vec![1.0f64, 2.0]);
+/// let mut out = Vec::new();
+/// tesseract::write_array(&a, Encoding::Json, Compression::None, None, &mut out).unwrap();
+/// assert_eq!(std::str::from_utf8(&out).unwrap(),
+///     r#"{"object_type":"array","shape":[2],"dtype":"float64","data":{"buffer":[1.0,2.0],"encoding":"json"}}"#);
+/// ```
+pub fn write_array(
+    array: &Array,
+    encoding: Encoding,
+    compression: Compression,
+    binref: Option<&mut binref::BinrefWriter>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    out.extend_from_slice(br#"{"object_type":"array","shape":"#);
+    write_shape(array.shape(), out);
+    out.extend_from_slice(br#","dtype":""#);
+    out.extend_from_slice(array.dtype().name().as_bytes());
+    out.extend_from_slice(br#"","data":{"buffer":"#);
+    let lz4 = compression == Compression::Lz4;
+    match encoding {
+        Encoding::Json => {
+            if lz4 {
+                return Err(Error::new(ErrorKind::Unrepresentable(
+                    "tesseract allows no compression with the json encoding".into(),
+                )));
+            }
+            json::write_buffer(array, out);
+        }
+        Encoding::Base64 => {
+            out.push(b'"');
+            if lz4 {
+                let mut frame = Vec::new();
+                lz4::compress_into(array.as_bytes(), &mut frame)?;
+                base64::encode_into(&frame, out);
+            } else {
+                base64::encode_into(array.as_bytes(), out);
+            }
+            out.push(b'"');
+        }
+        Encoding::Binref => {
+            let writer = binref.ok_or_else(|| {
+                Error::new(ErrorKind::Binref(
+                    "the binref encoding needs an output folder (EncodeOptions::binref_dir)".into(),
+                ))
+            })?;
+            let reference = if lz4 {
+                let mut frame = Vec::new();
+                lz4::compress_into(array.as_bytes(), &mut frame)?;
+                writer.append(&frame, true)?
+            } else {
+                writer.append(array.as_bytes(), false)?
+            };
+            write_json_string(&reference, out);
+        }
+    }
+    out.extend_from_slice(br#","encoding":""#);
+    out.extend_from_slice(encoding.as_str().as_bytes());
+    out.push(b'"');
+    if lz4 {
+        out.extend_from_slice(br#","compression":"lz4""#);
+    }
+    out.extend_from_slice(b"}}");
+    Ok(())
+}
+
+/// Writes `[d0,d1,...]`.
+pub(crate) fn write_shape(shape: &[usize], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, d) in shape.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(*d).as_bytes());
+    }
+    out.push(b']');
+}
+
+/// Writes a JSON string with serde_json's escaping (the same as orjson's).
+pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    // serde_json never fails writing a str into a Vec.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// The `buffer` of a tesseract `data` object, as found in the payload.
+#[derive(Debug)]
+pub enum Buffer<'a> {
+    /// The raw JSON text of the value (a list, a scalar or a quoted string).
+    RawJson(Cow<'a, str>),
+    /// An already parsed JSON value (from a deserializer without raw access).
+    Value(serde_json::Value),
+}
+
+impl Buffer<'_> {
+    /// The text of a string buffer (base64 or binref), unescaped if needed.
+    fn string(&self) -> Result<Cow<'_, str>> {
+        let not_string = || Error::invalid("buffer must be a string for this encoding");
+        match self {
+            Buffer::RawJson(raw) => {
+                let t = raw.trim();
+                let inner = t
+                    .strip_prefix('"')
+                    .and_then(|r| r.strip_suffix('"'))
+                    .ok_or_else(not_string)?;
+                if inner.contains('\\') {
+                    serde_json::from_str::<String>(t)
+                        .map(Cow::Owned)
+                        .map_err(|e| Error::invalid(e.to_string()))
+                } else {
+                    Ok(Cow::Borrowed(inner))
+                }
+            }
+            Buffer::Value(serde_json::Value::String(s)) => Ok(Cow::Borrowed(s)),
+            Buffer::Value(_) => Err(not_string()),
+        }
+    }
+
+    /// The JSON text of a `json` buffer.
+    fn json_text(&self) -> Cow<'_, [u8]> {
+        match self {
+            Buffer::RawJson(raw) => Cow::Borrowed(raw.as_bytes()),
+            Buffer::Value(v) => Cow::Owned(serde_json::to_vec(v).unwrap_or_default()),
+        }
+    }
+}
+
+/// Where binref buffers are read from during a decode.
+pub type BinrefSource<'r> = Option<&'r binref::BinrefReader>;
+
+/// Builds the array of a tesseract object from its decoded parts. Errors carry the
+/// path inside the object (`data.buffer`, `data.encoding`).
+pub fn decode_data(
+    buffer: &Buffer<'_>,
+    encoding: &str,
+    compression: Option<&str>,
+    dtype: DType,
+    shape: Vec<usize>,
+    binref: BinrefSource<'_>,
+    limits: &Limits,
+) -> Result<Array> {
+    let lz4 = match compression {
+        None | Some("none") => false,
+        Some("lz4") => true,
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "unknown compression {other:?} (expected \"lz4\" or null)"
+            ))
+            .at_field("compression")
+            .at_field("data"));
+        }
+    };
+    let at_buffer = |e: Error| e.at_field("buffer").at_field("data");
+    match encoding {
+        "json" => {
+            if lz4 {
+                return Err(
+                    Error::invalid("compression is not allowed with the json encoding")
+                        .at_field("compression")
+                        .at_field("data"),
+                );
+            }
+            json::parse_buffer(&buffer.json_text(), dtype, shape, limits).map_err(at_buffer)
+        }
+        "base64" => {
+            let text = buffer.string().map_err(at_buffer)?;
+            if lz4 {
+                let frame = base64::decode_to_vec(text.as_bytes()).map_err(at_buffer)?;
+                Array::try_fill(dtype, shape, limits, |dst| {
+                    lz4::decompress_into(&frame, dst)
+                })
+                .map_err(at_buffer)
+            } else {
+                base64::decode_array(text.as_bytes(), dtype, shape, limits).map_err(at_buffer)
+            }
+        }
+        "binref" => {
+            let text = buffer.string().map_err(at_buffer)?;
+            let reader = binref.ok_or_else(|| {
+                at_buffer(Error::new(ErrorKind::Binref(
+                    "binref input needs a base folder (DecodeOptions::binref_dir)".into(),
+                )))
+            })?;
+            reader
+                .read(&text, dtype, shape, lz4, limits)
+                .map_err(at_buffer)
+        }
+        other => Err(Error::invalid(format!(
+            "unknown encoding {other:?} (expected \"json\", \"base64\" or \"binref\")"
+        ))
+        .at_field("encoding")
+        .at_field("data")),
+    }
+}

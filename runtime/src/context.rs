@@ -1,0 +1,160 @@
+//! The per-call options that serde cannot carry, kept in thread-local frames.
+//!
+//! serde's `Serialize`/`Deserialize` have no parameter for "which JSON form" or "which
+//! binref folder". Like pydantic's serialization `context`, the top-level calls
+//! ([`to_json_vec`](crate::to_json_vec), [`from_json_slice`](crate::from_json_slice), ...)
+//! and the explicit scopes ([`EncodeOptions::scope`], [`DecodeOptions::scope`]) push a
+//! frame on a thread-local stack for the duration of the call and pop it afterwards.
+//! Each thread, and each nested call, sees its own frame, so concurrent calls with
+//! different options never interfere. Outside any frame the defaults apply (tesseract
+//! `json+base64` when writing, no binref folder and default limits when reading).
+
+use std::cell::RefCell;
+
+use crate::codec::binref::{BinrefReader, BinrefWriter};
+use crate::error::{Error, Result};
+use crate::options::{BytesStyle, DecodeOptions, EncodeOptions};
+use crate::shape::Limits;
+
+pub(crate) struct EncodeFrame {
+    pub opts: EncodeOptions,
+    pub binref: Option<BinrefWriter>,
+    /// Whether arrays may hand serde_json their finished text (the serializer is
+    /// known to be serde_json's); otherwise they serialize structurally.
+    pub raw: bool,
+}
+
+pub(crate) struct DecodeFrame {
+    pub limits: Limits,
+    pub binref: Option<BinrefReader>,
+    pub bytes: BytesStyle,
+}
+
+thread_local! {
+    static ENCODE: RefCell<Vec<EncodeFrame>> = const { RefCell::new(Vec::new()) };
+    static DECODE: RefCell<Vec<DecodeFrame>> = const { RefCell::new(Vec::new()) };
+    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the innermost encode frame, if any.
+pub(crate) fn with_encode<R>(f: impl FnOnce(Option<&mut EncodeFrame>) -> R) -> R {
+    ENCODE.with(|s| f(s.borrow_mut().last_mut()))
+}
+
+/// Runs `f` with the innermost decode frame, if any.
+pub(crate) fn with_decode<R>(f: impl FnOnce(Option<&DecodeFrame>) -> R) -> R {
+    DECODE.with(|s| f(s.borrow().last()))
+}
+
+/// Runs `body` inside an encode frame and finishes its binref files afterwards.
+pub(crate) fn encode_scope<R>(
+    opts: &EncodeOptions,
+    raw: bool,
+    body: impl FnOnce() -> R,
+) -> (R, Result<Vec<std::path::PathBuf>>) {
+    let binref = opts
+        .binref_dir
+        .as_ref()
+        .map(|d| BinrefWriter::new(d.clone(), opts.binref_prefix.clone()));
+    ENCODE.with(|s| {
+        s.borrow_mut().push(EncodeFrame {
+            opts: opts.clone(),
+            binref,
+            raw,
+        })
+    });
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            ENCODE.with(|s| s.borrow_mut().pop());
+        }
+    }
+    let pop = Pop;
+    let r = body();
+    let frame = ENCODE.with(|s| s.borrow_mut().pop());
+    std::mem::forget(pop);
+    let files = match frame.and_then(|f| f.binref) {
+        Some(w) => w.finish(),
+        None => Ok(Vec::new()),
+    };
+    (r, files)
+}
+
+/// Runs `body` inside a decode frame.
+pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) -> Result<R> {
+    let binref = opts
+        .binref_dir
+        .as_ref()
+        .map(BinrefReader::new)
+        .transpose()?;
+    DECODE.with(|s| {
+        s.borrow_mut().push(DecodeFrame {
+            limits: opts.limits,
+            binref,
+            bytes: opts.bytes,
+        })
+    });
+    struct Pop;
+    impl Drop for Pop {
+        fn drop(&mut self) {
+            DECODE.with(|s| s.borrow_mut().pop());
+        }
+    }
+    let _pop = Pop;
+    Ok(body())
+}
+
+/// Turns an [`Error`] into a serde error, keeping the structured error aside so the
+/// top-level call can return it with its kind and full path.
+pub(crate) fn to_serde<E: std::fmt::Display>(e: Error, make: impl FnOnce(String) -> E) -> E {
+    let msg = e.to_string();
+    LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
+    make(msg)
+}
+
+/// Takes the structured error stashed by [`to_serde`] if it produced `message`.
+pub(crate) fn take_error(message: &str) -> Option<Error> {
+    LAST_ERROR.with(|l| {
+        let e = l.borrow_mut().take()?;
+        message.starts_with(&e.to_string()).then_some(e)
+    })
+}
+
+/// Forgets any stashed error (at the start of a top-level call).
+pub(crate) fn clear_error() {
+    LAST_ERROR.with(|l| *l.borrow_mut() = None);
+}
+
+impl EncodeOptions {
+    /// Runs `f` (for example a `serde_json::to_writer` call of your own) with these
+    /// options in force for every [`Array`](crate::Array) and bytes field it serializes.
+    /// binref files written inside the scope are renamed into place when it ends.
+    ///
+    /// ```
+    /// use arraymodel::{Array, EncodeOptions};
+    /// let a = Array::from_vec(vec![1u8, 2]);
+    /// let text = EncodeOptions::truss().scope(|| serde_json::to_string(&a)).unwrap().unwrap();
+    /// assert_eq!(text, r#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
+    /// ```
+    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
+        let (r, files) = encode_scope(self, false, f);
+        files?;
+        Ok(r)
+    }
+}
+
+impl DecodeOptions {
+    /// Runs `f` (for example a `serde_json::from_slice` call of your own) with these
+    /// options in force for every array and bytes field it deserializes.
+    ///
+    /// ```
+    /// use arraymodel::{Array, DecodeOptions, Limits};
+    /// let tiny = DecodeOptions::default().limits(Limits { max_array_bytes: 8, ..Limits::default() });
+    /// let json = br#"{"data_b64":"AAAAAAAAAAAAAAAAAAAAAA==","shape":[2],"dtype":"float64"}"#;
+    /// let r = tiny.scope(|| serde_json::from_slice::<Array>(json)).unwrap();
+    /// assert!(r.is_err());
+    /// ```
+    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
+        decode_scope(self, f)
+    }
+}

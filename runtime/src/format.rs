@@ -1,0 +1,155 @@
+//! The top-level calls: any serde value (a derived model, a struct with [`Array`]
+//! fields, a bare array) to and from JSON and msgpack, with options per call.
+//!
+//! [`Array`]: crate::Array
+
+use serde::{Deserialize, Serialize};
+
+use crate::context;
+use crate::error::{Error, ErrorKind, Path, Result};
+use crate::options::{DecodeOptions, EncodeOptions};
+
+/// Maximum nesting accepted by the msgpack decoder (serde_json's own limit is 128).
+const MSGPACK_MAX_DEPTH: usize = 256;
+
+fn convert_path(p: &serde_path_to_error::Path) -> Path {
+    let mut out = Path::root();
+    for seg in p.iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => out.push_index(*index),
+            serde_path_to_error::Segment::Map { key } => out.push_field(key.clone()),
+            serde_path_to_error::Segment::Enum { variant } => out.push_field(variant.clone()),
+            serde_path_to_error::Segment::Unknown => out.push_field("?"),
+        }
+    }
+    out
+}
+
+/// Rebuilds our error from a serde error and the path where it happened.
+fn from_serde(
+    path: &serde_path_to_error::Path,
+    message: String,
+    syntax: Option<&'static str>,
+) -> Error {
+    let path = convert_path(path);
+    if let Some(ours) = context::take_error(&message) {
+        return ours.at_path(&path);
+    }
+    let kind = match syntax {
+        Some(format) => ErrorKind::Syntax { format, message },
+        None => ErrorKind::Custom(message),
+    };
+    Error::new(kind).at_path(&path)
+}
+
+/// Serializes `value` to JSON, writing arrays in the form `opts` chooses and binref
+/// files into its folder.
+///
+/// ```
+/// use arraymodel::{to_json_vec, Array, EncodeOptions, Encoding};
+/// #[derive(serde::Serialize)]
+/// struct Out { result: Array, norm: Array }
+/// let out = Out { result: Array::from_vec(vec![2.5f64, 2.75, 6.0]), norm: Array::scalar(7.057797106746552f64) };
+/// let json = to_json_vec(&out, &EncodeOptions::tesseract(Encoding::Json)).unwrap();
+/// assert_eq!(std::str::from_utf8(&json).unwrap(), concat!(
+///     r#"{"result":{"object_type":"array","shape":[3],"dtype":"float64","data":{"buffer":[2.5,2.75,6.0],"encoding":"json"}},"#,
+///     r#""norm":{"object_type":"array","shape":[],"dtype":"float64","data":{"buffer":7.057797106746552,"encoding":"json"}}}"#));
+/// ```
+pub fn to_json_vec<T: Serialize + ?Sized>(value: &T, opts: &EncodeOptions) -> Result<Vec<u8>> {
+    context::clear_error();
+    let mut out = Vec::new();
+    let (r, files) = context::encode_scope(opts, true, || {
+        let mut ser = serde_json::Serializer::new(&mut out);
+        serde_path_to_error::serialize(value, &mut ser)
+    });
+    if let Err(e) = r {
+        let path = e.path().clone();
+        return Err(from_serde(&path, e.into_inner().to_string(), None));
+    }
+    files?;
+    Ok(out)
+}
+
+/// Deserializes `T` from JSON. Arrays in any form are accepted; binref buffers are
+/// read from (and confined to) `opts`' folder. Errors name the path in the payload.
+///
+/// ```
+/// use arraymodel::{from_json_slice, Array, DecodeOptions};
+/// let a: Array = from_json_slice(br#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#,
+///     &DecodeOptions::default()).unwrap();
+/// assert_eq!(a.as_slice::<u8>().unwrap(), &[1, 2]);
+/// #[derive(serde::Deserialize, Debug)]
+/// struct In { a: Array }
+/// let e = from_json_slice::<In>(br#"{"a":{"shape":[1],"dtype":"float64","data":{"buffer":"AA==","encoding":"base64"}}}"#,
+///     &DecodeOptions::default()).unwrap_err();
+/// assert_eq!(e.path().to_string(), "a.data.buffer");
+/// ```
+pub fn from_json_slice<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DecodeOptions,
+) -> Result<T> {
+    context::clear_error();
+    context::decode_scope(opts, || {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().clone();
+            let inner = e.into_inner();
+            let syntax = matches!(
+                inner.classify(),
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+            )
+            .then_some("JSON");
+            from_serde(&path, inner.to_string(), syntax)
+        })?;
+        de.end().map_err(|e| {
+            Error::new(ErrorKind::Syntax {
+                format: "JSON",
+                message: e.to_string(),
+            })
+        })?;
+        Ok(value)
+    })?
+}
+
+/// Serializes `value` to msgpack as truss's binary mode does: structs as maps with
+/// str keys, arrays as msgpack-numpy maps, bytes as `bin`.
+///
+/// ```
+/// use arraymodel::{to_msgpack_vec, Array};
+/// let b = to_msgpack_vec(&Array::from_vec(vec![1.0f32, 2.0, 3.0])).unwrap();
+/// assert_eq!(&b[..33], b"\x85\xc4\x02nd\xc3\xc4\x04type\xa3<f4\xc4\x04kind\xc4\x00\xc4\x05shape\x91\x03");
+/// ```
+pub fn to_msgpack_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    context::clear_error();
+    let mut out = Vec::new();
+    let mut ser = rmp_serde::Serializer::new(&mut out).with_struct_map();
+    serde_path_to_error::serialize(value, &mut ser).map_err(|e| {
+        let path = e.path().clone();
+        from_serde(&path, e.into_inner().to_string(), None)
+    })?;
+    Ok(out)
+}
+
+/// Deserializes `T` from msgpack (truss binary mode, msgpack-numpy). Borrowed
+/// [`ArrayView`](crate::ArrayView)s point into `bytes`.
+pub fn from_msgpack_slice<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DecodeOptions,
+) -> Result<T> {
+    context::clear_error();
+    context::decode_scope(opts, || {
+        let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+        de.set_max_depth(MSGPACK_MAX_DEPTH);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().clone();
+            let inner = e.into_inner();
+            let syntax = match &inner {
+                rmp_serde::decode::Error::Syntax(_)
+                | rmp_serde::decode::Error::Uncategorized(_) => None,
+                _ => Some("msgpack"),
+            };
+            from_serde(&path, inner.to_string(), syntax)
+        })?;
+        Ok(value)
+    })?
+}

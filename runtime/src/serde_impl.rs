@@ -1,0 +1,910 @@
+//! `Serialize` and `Deserialize` for [`Array`] and [`ArrayView`].
+//!
+//! **Writing.** In a binary format (`is_human_readable() == false`, e.g. rmp-serde) an
+//! array is msgpack-numpy's map. In JSON it is the form chosen by the innermost
+//! [`EncodeOptions`](crate::EncodeOptions) frame (see [`context`](crate::context)),
+//! tesseract `json+base64` by default. Inside [`to_json_vec`](crate::to_json_vec) the
+//! array's text is built by the codec and handed to serde_json as a raw value, never
+//! as a `serde_json::Value` or element by element.
+//!
+//! **Reading** recognises every form by its keys, whatever the options say:
+//! tesseract's object (with or without `object_type`, `data` as an object or the
+//! legacy list), truss's `data_b64` object, msgpack-numpy's map (bin or str keys), its
+//! scalar and complex maps, and plain JSON lists and numbers.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::{self, SerializeSeq, SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::array::{Array, ArrayData, ArrayView};
+use crate::codec::{self, tesseract::Buffer};
+use crate::context;
+use crate::dtype::{ByteOrder, DType};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{Compression, Encoding, JsonStyle};
+use crate::shape::{self, Limits, MAX_NDIM};
+
+/// serde_json's private marker for raw values (feature `raw_value`): a struct of this
+/// name with one field of this name is written verbatim, and a newtype struct of this
+/// name is read as its raw text.
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
+fn ser_err<E: ser::Error>(e: Error) -> E {
+    context::to_serde(e, E::custom)
+}
+
+fn de_err<E: de::Error>(e: Error) -> E {
+    context::to_serde(e, E::custom)
+}
+
+// ---------------------------------------------------------------------------------
+// Serialize
+// ---------------------------------------------------------------------------------
+
+impl Serialize for Array {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return codec::msgpack::serialize_map(
+                self.dtype(),
+                ByteOrder::NATIVE,
+                self.shape(),
+                self.as_bytes(),
+                s,
+            );
+        }
+        // Build the text (fast path) or the parts (structured path) under the frame.
+        let prepared = context::with_encode(|frame| -> Result<Prepared> {
+            let style = frame
+                .as_ref()
+                .map_or(crate::EncodeOptions::default().style, |f| f.opts.style);
+            let raw = frame.as_ref().is_some_and(|f| f.raw);
+            let binref = frame.and_then(|f| f.binref.as_mut());
+            if raw {
+                let mut out = Vec::new();
+                match style {
+                    JsonStyle::Tesseract {
+                        encoding,
+                        compression,
+                    } => codec::tesseract::write_array(
+                        self,
+                        encoding,
+                        compression,
+                        binref,
+                        &mut out,
+                    )?,
+                    JsonStyle::Truss => codec::truss::write_array(self, &mut out),
+                }
+                let text = String::from_utf8(out)
+                    .map_err(|_| Error::invalid("encoder produced invalid UTF-8"))?;
+                return Ok(Prepared::Raw(text));
+            }
+            Ok(match style {
+                JsonStyle::Tesseract {
+                    encoding: Encoding::Json,
+                    compression: Compression::None,
+                } => Prepared::Tesseract {
+                    buffer: None,
+                    encoding: Encoding::Json,
+                    lz4: false,
+                },
+                JsonStyle::Tesseract {
+                    encoding,
+                    compression,
+                } => {
+                    // Reuse the codec for the buffer string, then strip the framing.
+                    let mut out = Vec::new();
+                    codec::tesseract::write_array(self, encoding, compression, binref, &mut out)?;
+                    let text = String::from_utf8(out)
+                        .map_err(|_| Error::invalid("encoder produced invalid UTF-8"))?;
+                    let start = text.find(r#""buffer":""#).map_or(0, |i| i + 10);
+                    let end = text[start..].find('"').map_or(start, |i| start + i);
+                    Prepared::Tesseract {
+                        buffer: Some(text[start..end].to_owned()),
+                        encoding,
+                        lz4: compression == Compression::Lz4,
+                    }
+                }
+                JsonStyle::Truss => {
+                    let mut b64 = Vec::new();
+                    codec::base64::encode_into(self.as_bytes(), &mut b64);
+                    Prepared::Truss(String::from_utf8(b64).unwrap_or_default())
+                }
+            })
+        })
+        .map_err(ser_err)?;
+        match prepared {
+            Prepared::Raw(text) => {
+                let mut st = s.serialize_struct(RAW_TOKEN, 1)?;
+                st.serialize_field(RAW_TOKEN, &text)?;
+                st.end()
+            }
+            Prepared::Tesseract {
+                buffer,
+                encoding,
+                lz4,
+            } => {
+                let mut st = s.serialize_struct("Array", 4)?;
+                st.serialize_field("object_type", "array")?;
+                st.serialize_field("shape", self.shape())?;
+                st.serialize_field("dtype", self.dtype().name())?;
+                st.serialize_field(
+                    "data",
+                    &DataOut {
+                        array: self,
+                        buffer: buffer.as_deref(),
+                        encoding,
+                        lz4,
+                    },
+                )?;
+                st.end()
+            }
+            Prepared::Truss(b64) => {
+                let mut st = s.serialize_struct("NumpyArrayField", 3)?;
+                st.serialize_field("data_b64", &b64)?;
+                st.serialize_field("shape", self.shape())?;
+                st.serialize_field("dtype", self.dtype().name())?;
+                st.end()
+            }
+        }
+    }
+}
+
+enum Prepared {
+    Raw(String),
+    Tesseract {
+        buffer: Option<String>,
+        encoding: Encoding,
+        lz4: bool,
+    },
+    Truss(String),
+}
+
+struct DataOut<'a> {
+    array: &'a Array,
+    buffer: Option<&'a str>,
+    encoding: Encoding,
+    lz4: bool,
+}
+
+impl Serialize for DataOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Data", 2 + usize::from(self.lz4))?;
+        match self.buffer {
+            Some(b) => st.serialize_field("buffer", b)?,
+            None => st.serialize_field(
+                "buffer",
+                &Nested {
+                    shape: self.array.shape(),
+                    data: self.array.data(),
+                    offset: 0,
+                },
+            )?,
+        }
+        st.serialize_field("encoding", self.encoding.as_str())?;
+        if self.lz4 {
+            st.serialize_field("compression", "lz4")?;
+        }
+        st.end()
+    }
+}
+
+/// Nested lists of an array, element by element (the structured `json` path).
+struct Nested<'a> {
+    shape: &'a [usize],
+    data: &'a ArrayData,
+    offset: usize,
+}
+
+impl Serialize for Nested<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let Some((&n, rest)) = self.shape.split_first() else {
+            return serialize_element(self.data, self.offset, s);
+        };
+        let step = shape::element_count(rest).unwrap_or(0);
+        let mut seq = s.serialize_seq(Some(n))?;
+        for i in 0..n {
+            seq.serialize_element(&Nested {
+                shape: rest,
+                data: self.data,
+                offset: self.offset + i * step,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+fn serialize_element<S: Serializer>(
+    data: &ArrayData,
+    i: usize,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let float = |x: f64, s: S| {
+        if x.is_finite() {
+            s.serialize_f64(x)
+        } else {
+            s.serialize_unit()
+        }
+    };
+    let complex = |re: f64, im: f64, s: S| {
+        let mut out = Vec::new();
+        codec::json::write_complex(re, im, &mut out);
+        let text = String::from_utf8_lossy(&out[1..out.len() - 1]).into_owned();
+        s.serialize_str(&text)
+    };
+    match data {
+        ArrayData::Bool(v) => s.serialize_bool(v[i]),
+        ArrayData::Int8(v) => s.serialize_i8(v[i]),
+        ArrayData::Int16(v) => s.serialize_i16(v[i]),
+        ArrayData::Int32(v) => s.serialize_i32(v[i]),
+        ArrayData::Int64(v) => s.serialize_i64(v[i]),
+        ArrayData::UInt8(v) => s.serialize_u8(v[i]),
+        ArrayData::UInt16(v) => s.serialize_u16(v[i]),
+        ArrayData::UInt32(v) => s.serialize_u32(v[i]),
+        ArrayData::UInt64(v) => s.serialize_u64(v[i]),
+        ArrayData::Float16(v) => float(v[i].to_f64(), s),
+        ArrayData::Float32(v) => float(f64::from(v[i]), s),
+        ArrayData::Float64(v) => float(v[i], s),
+        ArrayData::Complex64(v) => complex(f64::from(v[i].re), f64::from(v[i].im), s),
+        ArrayData::Complex128(v) => complex(v[i].re, v[i].im, s),
+    }
+}
+
+impl Serialize for ArrayView<'_> {
+    /// Always msgpack-numpy's map in binary formats; in JSON the view is copied
+    /// into an [`Array`] first.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return codec::msgpack::serialize_map(
+                self.dtype(),
+                self.byte_order(),
+                self.shape(),
+                self.as_bytes(),
+                s,
+            );
+        }
+        self.to_array().map_err(ser_err)?.serialize(s)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Deserialize
+// ---------------------------------------------------------------------------------
+
+impl<'de> Deserialize<'de> for Array {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Array, D::Error> {
+        d.deserialize_any(ArrayVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ArrayView<'a> {
+    /// Only msgpack-numpy's map from a borrowed input (`from_msgpack_slice`,
+    /// `rmp_serde::from_slice`) can be viewed without a copy.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<ArrayView<'a>, D::Error> {
+        let parts = d.deserialize_map(PartsVisitor)?;
+        let (Some(true), Some(type_), Some(shape), Some(Data::Bytes(Cow::Borrowed(data)))) =
+            (parts.nd, parts.type_.as_deref(), parts.shape, parts.data)
+        else {
+            return Err(de_err(Error::invalid(
+                "a borrowed ArrayView needs a msgpack-numpy map with nd=true, type, shape \
+                 and bin data, decoded from a byte slice",
+            )));
+        };
+        codec::msgpack::decode_view(type_, parts.kind.as_deref(), shape, data).map_err(de_err)
+    }
+}
+
+struct ArrayVisitor;
+
+impl<'de> Visitor<'de> for ArrayVisitor {
+    type Value = Array;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "an array: a tesseract or truss array object, a msgpack-numpy map, a list or a number",
+        )
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Array, E> {
+        Ok(Array::scalar(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Array, E> {
+        Ok(Array::scalar(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Array, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => Array::scalar(i),
+            Err(_) => Array::scalar(v),
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Array, E> {
+        Ok(Array::scalar(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Array, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        plain_list(&value, &current_limits()).map_err(de_err)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Array, A::Error> {
+        let parts = PartsVisitor.visit_map(map)?;
+        parts.into_array().map_err(de_err)
+    }
+}
+
+fn current_limits() -> Limits {
+    context::with_decode(|f| f.map(|f| f.limits).unwrap_or_default())
+}
+
+/// An array given as plain nested JSON lists: shape and dtype are inferred the way
+/// `np.asarray` would (bool, int64, uint64 for values above int64, float64 if any
+/// float or null, complex128 if any string).
+pub(crate) fn plain_list(value: &serde_json::Value, limits: &Limits) -> Result<Array> {
+    use serde_json::Value;
+    let mut shape: Vec<usize> = Vec::new();
+    let mut leaf_depth: Option<usize> = None;
+    let (mut any_float, mut any_str, mut any_big, mut any_neg, mut all_bool) =
+        (false, false, false, false, true);
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > MAX_NDIM {
+            return Err(Error::new(ErrorKind::Shape(format!(
+                "more than {MAX_NDIM} nested lists"
+            ))));
+        }
+        match v {
+            Value::Array(items) => {
+                if depth == shape.len() {
+                    shape.push(items.len());
+                } else if shape[depth] != items.len() {
+                    return Err(Error::new(ErrorKind::Ragged {
+                        shape: shape.clone(),
+                        detail: format!(
+                            "lists of length {} and {} at depth {depth}",
+                            shape[depth],
+                            items.len()
+                        ),
+                    }));
+                }
+                stack.extend(items.iter().map(|i| (i, depth + 1)));
+                continue;
+            }
+            Value::Bool(_) => {}
+            Value::Number(n) => {
+                all_bool = false;
+                if n.is_f64() {
+                    any_float = true;
+                } else if n.as_i64().is_none() {
+                    any_big = true;
+                } else if n.as_i64().is_some_and(|i| i < 0) {
+                    any_neg = true;
+                }
+            }
+            Value::Null => {
+                all_bool = false;
+                any_float = true;
+            }
+            Value::String(_) => {
+                all_bool = false;
+                any_str = true;
+            }
+            Value::Object(_) => return Err(Error::invalid("an object inside a plain array list")),
+        }
+        if *leaf_depth.get_or_insert(depth) != depth {
+            return Err(Error::new(ErrorKind::Ragged {
+                shape: shape.clone(),
+                detail: "scalars at different nesting depths".into(),
+            }));
+        }
+    }
+    // An empty list nested n deep has n dimensions, the last of length 0.
+    let dtype = if any_str {
+        DType::Complex128
+    } else if any_float || (any_big && any_neg) {
+        DType::Float64
+    } else if any_big {
+        DType::UInt64
+    } else if all_bool && leaf_depth.is_some() {
+        DType::Bool
+    } else {
+        DType::Int64
+    };
+    let text = serde_json::to_vec(value).map_err(|e| Error::invalid(e.to_string()))?;
+    codec::json::parse_buffer(&text, dtype, shape, limits)
+}
+
+/// The keys any array form uses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Key {
+    ObjectType,
+    Shape,
+    DType,
+    Data,
+    DataB64,
+    Nd,
+    Type,
+    Kind,
+    Complex,
+    Other,
+}
+
+impl Key {
+    fn from_bytes(b: &[u8]) -> Key {
+        match b {
+            b"object_type" => Key::ObjectType,
+            b"shape" => Key::Shape,
+            b"dtype" => Key::DType,
+            b"data" => Key::Data,
+            b"data_b64" => Key::DataB64,
+            b"nd" => Key::Nd,
+            b"type" => Key::Type,
+            b"kind" => Key::Kind,
+            b"complex" => Key::Complex,
+            _ => Key::Other,
+        }
+    }
+}
+
+/// A map key as text or bytes (msgpack-numpy writes bin keys).
+struct KeyName(Vec<u8>);
+
+impl<'de> Deserialize<'de> for KeyName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<KeyName, D::Error> {
+        d.deserialize_any(BytesLike).map(KeyName)
+    }
+}
+
+/// Accepts a str or bytes value as bytes.
+struct BytesLike;
+
+impl Visitor<'_> for BytesLike {
+    type Value = Vec<u8>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or bytes")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Vec<u8>, E> {
+        Ok(v.as_bytes().to_vec())
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Vec<u8>, E> {
+        Ok(v.to_vec())
+    }
+}
+
+/// A string value that may arrive as msgpack bin.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Text, D::Error> {
+        let bytes = d.deserialize_any(BytesLike)?;
+        String::from_utf8(bytes)
+            .map(Text)
+            .map_err(|_| de::Error::custom("string is not UTF-8"))
+    }
+}
+
+/// Everything any array form may carry.
+#[derive(Default)]
+struct Parts<'de> {
+    object_type: Option<String>,
+    shape: Option<Vec<usize>>,
+    dtype: Option<String>,
+    data: Option<Data<'de>>,
+    data_b64: Option<Cow<'de, str>>,
+    nd: Option<bool>,
+    type_: Option<String>,
+    kind: Option<Vec<u8>>,
+    complex: Option<bool>,
+    unknown: Option<String>,
+}
+
+/// The `data` value, in whichever form it came.
+enum Data<'de> {
+    /// tesseract `{"buffer","encoding","compression"}`.
+    Object {
+        buffer: Option<Buffer<'de>>,
+        encoding: Option<String>,
+        compression: Option<String>,
+    },
+    /// The legacy tesseract `"data": [..]` from its docs.
+    List(serde_json::Value),
+    /// msgpack-numpy bin data.
+    Bytes(Cow<'de, [u8]>),
+    /// A string (the repr of a msgpack-numpy complex scalar, or str data from old peers).
+    Str(Cow<'de, str>),
+}
+
+struct PartsVisitor;
+
+impl<'de> Visitor<'de> for PartsVisitor {
+    type Value = Parts<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Parts<'de>, A::Error> {
+        let mut p = Parts::default();
+        while let Some(KeyName(name)) = map.next_key()? {
+            let key = Key::from_bytes(&name);
+            let dup = || {
+                de::Error::custom(format!(
+                    "duplicate key {:?}",
+                    String::from_utf8_lossy(&name)
+                ))
+            };
+            match key {
+                Key::ObjectType => {
+                    let v: Option<Text> = map.next_value()?;
+                    p.object_type = v.map(|t| t.0);
+                }
+                Key::Shape => {
+                    if p.shape.is_some() {
+                        return Err(dup());
+                    }
+                    p.shape = Some(map.next_value_seed(ShapeSeed)?);
+                }
+                Key::DType => p.dtype = Some(map.next_value::<Text>()?.0),
+                Key::Data => {
+                    if p.data.is_some() {
+                        return Err(dup());
+                    }
+                    p.data = Some(map.next_value_seed(DataSeed)?);
+                }
+                Key::DataB64 => p.data_b64 = Some(map.next_value_seed(StrSeed)?),
+                Key::Nd => p.nd = Some(map.next_value::<NdFlag>()?.0),
+                Key::Type => p.type_ = Some(map.next_value::<Text>()?.0),
+                Key::Kind => {
+                    let v: Option<ByteValue> = map.next_value()?;
+                    p.kind = v.map(|b| b.0);
+                }
+                Key::Complex => p.complex = Some(map.next_value::<NdFlag>()?.0),
+                Key::Other => {
+                    if p.unknown.is_none() {
+                        p.unknown = Some(String::from_utf8_lossy(&name).into_owned());
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// `nd`/`complex` flags: msgpack-numpy only treats the value `true` as true.
+struct NdFlag(bool);
+
+impl<'de> Deserialize<'de> for NdFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<NdFlag, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a flag")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<bool, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<bool, E> {
+                Ok(false)
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<bool, E> {
+                Ok(false)
+            }
+        }
+        d.deserialize_any(V).map(NdFlag)
+    }
+}
+
+/// A bytes-or-string value.
+struct ByteValue(Vec<u8>);
+
+impl<'de> Deserialize<'de> for ByteValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<ByteValue, D::Error> {
+        d.deserialize_any(BytesLike).map(ByteValue)
+    }
+}
+
+/// A string, borrowed from the input when possible.
+struct StrSeed;
+
+impl<'de> DeserializeSeed<'de> for StrSeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(StrVisitor)
+    }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(
+        self,
+        v: &'de str,
+    ) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+    fn visit_borrowed_bytes<E: de::Error>(
+        self,
+        v: &'de [u8],
+    ) -> std::result::Result<Cow<'de, str>, E> {
+        std::str::from_utf8(v)
+            .map(Cow::Borrowed)
+            .map_err(|_| E::custom("string is not UTF-8"))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Cow<'de, str>, E> {
+        String::from_utf8(v.to_vec())
+            .map(Cow::Owned)
+            .map_err(|_| E::custom("string is not UTF-8"))
+    }
+}
+
+/// A shape: a list of non-negative integers (or a single integer, as truss allows).
+struct ShapeSeed;
+
+impl<'de> DeserializeSeed<'de> for ShapeSeed {
+    type Value = Vec<usize>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<usize>, D::Error> {
+        d.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Vec<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of non-negative integers")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Vec<usize>, E> {
+        Ok(vec![
+            usize::try_from(v).map_err(|_| E::custom("dimension too large"))?,
+        ])
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<usize>, A::Error> {
+        let mut dims = Vec::new();
+        while let Some(Dim(d)) = seq.next_element()? {
+            if dims.len() == MAX_NDIM {
+                return Err(de_err(Error::new(ErrorKind::Shape(format!(
+                    "more than {MAX_NDIM} dimensions"
+                )))));
+            }
+            dims.push(d);
+        }
+        Ok(dims)
+    }
+}
+
+struct Dim(usize);
+
+impl<'de> Deserialize<'de> for Dim {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Dim, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = usize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative integer dimension")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<usize, E> {
+                shape::dim_from_i128(i128::from(v)).map_err(de_err)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<usize, E> {
+                shape::dim_from_i128(i128::from(v)).map_err(de_err)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<usize, E> {
+                Err(de_err(Error::new(ErrorKind::Shape(format!(
+                    "dimension {v} is not an integer"
+                )))))
+            }
+        }
+        d.deserialize_any(V).map(Dim)
+    }
+}
+
+/// The `data` value in any form.
+struct DataSeed;
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = Data<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Data<'de>, D::Error> {
+        d.deserialize_any(DataVisitor)
+    }
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("array data: a {buffer, encoding} object, a list, bytes or a string")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Data<'de>, A::Error> {
+        let (mut buffer, mut encoding, mut compression) = (None, None, None);
+        while let Some(KeyName(name)) = map.next_key()? {
+            match name.as_slice() {
+                b"buffer" => buffer = Some(map.next_value_seed(BufferSeed)?),
+                b"encoding" => encoding = Some(map.next_value::<Text>()?.0),
+                b"compression" => compression = map.next_value::<Option<Text>>()?.map(|t| t.0),
+                other => {
+                    return Err(de_err(
+                        Error::new(ErrorKind::UnexpectedKey(
+                            String::from_utf8_lossy(other).into_owned(),
+                        ))
+                        .at_field("data"),
+                    ));
+                }
+            }
+        }
+        Ok(Data::Object {
+            buffer,
+            encoding,
+            compression,
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Data<'de>, A::Error> {
+        serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Data::List)
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> std::result::Result<Data<'de>, E> {
+        Ok(Data::Bytes(Cow::Borrowed(v)))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Data<'de>, E> {
+        Ok(Data::Bytes(Cow::Owned(v.to_vec())))
+    }
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<Data<'de>, E> {
+        Ok(Data::Bytes(Cow::Owned(v)))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Data<'de>, E> {
+        Ok(Data::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Data<'de>, E> {
+        Ok(Data::Str(Cow::Owned(v.to_owned())))
+    }
+}
+
+/// A tesseract buffer: its raw JSON text from serde_json, or a parsed value otherwise.
+struct BufferSeed;
+
+impl<'de> DeserializeSeed<'de> for BufferSeed {
+    type Value = Buffer<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Buffer<'de>, D::Error> {
+        d.deserialize_newtype_struct(RAW_TOKEN, BufferVisitor)
+    }
+}
+
+struct BufferVisitor;
+
+impl<'de> Visitor<'de> for BufferVisitor {
+    type Value = Buffer<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array buffer")
+    }
+    /// serde_json answers the raw-value token with a one-entry map holding the text.
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Buffer<'de>, A::Error> {
+        map.next_key::<IgnoredAny>()?;
+        let text = map.next_value_seed(StrSeed)?;
+        Ok(Buffer::RawJson(text))
+    }
+    /// Any other deserializer: take the value as it comes.
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Buffer<'de>, D::Error> {
+        serde_json::Value::deserialize(d).map(Buffer::Value)
+    }
+}
+
+impl Parts<'_> {
+    fn into_array(self) -> Result<Array> {
+        let limits = current_limits();
+        // msgpack-numpy array or scalar map.
+        if let Some(nd) = self.nd {
+            let type_ = self.type_.ok_or(ErrorKind::MissingKey("type"))?;
+            let data: Cow<'_, [u8]> = match self.data {
+                Some(Data::Bytes(b)) => b,
+                Some(Data::Str(s)) => Cow::Owned(s.into_owned().into_bytes()),
+                Some(_) => {
+                    return Err(Error::invalid("msgpack-numpy data must be bytes").at_field("data"));
+                }
+                None => return Err(ErrorKind::MissingKey("data").into()),
+            };
+            let shape = if nd {
+                self.shape.ok_or(ErrorKind::MissingKey("shape"))?
+            } else {
+                Vec::new() // numpy scalar: {nd: false, type, data}
+            };
+            return codec::msgpack::decode(&type_, self.kind.as_deref(), shape, &data, &limits);
+        }
+        // msgpack-numpy's map for a Python complex: {complex: true, data: "(1+2j)"}.
+        if self.complex == Some(true) {
+            let Some(Data::Str(s)) = self.data else {
+                return Err(Error::invalid("complex data must be a string").at_field("data"));
+            };
+            let (re, im) = codec::json::parse_complex_str(&s).map_err(|e| e.at_field("data"))?;
+            return Ok(Array::scalar(num_complex::Complex::new(re, im)));
+        }
+        // truss NumpyArrayField.
+        if let Some(b64) = self.data_b64 {
+            let dtype = self.dtype.ok_or(ErrorKind::MissingKey("dtype"))?;
+            let shape = self.shape.ok_or(ErrorKind::MissingKey("shape"))?;
+            return codec::truss::decode(&b64, &dtype, shape, &limits);
+        }
+        // tesseract.
+        let Some(data) = self.data else {
+            return Err(Error::invalid(
+                "not an array object: expected tesseract's {shape, dtype, data}, truss's \
+                 {data_b64, shape, dtype} or msgpack-numpy's {nd, type, shape, data}",
+            ));
+        };
+        if let Some(key) = self.unknown {
+            return Err(ErrorKind::UnexpectedKey(key).into());
+        }
+        if let Some(ot) = self.object_type.as_deref().filter(|t| *t != "array") {
+            return Err(
+                Error::invalid(format!("object_type is {ot:?}, expected \"array\""))
+                    .at_field("object_type"),
+            );
+        }
+        let dtype_text = self.dtype.ok_or(ErrorKind::MissingKey("dtype"))?;
+        let (dtype, order) =
+            DType::parse(&dtype_text).map_err(|e| Error::from(e).at_field("dtype"))?;
+        let shape = self.shape.ok_or(ErrorKind::MissingKey("shape"))?;
+        let (buffer, encoding, compression) = match data {
+            Data::Object {
+                buffer,
+                encoding,
+                compression,
+            } => (
+                buffer
+                    .ok_or_else(|| Error::new(ErrorKind::MissingKey("buffer")).at_field("data"))?,
+                encoding.ok_or_else(|| {
+                    Error::new(ErrorKind::MissingKey("encoding")).at_field("data")
+                })?,
+                compression,
+            ),
+            Data::List(v) => (Buffer::Value(v), "json".to_owned(), None),
+            Data::Bytes(_) | Data::Str(_) => {
+                return Err(
+                    Error::invalid("data must be an object {buffer, encoding}").at_field("data")
+                );
+            }
+        };
+        let mut array = context::with_decode(|f| {
+            codec::tesseract::decode_data(
+                &buffer,
+                &encoding,
+                compression.as_deref(),
+                dtype,
+                shape,
+                f.and_then(|f| f.binref.as_ref()),
+                &limits,
+            )
+        })?;
+        if order != ByteOrder::NATIVE && encoding != "json" {
+            array.swap_bytes();
+        }
+        Ok(array)
+    }
+}
