@@ -82,11 +82,7 @@ pub(crate) fn encode_scope<R>(
 
 /// Runs `body` inside a decode frame.
 pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) -> Result<R> {
-    let binref = opts
-        .binref_dir
-        .as_ref()
-        .map(BinrefReader::new)
-        .transpose()?;
+    let binref = opts.binref_dir.as_ref().map(BinrefReader::deferred);
     DECODE.with(|s| {
         s.borrow_mut().push(DecodeFrame {
             limits: opts.limits,

@@ -121,6 +121,8 @@ fn check_relative(path: &str) -> Result<()> {
 #[derive(Clone, Debug)]
 pub struct BinrefReader {
     base: PathBuf,
+    /// Why the base folder is unusable, reported when a reference is first read.
+    unusable: Option<String>,
 }
 
 impl BinrefReader {
@@ -130,7 +132,19 @@ impl BinrefReader {
         let base = base
             .canonicalize()
             .map_err(|e| err(format!("base folder {}: {e}", base.display())))?;
-        Ok(BinrefReader { base })
+        Ok(BinrefReader {
+            base,
+            unusable: None,
+        })
+    }
+
+    /// Like [`BinrefReader::new`], but a missing base folder is only an error when a
+    /// reference is actually read (payloads without binref buffers never need it).
+    pub fn deferred(base: impl AsRef<Path>) -> BinrefReader {
+        BinrefReader::new(&base).unwrap_or_else(|e| BinrefReader {
+            base: base.as_ref().to_path_buf(),
+            unusable: Some(e.to_string()),
+        })
     }
 
     /// The canonical base folder.
@@ -140,6 +154,9 @@ impl BinrefReader {
 
     /// Opens the file of a reference, refusing anything that resolves outside the base.
     fn open(&self, r: &Reference<'_>) -> Result<(File, u64)> {
+        if let Some(why) = &self.unusable {
+            return Err(err(why.clone()));
+        }
         let joined = self.base.join(r.path);
         let resolved = joined
             .canonicalize()

@@ -135,11 +135,18 @@ impl JsonElement for Complex<f64> {
 }
 
 /// Writes a complex number as pydantic does for Python `complex`: `"{im}j"` when the
-/// real part is zero, else `"{re}{+ if im >= 0}{im}j"`, with Rust's `Display` digits.
+/// real part is zero (either sign), else `"{re}{sign}{im}j"`, with Rust's `Display` digits
+/// (`"1+2j"`, `"-0.5j"`, `"1-0j"`, `"NaN+0j"`, `"inf-infj"`).
 pub(crate) fn write_complex(re: f64, im: f64, out: &mut Vec<u8>) {
     use std::io::Write;
     out.push(b'"');
-    let sign = if im >= 0.0 || im.is_nan() { "+" } else { "" };
+    // pydantic writes the sign of a negative imaginary part (including -0.0) through
+    // the number itself and '+' otherwise, NaN included ("1+NaNj").
+    let sign = if im.is_sign_negative() && !im.is_nan() {
+        ""
+    } else {
+        "+"
+    };
     let _ = if re == 0.0 {
         write!(out, "{im}j")
     } else {
