@@ -150,6 +150,61 @@ pub fn from_msgpack_slice<'de, T: Deserialize<'de>>(
             };
             from_serde(&path, inner.to_string(), syntax)
         })?;
+        if msgpack_value_len(bytes) != Some(bytes.len()) {
+            return Err(Error::new(ErrorKind::Syntax {
+                format: "msgpack",
+                message: "trailing bytes after the value".into(),
+            }));
+        }
         Ok(value)
     })?
+}
+
+/// The length of the first msgpack value in `b`, or `None` if it is truncated or
+/// invalid. Iterative: each step consumes at least one byte, so hostile length
+/// claims cost nothing.
+fn msgpack_value_len(b: &[u8]) -> Option<usize> {
+    fn be(b: &[u8], pos: usize, n: usize) -> Option<usize> {
+        let s = b.get(pos..pos.checked_add(n)?)?;
+        Some(s.iter().fold(0usize, |acc, &x| (acc << 8) | usize::from(x)))
+    }
+    let mut pos = 0usize;
+    let mut pending = 1usize;
+    while pending > 0 {
+        pending -= 1;
+        let m = *b.get(pos)?;
+        pos += 1;
+        let (skip, more) = match m {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+            0x80..=0x8f => (0, 2 * usize::from(m & 0x0f)),
+            0x90..=0x9f => (0, usize::from(m & 0x0f)),
+            0xa0..=0xbf => (usize::from(m & 0x1f), 0),
+            0xc4 | 0xd9 => (1 + be(b, pos, 1)?, 0),
+            0xc5 | 0xda => (2 + be(b, pos, 2)?, 0),
+            0xc6 | 0xdb => (4 + be(b, pos, 4)?, 0),
+            0xc7 => (2 + be(b, pos, 1)?, 0),
+            0xc8 => (3 + be(b, pos, 2)?, 0),
+            0xc9 => (5 + be(b, pos, 4)?, 0),
+            0xcc | 0xd0 => (1, 0),
+            0xcd | 0xd1 => (2, 0),
+            0xca | 0xce | 0xd2 => (4, 0),
+            0xcb | 0xcf | 0xd3 => (8, 0),
+            0xd4 => (2, 0),
+            0xd5 => (3, 0),
+            0xd6 => (5, 0),
+            0xd7 => (9, 0),
+            0xd8 => (17, 0),
+            0xdc => (2, be(b, pos, 2)?),
+            0xdd => (4, be(b, pos, 4)?),
+            0xde => (2, 2 * be(b, pos, 2)?),
+            0xdf => (4, 2 * be(b, pos, 4)?),
+            0xc1 => return None,
+        };
+        pos = pos.checked_add(skip)?;
+        if pos > b.len() {
+            return None;
+        }
+        pending = pending.checked_add(more)?;
+    }
+    Some(pos)
 }

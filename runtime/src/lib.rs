@@ -40,6 +40,8 @@ pub mod context;
 mod dtype;
 mod error;
 mod format;
+#[cfg(feature = "ndarray")]
+mod ndarray_impl;
 mod options;
 mod serde_impl;
 pub mod shape;

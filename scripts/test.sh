@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: builds (or reuses) the pinned Python peers in .cache/venvs, then
+# runs every Rust test, doctest and example build of the workspace, including the live
+# interop tests against tesseract-core, truss and msgpack-numpy (which fail, never skip,
+# when a peer is missing).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/peers-venv.sh >/dev/null
+cargo test --workspace --all-features --locked "$@"
