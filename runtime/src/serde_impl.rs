@@ -487,6 +487,33 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// msgpack-numpy's `type`: `dtype.str`, or for structured and object arrays the
+/// `dtype.descr` list (kept as its JSON text, so `kind` can refuse it by name).
+struct TypeName(String);
+
+impl<'de> Deserialize<'de> for TypeName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<TypeName, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a dtype string or a dtype descr list")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<String, E> {
+                String::from_utf8(v.to_vec()).map_err(|_| E::custom("string is not UTF-8"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<String, A::Error> {
+                let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(v.to_string())
+            }
+        }
+        d.deserialize_any(V).map(TypeName)
+    }
+}
+
 /// Everything any array form may carry.
 #[derive(Default)]
 struct Parts<'de> {
@@ -557,7 +584,7 @@ impl<'de> Visitor<'de> for PartsVisitor {
                 }
                 Key::DataB64 => p.data_b64 = Some(map.next_value_seed(StrSeed)?),
                 Key::Nd => p.nd = Some(map.next_value::<NdFlag>()?.0),
-                Key::Type => p.type_ = Some(map.next_value::<Text>()?.0),
+                Key::Type => p.type_ = Some(map.next_value::<TypeName>()?.0),
                 Key::Kind => {
                     let v: Option<ByteValue> = map.next_value()?;
                     p.kind = v.map(|b| b.0);
