@@ -1,4 +1,31 @@
-//! Procedural macros for [`arraymodel`](https://docs.rs/arraymodel).
+//! Procedural macros for [`arraymodel`](https://docs.rs/arraymodel): `#[derive(ArrayModel)]`.
 //!
-//! The `#[derive(ArrayModel)]` macro lands with its own issue; this crate is the
-//! placeholder the workspace builds today.
+//! The derive is split like serde_derive and thiserror: [`ast`] reads the input and
+//! its attributes into a typed view (collecting every error with its span in a
+//! [`ctxt::Ctxt`]), [`check`] validates combinations, [`expand`] writes the code.
+//! The expansion is wrapped in `const _: () = { ... };` and reaches everything through
+//! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate).
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod dtype;
+mod expand;
+#[cfg(test)]
+mod snapshot_tests;
+
+use proc_macro::TokenStream;
+
+/// Derives `arraymodel::ArrayModel`, serde's `Serialize` and `Deserialize` (honouring
+/// `#[serde(...)]` attributes) and schemars' `JsonSchema` for a struct with named fields.
+///
+/// See the `arraymodel` crate documentation for the attributes (`#[array(...)]`,
+/// `#[bytes]`, `#[arraymodel(...)]`).
+#[proc_macro_derive(ArrayModel, attributes(array, bytes, arraymodel, serde))]
+pub fn derive_array_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -33,13 +33,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Lets `#[derive(ArrayModel)]` name `::arraymodel` inside this crate too.
+extern crate self as arraymodel;
+
 mod array;
 pub mod bytes;
+pub mod cast;
 pub mod codec;
 pub mod context;
 mod dtype;
 mod error;
 mod format;
+pub mod model;
 #[cfg(feature = "ndarray")]
 mod ndarray_impl;
 mod options;
@@ -53,5 +58,25 @@ pub use format::{from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_ve
 pub use options::{BytesStyle, Compression, DecodeOptions, EncodeOptions, Encoding, JsonStyle};
 pub use shape::Limits;
 
+pub use model::{ArrayModel, NdArray};
+
+/// `#[derive(ArrayModel)]`: see [`ArrayModel`].
+pub use arraymodel_macros::ArrayModel;
+
 pub use half::f16;
 pub use num_complex::Complex;
+
+/// Items the derive and generated code use. Not a public API: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::cast::Casting;
+    pub use crate::dtype::DType;
+    pub use crate::error::{Error, Result};
+    pub use crate::model::{
+        ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, ShapeSpec, de_error,
+    };
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+    pub use std;
+}

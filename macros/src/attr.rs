@@ -1,0 +1,342 @@
+//! Parsing of `#[array(...)]`, `#[bytes]`, `#[arraymodel(...)]` and the `#[serde(...)]`
+//! keys the derive needs to know about (names, defaults, skips).
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr};
+
+use crate::ctxt::Ctxt;
+use crate::dtype;
+
+/// One dimension of `shape = [...]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DimAttr {
+    Any,
+    Fixed(u64),
+}
+
+/// `shape = ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShapeAttr {
+    AnyRank,
+    Dims(Vec<DimAttr>),
+}
+
+/// `#[array(shape = [None, 3], dtype = "float64", differentiable, exact)]`.
+#[derive(Clone, Debug)]
+pub struct ArrayAttr {
+    pub span: Span,
+    pub shape: Option<ShapeAttr>,
+    pub dtype: Option<(String, Span)>,
+    pub differentiable: bool,
+    pub exact: Option<Span>,
+}
+
+/// Everything the derive reads from one field's attributes.
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub array: Option<ArrayAttr>,
+    pub bytes: Option<Span>,
+    /// `#[serde(...)]` attributes, copied verbatim to the serde derive.
+    pub serde: Vec<Attribute>,
+    pub rename: Option<String>,
+    pub skip_serializing: bool,
+    pub skip_deserializing: bool,
+    pub has_default: bool,
+    pub flatten: bool,
+    pub has_with: Option<Span>,
+    pub docs: Option<String>,
+}
+
+/// Everything the derive reads from the struct's attributes.
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub crate_path: Option<syn::Path>,
+    pub rename: Option<String>,
+    pub rename_all: Option<(String, Span)>,
+    pub has_default: bool,
+    pub deny_unknown_fields: bool,
+    pub serde: Vec<Attribute>,
+    pub docs: Option<String>,
+}
+
+const ARRAY_KEYS: &str = "`shape`, `dtype`, `differentiable`, `exact`";
+
+/// Collects `///` doc comments into one description, as pydantic's `Field(description=...)`.
+pub fn docs(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Skips the value of an unknown nested meta (`key`, `key = expr` or `key(...)`).
+fn skip_meta(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_meta(&inner))?;
+    }
+    Ok(())
+}
+
+fn lit_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    meta.value()?.parse::<LitStr>()
+}
+
+pub fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs {
+        docs: docs(attrs),
+        ..FieldAttrs::default()
+    };
+    for attr in attrs {
+        if attr.path().is_ident("array") {
+            if out.array.is_some() {
+                cx.error_spanned_by(attr, "duplicate #[array] attribute");
+                continue;
+            }
+            out.array = Some(array_attr(cx, attr));
+        } else if attr.path().is_ident("bytes") {
+            if !matches!(attr.meta, syn::Meta::Path(_)) {
+                cx.error_spanned_by(attr, "#[bytes] takes no arguments");
+            }
+            out.bytes = Some(attr.span());
+        } else if attr.path().is_ident("arraymodel") {
+            cx.error_spanned_by(
+                attr,
+                "#[arraymodel(...)] goes on the struct; on fields use #[array(...)] or #[bytes]",
+            );
+        } else if attr.path().is_ident("serde") {
+            out.serde.push(attr.clone());
+            let r = attr.parse_nested_meta(|meta| {
+                let p = &meta.path;
+                if p.is_ident("rename") {
+                    if meta.input.peek(syn::Token![=]) {
+                        out.rename = Some(lit_str(&meta)?.value());
+                    } else {
+                        meta.parse_nested_meta(|m| {
+                            if m.path.is_ident("deserialize") {
+                                out.rename = Some(lit_str(&m)?.value());
+                            } else {
+                                skip_meta(&m)?;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                } else if p.is_ident("skip") {
+                    out.skip_serializing = true;
+                    out.skip_deserializing = true;
+                } else if p.is_ident("skip_serializing") {
+                    out.skip_serializing = true;
+                } else if p.is_ident("skip_deserializing") {
+                    out.skip_deserializing = true;
+                    out.has_default = true;
+                } else if p.is_ident("default") {
+                    out.has_default = true;
+                    skip_meta(&meta)?;
+                } else if p.is_ident("flatten") {
+                    out.flatten = true;
+                } else if p.is_ident("with")
+                    || p.is_ident("deserialize_with")
+                    || p.is_ident("serialize_with")
+                {
+                    out.has_with = Some(p.span());
+                    skip_meta(&meta)?;
+                } else {
+                    skip_meta(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                cx.syn_error(e);
+            }
+        }
+    }
+    out
+}
+
+fn array_attr(cx: &Ctxt, attr: &Attribute) -> ArrayAttr {
+    let mut out = ArrayAttr {
+        span: attr.span(),
+        shape: None,
+        dtype: None,
+        differentiable: false,
+        exact: None,
+    };
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return out; // bare #[array]: any shape, any dtype
+    }
+    let r = attr.parse_nested_meta(|meta| {
+        let p = &meta.path;
+        if p.is_ident("shape") {
+            if out.shape.is_some() {
+                return Err(meta.error("duplicate `shape`"));
+            }
+            let expr: Expr = meta.value()?.parse()?;
+            match parse_shape(&expr) {
+                Ok(s) => out.shape = Some(s),
+                Err(e) => cx.syn_error(e),
+            }
+        } else if p.is_ident("dtype") {
+            if out.dtype.is_some() {
+                return Err(meta.error("duplicate `dtype`"));
+            }
+            let lit = lit_str(&meta)?;
+            let name = lit.value();
+            if dtype::variant(&name).is_none() {
+                let names: Vec<&str> = dtype::NAMES.iter().map(|(n, _)| *n).collect();
+                cx.error_spanned_by(
+                    &lit,
+                    format!(
+                        "unknown dtype {name:?}; expected one of: {}",
+                        names.join(", ")
+                    ),
+                );
+            } else {
+                out.dtype = Some((name, lit.span()));
+            }
+        } else if p.is_ident("differentiable") {
+            out.differentiable = true;
+        } else if p.is_ident("exact") {
+            out.exact = Some(p.span());
+        } else {
+            let key = p
+                .get_ident()
+                .map_or_else(|| "?".to_owned(), ToString::to_string);
+            cx.syn_error(meta.error(format!(
+                "unknown key `{key}` in #[array(...)]; expected {ARRAY_KEYS}"
+            )));
+            skip_meta(&meta)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = r {
+        cx.syn_error(e);
+    }
+    out
+}
+
+/// `[None, 3]`, `[]`, `..` or `"..."`.
+fn parse_shape(expr: &Expr) -> syn::Result<ShapeAttr> {
+    let bad = |span: &dyn quote::ToTokens, what: &str| {
+        syn::Error::new_spanned(
+            span,
+            format!(
+                "{what}; a shape is a list of sizes and `None` (any size), e.g. `[None, 3]`, \
+                 `[]` for a scalar, or `..` for any rank"
+            ),
+        )
+    };
+    match expr {
+        Expr::Range(r) if r.start.is_none() && r.end.is_none() => Ok(ShapeAttr::AnyRank),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) if s.value() == "..." => Ok(ShapeAttr::AnyRank),
+        Expr::Array(arr) => {
+            let mut dims = Vec::new();
+            for e in &arr.elems {
+                match e {
+                    Expr::Path(p) if p.path.is_ident("None") => dims.push(DimAttr::Any),
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Int(i), ..
+                    }) => match i.base10_parse::<u64>() {
+                        Ok(n) => dims.push(DimAttr::Fixed(n)),
+                        Err(_) => return Err(bad(i, "a dimension must be a non-negative integer")),
+                    },
+                    other => return Err(bad(other, "a dimension must be an integer or `None`")),
+                }
+            }
+            if dims.len() > 64 {
+                return Err(bad(arr, "at most 64 dimensions"));
+            }
+            Ok(ShapeAttr::Dims(dims))
+        }
+        other => Err(bad(other, "malformed shape")),
+    }
+}
+
+pub fn container_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+    let mut out = ContainerAttrs {
+        docs: docs(attrs),
+        ..ContainerAttrs::default()
+    };
+    for attr in attrs {
+        if attr.path().is_ident("arraymodel") {
+            let r = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("crate") {
+                    let lit = lit_str(&meta)?;
+                    out.crate_path = Some(lit.parse()?);
+                } else {
+                    let key = meta
+                        .path
+                        .get_ident()
+                        .map_or_else(|| "?".to_owned(), ToString::to_string);
+                    cx.syn_error(meta.error(format!(
+                        "unknown key `{key}` in #[arraymodel(...)]; expected `crate`"
+                    )));
+                    skip_meta(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                cx.syn_error(e);
+            }
+        } else if attr.path().is_ident("array") || attr.path().is_ident("bytes") {
+            cx.error_spanned_by(
+                attr,
+                "#[array] and #[bytes] go on fields, not on the struct",
+            );
+        } else if attr.path().is_ident("serde") {
+            out.serde.push(attr.clone());
+            let r = attr.parse_nested_meta(|meta| {
+                let p = &meta.path;
+                if p.is_ident("rename_all") {
+                    if meta.input.peek(syn::Token![=]) {
+                        let lit = lit_str(&meta)?;
+                        out.rename_all = Some((lit.value(), lit.span()));
+                    } else {
+                        meta.parse_nested_meta(|m| {
+                            if m.path.is_ident("deserialize") {
+                                let lit = lit_str(&m)?;
+                                out.rename_all = Some((lit.value(), lit.span()));
+                            } else {
+                                skip_meta(&m)?;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                } else if p.is_ident("rename") {
+                    if meta.input.peek(syn::Token![=]) {
+                        out.rename = Some(lit_str(&meta)?.value());
+                    } else {
+                        skip_meta(&meta)?;
+                    }
+                } else if p.is_ident("default") {
+                    out.has_default = true;
+                    skip_meta(&meta)?;
+                } else if p.is_ident("deny_unknown_fields") {
+                    out.deny_unknown_fields = true;
+                } else {
+                    skip_meta(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                cx.syn_error(e);
+            }
+        }
+    }
+    out
+}

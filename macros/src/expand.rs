@@ -1,0 +1,284 @@
+//! Code generation: serde impls through a `remote` mirror, `ArrayModel`, `JsonSchema`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{DeriveInput, GenericParam};
+
+use crate::ast::{Container, Field, last_segment, title};
+use crate::attr::{DimAttr, ShapeAttr};
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::dtype;
+
+/// Parses, validates and expands; all errors are reported together.
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, input);
+    if let Some(c) = &cont {
+        check::check(&cx, c);
+    }
+    cx.check()?;
+    let cont = cont.expect("no errors means a container");
+    Ok(expand(&cont))
+}
+
+/// The path of the runtime crate as the user's Cargo.toml names it.
+fn crate_root(cont: &Container<'_>) -> TokenStream {
+    if let Some(p) = &cont.attrs.crate_path {
+        return quote!(#p);
+    }
+    match proc_macro_crate::crate_name("arraymodel") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => {
+            let ident = format_ident!("{}", name);
+            quote!(::#ident)
+        }
+        // Inside the arraymodel package (its tests and examples) and when the lookup
+        // fails (e.g. in the derive's own snapshot tests): the canonical name.
+        _ => quote!(::arraymodel),
+    }
+}
+
+fn path_string(tokens: &TokenStream) -> String {
+    tokens.to_string().replace(' ', "")
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Option")
+}
+
+fn spec_tokens(p: &TokenStream, f: &Field<'_>) -> Option<TokenStream> {
+    let a = f.attrs.array.as_ref()?;
+    let shape = match &a.shape {
+        None | Some(ShapeAttr::AnyRank) => quote!(#p::ShapeSpec::AnyRank),
+        Some(ShapeAttr::Dims(dims)) => {
+            let dims = dims.iter().map(|d| match d {
+                DimAttr::Any => quote!(#p::Dim::Any),
+                DimAttr::Fixed(n) => {
+                    let n = *n as usize;
+                    quote!(#p::Dim::Fixed(#n))
+                }
+            });
+            quote!(#p::ShapeSpec::Dims(&[#(#dims),*]))
+        }
+    };
+    let dtype = match &a.dtype {
+        Some((name, _)) => {
+            let v = format_ident!("{}", dtype::variant(name).expect("checked in attr"));
+            quote!(#p::std::option::Option::Some(#p::DType::#v))
+        }
+        None => quote!(#p::std::option::Option::None),
+    };
+    let casting = if a.exact.is_some() {
+        quote!(#p::Casting::Exact)
+    } else {
+        quote!(#p::Casting::Tesseract)
+    };
+    let diff = a.differentiable;
+    Some(quote! {
+        #p::ArraySpec { shape: #shape, dtype: #dtype, casting: #casting, differentiable: #diff }
+    })
+}
+
+fn expand(cont: &Container<'_>) -> TokenStream {
+    let root = crate_root(cont);
+    let p = quote!(#root::__private);
+    let serde_path = format!("{}::__private::serde", path_string(&root));
+    let name = cont.ident;
+    let (impl_generics, ty_generics, where_clause) = cont.generics.split_for_impl();
+    let remote = format_ident!("__ArrayModelRemote");
+    let remote_str = quote!(#name #ty_generics).to_string();
+    let generics_decl = &cont.generics.params;
+    let type_params: Vec<_> = cont
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            GenericParam::Type(t) => Some(&t.ident),
+            _ => None,
+        })
+        .collect();
+    let preds = where_clause.map(|w| &w.predicates);
+    let bounded = |bound: TokenStream| {
+        let extra = type_params.iter().map(|t| quote!(#t: #bound));
+        let existing = preds.iter();
+        quote!(where #(#existing,)* #(#extra,)*)
+    };
+    let ser_where = bounded(quote!(#p::serde::Serialize));
+    let de_where = bounded(quote!(#p::serde::de::DeserializeOwned));
+    let schema_where = bounded(quote!(#p::schemars::JsonSchema));
+    let model_where = bounded(
+        quote!(#p::serde::Serialize + #p::serde::de::DeserializeOwned + #p::schemars::JsonSchema),
+    );
+
+    // The serde mirror: same fields and serde attributes, plus `with` for bytes.
+    let container_serde = &cont.attrs.serde;
+    let remote_fields = cont.fields.iter().map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        let serde_attrs = &f.attrs.serde;
+        let with = f.attrs.bytes.map(|_| {
+            let module = if is_option(ty) {
+                "bytes::option"
+            } else {
+                "bytes"
+            };
+            let path = format!("{}::{module}", path_string(&root));
+            quote!(#[serde(with = #path)])
+        });
+        quote!(#(#serde_attrs)* #with #ident: #ty)
+    });
+
+    // Constraint checks on decode.
+    let conform = cont.fields.iter().filter_map(|f| {
+        let spec = spec_tokens(&p, f)?;
+        let ident = f.ident;
+        let wire = &f.wire_name;
+        Some(quote! {
+            {
+                const SPEC: #p::ArraySpec = #spec;
+                #p::ArrayField::conform(&mut self.#ident, &SPEC).map_err(|e| e.at_field(#wire))?;
+            }
+        })
+    });
+
+    let field_infos = cont.fields.iter().map(|f| {
+        let rust = f.ident.to_string();
+        let rust = rust.strip_prefix("r#").unwrap_or(&rust).to_owned();
+        let wire = &f.wire_name;
+        let array = match spec_tokens(&p, f) {
+            Some(s) => quote!(#p::std::option::Option::Some(#s)),
+            None => quote!(#p::std::option::Option::None),
+        };
+        let bytes = f.attrs.bytes.is_some();
+        let desc = match &f.attrs.docs {
+            Some(d) => quote!(#p::std::option::Option::Some(#d)),
+            None => quote!(#p::std::option::Option::None),
+        };
+        quote!(#p::FieldInfo { name: #rust, wire_name: #wire, array: #array, bytes: #bytes, description: #desc })
+    });
+
+    // JSON Schema, in pydantic's shape: properties with titles and descriptions.
+    let props = cont.fields.iter().filter(|f| !(f.attrs.skip_serializing && f.attrs.skip_deserializing)).map(|f| {
+        let ty = f.ty;
+        let wire = &f.wire_name;
+        let title = title(wire);
+        let schema = if let Some(spec) = spec_tokens(&p, f) {
+            quote!({
+                const SPEC: #p::ArraySpec = #spec;
+                <#ty as #p::ArrayField>::array_schema(generator, &SPEC).to_value()
+            })
+        } else if f.attrs.bytes.is_some() {
+            let base = quote!(#p::serde_json::json!({"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}));
+            if is_option(ty) {
+                quote!(#p::serde_json::json!({"anyOf": [#base, {"type": "null"}]}))
+            } else {
+                base
+            }
+        } else {
+            quote!(generator.subschema_for::<#ty>().to_value())
+        };
+        let desc = f.attrs.docs.as_ref().map(|d| {
+            quote!(obj.insert(#p::std::string::String::from("description"), #p::serde_json::Value::from(#d));)
+        });
+        let required = !is_option(ty) && !f.attrs.has_default && !f.attrs.skip_deserializing && !cont.attrs.has_default;
+        quote! {
+            {
+                let mut value: #p::serde_json::Value = #schema;
+                if let #p::std::option::Option::Some(obj) = value.as_object_mut() {
+                    obj.entry("title").or_insert_with(|| #p::serde_json::Value::from(#title));
+                    #desc
+                }
+                properties.insert(#p::std::string::String::from(#wire), value);
+                if #required {
+                    required.push(#p::serde_json::Value::from(#wire));
+                }
+            }
+        }
+    });
+    let schema_title = cont
+        .attrs
+        .rename
+        .clone()
+        .unwrap_or_else(|| name.to_string());
+    let schema_name = if type_params.is_empty() {
+        quote!(#p::std::borrow::Cow::Borrowed(#schema_title))
+    } else {
+        quote!(#p::std::borrow::Cow::Owned({
+            let mut n = #p::std::string::String::from(#schema_title);
+            #( n.push('_'); n.push_str(&<#type_params as #p::schemars::JsonSchema>::schema_name()); )*
+            n
+        }))
+    };
+    let container_desc = cont.attrs.docs.as_ref().map(|d| {
+        quote!(schema.insert(#p::std::string::String::from("description"), #p::serde_json::Value::from(#d));)
+    });
+    let additional = cont.attrs.deny_unknown_fields.then(|| {
+        quote!(schema.insert(#p::std::string::String::from("additionalProperties"), #p::serde_json::Value::Bool(false));)
+    });
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::all)]
+        const _: () = {
+            #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
+            #[serde(crate = #serde_path, remote = #remote_str)]
+            #(#container_serde)*
+            struct #remote <#generics_decl> #where_clause {
+                #(#remote_fields,)*
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #p::serde::Serialize for #name #ty_generics #ser_where {
+                fn serialize<__S>(&self, serializer: __S) -> #p::std::result::Result<__S::Ok, __S::Error>
+                where
+                    __S: #p::serde::Serializer,
+                {
+                    <#remote #ty_generics>::serialize(self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de, #generics_decl> #p::serde::Deserialize<'de> for #name #ty_generics #de_where {
+                fn deserialize<__D>(deserializer: __D) -> #p::std::result::Result<Self, __D::Error>
+                where
+                    __D: #p::serde::Deserializer<'de>,
+                {
+                    let mut value: Self = <#remote #ty_generics>::deserialize(deserializer)?;
+                    #p::ArrayModel::conform(&mut value).map_err(#p::de_error::<__D::Error>)?;
+                    #p::std::result::Result::Ok(value)
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #p::ArrayModel for #name #ty_generics #model_where {
+                const FIELDS: &'static [#p::FieldInfo] = &[#(#field_infos),*];
+
+                fn conform(&mut self) -> #p::Result<()> {
+                    #(#conform)*
+                    #p::std::result::Result::Ok(())
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #p::schemars::JsonSchema for #name #ty_generics #schema_where {
+                fn schema_name() -> #p::std::borrow::Cow<'static, str> {
+                    #schema_name
+                }
+
+                fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    let mut properties = #p::serde_json::Map::new();
+                    let mut required: #p::std::vec::Vec<#p::serde_json::Value> = #p::std::vec::Vec::new();
+                    #(#props)*
+                    let mut schema = #p::serde_json::Map::new();
+                    schema.insert(#p::std::string::String::from("properties"), #p::serde_json::Value::Object(properties));
+                    schema.insert(#p::std::string::String::from("type"), #p::serde_json::Value::from("object"));
+                    schema.insert(#p::std::string::String::from("required"), #p::serde_json::Value::Array(required));
+                    schema.insert(#p::std::string::String::from("title"), #p::serde_json::Value::from(#schema_title));
+                    #additional
+                    #container_desc
+                    #p::schemars::Schema::from(schema)
+                }
+            }
+        };
+    }
+}

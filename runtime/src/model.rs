@@ -1,0 +1,556 @@
+//! What `#[derive(ArrayModel)]` builds on: array constraints checked on decode, the
+//! typed [`NdArray`], the [`ArrayModel`] trait, and tesseract-style JSON Schemas.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
+use std::marker::PhantomData;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Value, json};
+
+use crate::array::{Array, Element};
+use crate::cast::{self, Casting};
+use crate::dtype::DType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{DecodeOptions, EncodeOptions};
+
+/// One dimension of a [`ShapeSpec`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dim {
+    /// Any size (`None` in tesseract's `Array[(None,), ...]`).
+    Any,
+    /// Exactly this size; a given size 1 is broadcast to it, as tesseract does.
+    Fixed(usize),
+}
+
+/// The shape a field accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShapeSpec {
+    /// Any rank and size (tesseract's `...`).
+    AnyRank,
+    /// Exactly this rank (`[]` is a scalar).
+    Dims(&'static [Dim]),
+}
+
+/// The constraints of one array field.
+///
+/// ```
+/// use arraymodel::model::{ArraySpec, Dim, ShapeSpec};
+/// use arraymodel::{cast::Casting, Array, DType};
+/// const SPEC: ArraySpec = ArraySpec {
+///     shape: ShapeSpec::Dims(&[Dim::Fixed(3)]),
+///     dtype: Some(DType::Float64),
+///     casting: Casting::Tesseract,
+///     differentiable: false,
+/// };
+/// // An int32 [1] becomes float64 [3]: cast, then broadcast, as tesseract does.
+/// let a = SPEC.conform(Array::from_vec(vec![7i32])).unwrap();
+/// assert_eq!(a.as_slice::<f64>().unwrap(), &[7.0, 7.0, 7.0]);
+/// assert!(SPEC.conform(Array::from_vec(vec![1.0f64, 2.0])).is_err());
+/// assert_eq!(SPEC.title(), "EncodedArrayModel__3__float64__noflags");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ArraySpec {
+    /// Accepted shapes.
+    pub shape: ShapeSpec,
+    /// The dtype the field holds (`None`: any).
+    pub dtype: Option<DType>,
+    /// Which other input dtypes are converted to it.
+    pub casting: Casting,
+    /// tesseract's `Differentiable[...]` marker (schema `array_flags`).
+    pub differentiable: bool,
+}
+
+impl ArraySpec {
+    /// Any array.
+    pub const ANY: ArraySpec = ArraySpec {
+        shape: ShapeSpec::AnyRank,
+        dtype: None,
+        casting: Casting::Tesseract,
+        differentiable: false,
+    };
+
+    /// Checks (and if allowed converts) a decoded array: dtype cast with range checks,
+    /// rank, fixed dimensions, broadcast of a given 1.
+    pub fn conform(&self, array: Array) -> Result<Array> {
+        let array = match self.dtype {
+            Some(d) if d != array.dtype() => cast::cast(&array, d, self.casting)?,
+            _ => array,
+        };
+        let ShapeSpec::Dims(dims) = self.shape else {
+            return Ok(array);
+        };
+        let shape = array.shape();
+        if shape.len() != dims.len() {
+            return Err(Error::new(ErrorKind::Constraint(format!(
+                "expected {} dimension(s) {}, got shape {shape:?}",
+                dims.len(),
+                self.shape_text()
+            ))));
+        }
+        let mut target = shape.to_vec();
+        for (i, d) in dims.iter().enumerate() {
+            if let Dim::Fixed(n) = *d {
+                if shape[i] == n {
+                    continue;
+                }
+                if shape[i] != 1 {
+                    return Err(Error::new(ErrorKind::Constraint(format!(
+                        "expected shape {}, got {shape:?} (dimension {i} must be {n} or 1)",
+                        self.shape_text()
+                    ))));
+                }
+                target[i] = n;
+            }
+        }
+        if target == shape {
+            Ok(array)
+        } else {
+            cast::broadcast(&array, &target)
+        }
+    }
+
+    fn shape_text(&self) -> String {
+        match self.shape {
+            ShapeSpec::AnyRank => "...".into(),
+            ShapeSpec::Dims(dims) => {
+                let parts: Vec<String> = dims
+                    .iter()
+                    .map(|d| match d {
+                        Dim::Any => "None".into(),
+                        Dim::Fixed(n) => n.to_string(),
+                    })
+                    .collect();
+                format!(
+                    "({}{})",
+                    parts.join(", "),
+                    if dims.len() == 1 { "," } else { "" }
+                )
+            }
+        }
+    }
+
+    /// tesseract's model title: `EncodedArrayModel__<shape>__<dtype>__<flags>`.
+    pub fn title(&self) -> String {
+        let shape = match self.shape {
+            ShapeSpec::AnyRank => "anyrank".to_owned(),
+            ShapeSpec::Dims([]) => "scalar".to_owned(),
+            ShapeSpec::Dims(dims) => dims
+                .iter()
+                .map(|d| match d {
+                    Dim::Any => "any".to_owned(),
+                    Dim::Fixed(n) => n.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("_"),
+        };
+        let dtype = self.dtype.map_or("None", DType::name);
+        let flags = if self.differentiable {
+            "DIFFERENTIABLE"
+        } else {
+            "noflags"
+        };
+        format!("EncodedArrayModel__{shape}__{dtype}__{flags}")
+    }
+
+    /// The JSON Schema tesseract publishes for such a field (`EncodedArrayModel__...`).
+    pub fn json_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        let defs = generator.settings().definitions_path.to_string();
+        let prefix = format!("#{defs}/");
+        let data_defs = [
+            ("BinrefArrayData", binref_data_schema()),
+            ("Base64ArrayData", base64_data_schema()),
+            ("JsonArrayData", json_data_schema()),
+        ];
+        for (name, schema) in &data_defs {
+            generator
+                .definitions_mut()
+                .entry(name.to_string())
+                .or_insert_with(|| schema.clone());
+        }
+        let shape = match self.shape {
+            ShapeSpec::AnyRank => json!({"items": {"type": "integer"}, "type": "array"}),
+            ShapeSpec::Dims(dims) => {
+                let items: Vec<Value> = dims
+                    .iter()
+                    .map(|d| match d {
+                        Dim::Any => json!({"type": "integer", "minimum": 0}),
+                        Dim::Fixed(1) => json!({"const": 1, "type": "integer"}),
+                        Dim::Fixed(n) => json!({"type": "integer", "enum": [1, n]}),
+                    })
+                    .collect();
+                let n = dims.len();
+                let mut s = json!({"type": "array", "maxItems": n, "minItems": n});
+                if n > 0 {
+                    s["prefixItems"] = Value::Array(items);
+                }
+                s["title"] = "Shape".into();
+                s["description"] = "Shape of the array".into();
+                s
+            }
+        };
+        let dtypes: Vec<&str> = match self.dtype {
+            Some(d) => self
+                .casting
+                .accepted(d)
+                .into_iter()
+                .map(DType::name)
+                .collect(),
+            None => cast::TESSERACT_ORDER.iter().map(|d| d.name()).collect(),
+        };
+        let dtype = if dtypes.len() == 1 {
+            json!({"type": "string", "const": dtypes[0], "title": "Dtype", "description": "Data type of the array"})
+        } else {
+            json!({"type": "string", "enum": dtypes, "title": "Dtype", "description": "Data type of the array"})
+        };
+        let mapping: serde_json::Map<String, Value> = [
+            ("base64", "Base64ArrayData"),
+            ("binref", "BinrefArrayData"),
+            ("json", "JsonArrayData"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(format!("{prefix}{v}"))))
+        .collect();
+        let one_of: Vec<Value> = data_defs
+            .iter()
+            .map(|(name, _)| json!({"$ref": format!("{prefix}{name}")}))
+            .collect();
+        let schema = json!({
+            "properties": {
+                "object_type": {"type": "string", "const": "array", "title": "Object Type",
+                    "description": "Indicates that this dict can be parsed to an array.", "default": "array"},
+                "shape": shape,
+                "dtype": dtype,
+                "data": {"oneOf": one_of, "title": "Data",
+                    "discriminator": {"propertyName": "encoding", "mapping": mapping}},
+            },
+            "additionalProperties": false,
+            "type": "object",
+            "required": ["shape", "dtype", "data"],
+            "title": self.title(),
+            "array_flags": if self.differentiable { json!(["DIFFERENTIABLE"]) } else { json!([]) },
+        });
+        Schema::try_from(schema).expect("an object is a schema")
+    }
+}
+
+fn compression_schema() -> Value {
+    json!({"anyOf": [{"type": "string", "const": "lz4"}, {"type": "null"}], "title": "Compression", "default": null})
+}
+
+fn base64_data_schema() -> Value {
+    json!({"properties": {"buffer": {"type": "string", "title": "Buffer"},
+        "encoding": {"type": "string", "const": "base64", "title": "Encoding"},
+        "compression": compression_schema()},
+        "additionalProperties": false, "type": "object", "required": ["buffer", "encoding"], "title": "Base64ArrayData"})
+}
+
+fn binref_data_schema() -> Value {
+    json!({"properties": {"buffer": {"type": "string", "pattern": "^.+?(\\:\\d+(\\:\\d+)?)?$", "title": "Buffer"},
+        "encoding": {"type": "string", "const": "binref", "title": "Encoding"},
+        "compression": compression_schema()},
+        "additionalProperties": false, "type": "object", "required": ["buffer", "encoding"], "title": "BinrefArrayData"})
+}
+
+fn json_data_schema() -> Value {
+    json!({"properties": {"buffer": {"title": "Buffer"},
+        "encoding": {"type": "string", "const": "json", "title": "Encoding"},
+        "compression": {"type": "null", "title": "Compression", "default": null}},
+        "additionalProperties": false, "type": "object", "required": ["buffer", "encoding"], "title": "JsonArrayData"})
+}
+
+/// A field type that holds arrays: [`Array`], [`NdArray`], and `Option`, `Vec`, `Box`
+/// and maps of them. The derive calls it for fields with `#[array(...)]`.
+pub trait ArrayField {
+    /// Applies `spec` to every array in the field; errors name the position
+    /// (`[2]`, a map key) inside the field.
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()>;
+    /// The field's JSON Schema under `spec`.
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema;
+}
+
+impl ArrayField for Array {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        let taken = std::mem::replace(self, Array::scalar(false));
+        *self = spec.conform(taken)?;
+        Ok(())
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        spec.json_schema(generator)
+    }
+}
+
+impl<T: Element> ArrayField for NdArray<T> {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        self.inner.conform(spec)
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        spec.json_schema(generator)
+    }
+}
+
+impl<A: ArrayField> ArrayField for Option<A> {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        self.as_mut().map_or(Ok(()), |a| a.conform(spec))
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        let inner = A::array_schema(generator, spec).to_value();
+        Schema::try_from(json!({"anyOf": [inner, {"type": "null"}]})).expect("object")
+    }
+}
+
+impl<A: ArrayField> ArrayField for Box<A> {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        (**self).conform(spec)
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        A::array_schema(generator, spec)
+    }
+}
+
+impl<A: ArrayField> ArrayField for Vec<A> {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        for (i, a) in self.iter_mut().enumerate() {
+            a.conform(spec).map_err(|e| e.at_index(i))?;
+        }
+        Ok(())
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        let inner = A::array_schema(generator, spec).to_value();
+        Schema::try_from(json!({"type": "array", "items": inner})).expect("object")
+    }
+}
+
+macro_rules! map_field {
+    ($map:ident, $($bound:tt)*) => {
+        impl<K: Display $($bound)*, A: ArrayField, S> ArrayField for $map<K, A, S> {
+            fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+                for (k, a) in self.iter_mut() {
+                    a.conform(spec).map_err(|e| e.at_field(k.to_string()))?;
+                }
+                Ok(())
+            }
+            fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+                let inner = A::array_schema(generator, spec).to_value();
+                Schema::try_from(json!({"type": "object", "additionalProperties": inner})).expect("object")
+            }
+        }
+    };
+}
+map_field!(HashMap,);
+
+impl<K: Display, A: ArrayField> ArrayField for BTreeMap<K, A> {
+    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
+        for (k, a) in self.iter_mut() {
+            a.conform(spec).map_err(|e| e.at_field(k.to_string()))?;
+        }
+        Ok(())
+    }
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        let inner = A::array_schema(generator, spec).to_value();
+        Schema::try_from(json!({"type": "object", "additionalProperties": inner})).expect("object")
+    }
+}
+
+impl JsonSchema for Array {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        ArraySpec::ANY.title().into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        ArraySpec::ANY.json_schema(generator)
+    }
+}
+
+/// An array whose element type is fixed at compile time: decoding converts other
+/// dtypes to `T` with tesseract's rules (ints into floats, narrower ints, range
+/// checked) and refuses the rest.
+///
+/// ```
+/// use arraymodel::{from_json_slice, model::NdArray, DecodeOptions};
+/// let a: NdArray<f64> = from_json_slice(br#"{"data_b64":"AQAAAAIAAAA=","shape":[2],"dtype":"int32"}"#,
+///     &DecodeOptions::default()).unwrap();
+/// assert_eq!(a.as_slice(), &[1.0, 2.0]);
+/// let bad = from_json_slice::<NdArray<i8>>(br#"[1.5]"#, &DecodeOptions::default());
+/// assert!(bad.is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct NdArray<T: Element> {
+    inner: Array,
+    _t: PhantomData<T>,
+}
+
+impl<T: Element> NdArray<T> {
+    /// An array of `shape` holding `data` in C order.
+    pub fn new(shape: impl Into<Vec<usize>>, data: Vec<T>) -> Result<NdArray<T>> {
+        Array::new(shape, data).map(|inner| NdArray {
+            inner,
+            _t: PhantomData,
+        })
+    }
+
+    /// Converts a dynamic array under tesseract's rules.
+    pub fn try_from_array(a: Array) -> Result<NdArray<T>> {
+        let inner = if a.dtype() == T::DTYPE {
+            a
+        } else {
+            cast::cast(&a, T::DTYPE, Casting::Tesseract)?
+        };
+        Ok(NdArray {
+            inner,
+            _t: PhantomData,
+        })
+    }
+
+    /// The elements in C order.
+    pub fn as_slice(&self) -> &[T] {
+        self.inner.as_slice().expect("NdArray holds T")
+    }
+
+    /// The elements, mutably.
+    pub fn as_slice_mut(&mut self) -> &mut [T] {
+        self.inner.as_slice_mut().expect("NdArray holds T")
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        self.inner.shape()
+    }
+
+    /// The dynamic array.
+    pub fn as_array(&self) -> &Array {
+        &self.inner
+    }
+
+    /// Consumes into the dynamic array.
+    pub fn into_array(self) -> Array {
+        self.inner
+    }
+
+    /// Consumes into the elements.
+    pub fn into_vec(self) -> Vec<T> {
+        self.inner.into_vec().expect("NdArray holds T")
+    }
+}
+
+impl<T: Element> From<NdArray<T>> for Array {
+    fn from(a: NdArray<T>) -> Array {
+        a.inner
+    }
+}
+
+impl<T: Element> Serialize for NdArray<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.inner.serialize(s)
+    }
+}
+
+impl<'de, T: Element> Deserialize<'de> for NdArray<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<NdArray<T>, D::Error> {
+        let a = Array::deserialize(d)?;
+        NdArray::try_from_array(a)
+            .map_err(|e| crate::context::to_serde(e, serde::de::Error::custom))
+    }
+}
+
+impl<T: Element> JsonSchema for NdArray<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        let spec = ArraySpec {
+            dtype: Some(T::DTYPE),
+            ..ArraySpec::ANY
+        };
+        spec.title().into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        ArraySpec {
+            dtype: Some(T::DTYPE),
+            ..ArraySpec::ANY
+        }
+        .json_schema(generator)
+    }
+}
+
+/// Metadata of one field of a derived model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The Rust field name.
+    pub name: &'static str,
+    /// The name on the wire (after `rename` / `rename_all`).
+    pub wire_name: &'static str,
+    /// The array constraints, for fields marked `#[array(...)]`.
+    pub array: Option<ArraySpec>,
+    /// Whether the field holds raw bytes (`#[bytes]`).
+    pub bytes: bool,
+    /// The doc comment.
+    pub description: Option<&'static str>,
+}
+
+/// A struct with array and bytes fields, derived with `#[derive(ArrayModel)]`.
+///
+/// Deriving it also derives serde's `Serialize` and `Deserialize` (honouring
+/// `#[serde(...)]` attributes) with the array constraints checked on decode, and
+/// schemars' `JsonSchema` in tesseract's form.
+pub trait ArrayModel: Serialize + DeserializeOwned + JsonSchema {
+    /// The fields, in declaration order.
+    const FIELDS: &'static [FieldInfo];
+
+    /// Checks and converts the constrained array fields (the derived `Deserialize`
+    /// calls this; errors carry the field's wire name).
+    fn conform(&mut self) -> Result<()>;
+
+    /// JSON in the form `opts` chooses.
+    fn to_json(&self, opts: &EncodeOptions) -> Result<Vec<u8>> {
+        crate::to_json_vec(self, opts)
+    }
+
+    /// Decodes JSON in any array form.
+    fn from_json(bytes: &[u8], opts: &DecodeOptions) -> Result<Self> {
+        crate::from_json_slice(bytes, opts)
+    }
+
+    /// msgpack as truss's binary mode writes it.
+    fn to_msgpack(&self) -> Result<Vec<u8>> {
+        crate::to_msgpack_vec(self)
+    }
+
+    /// Decodes msgpack.
+    fn from_msgpack(bytes: &[u8], opts: &DecodeOptions) -> Result<Self> {
+        crate::from_msgpack_slice(bytes, opts)
+    }
+
+    /// tesseract's request body: `{"inputs": <self>}`.
+    fn to_tesseract_request(&self, opts: &EncodeOptions) -> Result<Vec<u8>> {
+        #[derive(Serialize)]
+        struct Wrap<'a, M> {
+            inputs: &'a M,
+        }
+        crate::to_json_vec(&Wrap { inputs: self }, opts)
+    }
+
+    /// Decodes tesseract's request body `{"inputs": ...}`; errors start with `inputs.`.
+    fn from_tesseract_request(bytes: &[u8], opts: &DecodeOptions) -> Result<Self> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wrap<M> {
+            inputs: M,
+        }
+        crate::from_json_slice::<Wrap<Self>>(bytes, opts).map(|w| w.inputs)
+    }
+
+    /// The JSON Schema of the model, draft 2020-12, with `$defs`.
+    fn json_schema_value() -> Value {
+        schemars::schema_for!(Self).to_value()
+    }
+}
+
+/// Raises a model error through serde, keeping its kind and path for the top-level call.
+pub fn de_error<E: serde::de::Error>(e: Error) -> E {
+    crate::context::to_serde(e, E::custom)
+}

@@ -1,0 +1,62 @@
+//! `#[derive(ArrayModel)]` end to end: constraints on decode, serde attributes, schema.
+
+use arraymodel::{Array, ArrayModel, DecodeOptions, EncodeOptions, Encoding, ErrorKind, NdArray};
+
+/// Inputs of the vectoradd tesseract.
+#[derive(ArrayModel, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct ApplyInput {
+    /// First vector
+    #[array(shape = [None], dtype = "float64", differentiable)]
+    a: Array,
+    /// Second vector
+    #[array(shape = [None], dtype = "float64", differentiable)]
+    b: NdArray<f64>,
+    /// Scalar multiplier for a
+    #[array(shape = [], dtype = "float64", differentiable)]
+    #[serde(default = "one")]
+    s: Array,
+}
+
+fn one() -> Array {
+    Array::scalar(1.0f64)
+}
+
+#[test]
+fn decodes_and_checks_vectoradd_request() {
+    let body = br#"{"inputs":{"a":{"shape":[3],"dtype":"int32","data":{"buffer":[1,2,3],"encoding":"json"}},"b":[0.5,1.5,2.5]}}"#;
+    let m = ApplyInput::from_tesseract_request(body, &DecodeOptions::default()).unwrap();
+    assert_eq!(m.a.as_slice::<f64>().unwrap(), &[1.0, 2.0, 3.0]);
+    assert_eq!(m.b.as_slice(), &[0.5, 1.5, 2.5]);
+    assert_eq!(m.s.as_slice::<f64>().unwrap(), &[1.0]);
+    let out = m
+        .to_tesseract_request(&EncodeOptions::tesseract(Encoding::Json))
+        .unwrap();
+    assert!(out.starts_with(br#"{"inputs":{"a":{"object_type":"array","shape":[3],"dtype":"float64","data":{"buffer":[1.0,2.0,3.0]"#));
+
+    let bad = br#"{"inputs":{"a":{"shape":[2,2],"dtype":"float64","data":{"buffer":[[1,2],[3,4]],"encoding":"json"}},"b":[1.0]}}"#;
+    let e = ApplyInput::from_tesseract_request(bad, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(e.path().to_string(), "inputs.a");
+    assert!(matches!(e.kind(), ErrorKind::Constraint(_)), "{e}");
+
+    let complex = br#"{"inputs":{"a":["1+2j"],"b":[1.0]}}"#;
+    let e = ApplyInput::from_tesseract_request(complex, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(e.path().to_string(), "inputs.a", "{e}");
+}
+
+#[test]
+fn schema_has_tesseract_array_models() {
+    let schema = ApplyInput::json_schema_value();
+    let a = &schema["properties"]["a"];
+    assert_eq!(
+        a["title"],
+        "EncodedArrayModel__any__float64__DIFFERENTIABLE"
+    );
+    assert_eq!(a["description"], "First vector");
+    assert_eq!(a["array_flags"][0], "DIFFERENTIABLE");
+    assert_eq!(schema["required"], serde_json::json!(["a", "b"]));
+    assert_eq!(
+        schema["properties"]["s"]["properties"]["shape"]["maxItems"],
+        0
+    );
+}
