@@ -41,6 +41,7 @@ pub mod bytes;
 pub mod cast;
 pub mod codec;
 pub mod context;
+pub mod document;
 mod dtype;
 mod error;
 mod format;
