@@ -112,7 +112,7 @@ pub fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             if !matches!(attr.meta, syn::Meta::Path(_)) {
                 cx.error_spanned_by(attr, "#[bytes] takes no arguments");
             }
-            out.bytes = Some(attr.span());
+            out.bytes = Some(attr.path().span());
         } else if attr.path().is_ident("arraymodel") {
             cx.error_spanned_by(
                 attr,
@@ -169,7 +169,7 @@ pub fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
 
 fn array_attr(cx: &Ctxt, attr: &Attribute) -> ArrayAttr {
     let mut out = ArrayAttr {
-        span: attr.span(),
+        span: attr.path().span(),
         shape: None,
         dtype: None,
         differentiable: false,

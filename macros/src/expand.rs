@@ -86,7 +86,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let name = cont.ident;
     let (impl_generics, ty_generics, where_clause) = cont.generics.split_for_impl();
     let remote = format_ident!("__ArrayModelRemote");
-    let remote_str = quote!(#name #ty_generics).to_string();
+    let remote_str = name.to_string();
     let generics_decl = &cont.generics.params;
     let type_params: Vec<_> = cont
         .generics
@@ -244,8 +244,17 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     __D: #p::serde::Deserializer<'de>,
                 {
                     let mut value: Self = <#remote #ty_generics>::deserialize(deserializer)?;
-                    #p::ArrayModel::conform(&mut value).map_err(#p::de_error::<__D::Error>)?;
+                    value.__arraymodel_conform().map_err(#p::de_error::<__D::Error>)?;
                     #p::std::result::Result::Ok(value)
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #name #ty_generics #where_clause {
+                #[doc(hidden)]
+                fn __arraymodel_conform(&mut self) -> #p::Result<()> {
+                    #(#conform)*
+                    #p::std::result::Result::Ok(())
                 }
             }
 
@@ -254,8 +263,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 const FIELDS: &'static [#p::FieldInfo] = &[#(#field_infos),*];
 
                 fn conform(&mut self) -> #p::Result<()> {
-                    #(#conform)*
-                    #p::std::result::Result::Ok(())
+                    self.__arraymodel_conform()
                 }
             }
 

@@ -5,7 +5,7 @@ const _: () = {
         ::arraymodel::__private::serde::Serialize,
         ::arraymodel::__private::serde::Deserialize
     )]
-    #[serde(crate = "::arraymodel::__private::serde", remote = "Batch < T >")]
+    #[serde(crate = "::arraymodel::__private::serde", remote = "Batch")]
     #[serde(rename_all = "camelCase")]
     struct __ArrayModelRemote<T> {
         many_items: Vec<Array>,
@@ -40,9 +40,29 @@ const _: () = {
             __D: ::arraymodel::__private::serde::Deserializer<'de>,
         {
             let mut value: Self = <__ArrayModelRemote<T>>::deserialize(deserializer)?;
-            ::arraymodel::__private::ArrayModel::conform(&mut value)
+            value
+                .__arraymodel_conform()
                 .map_err(::arraymodel::__private::de_error::<__D::Error>)?;
             ::arraymodel::__private::std::result::Result::Ok(value)
+        }
+    }
+    #[automatically_derived]
+    impl<T> Batch<T> {
+        #[doc(hidden)]
+        fn __arraymodel_conform(&mut self) -> ::arraymodel::__private::Result<()> {
+            {
+                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                    shape: ::arraymodel::__private::ShapeSpec::AnyRank,
+                    dtype: ::arraymodel::__private::std::option::Option::Some(
+                        ::arraymodel::__private::DType::Int8,
+                    ),
+                    casting: ::arraymodel::__private::Casting::Exact,
+                    differentiable: false,
+                };
+                ::arraymodel::__private::ArrayField::conform(&mut self.many_items, &SPEC)
+                    .map_err(|e| e.at_field("manyItems"))?;
+            }
+            ::arraymodel::__private::std::result::Result::Ok(())
         }
     }
     #[automatically_derived]
@@ -83,19 +103,7 @@ const _: () = {
             },
         ];
         fn conform(&mut self) -> ::arraymodel::__private::Result<()> {
-            {
-                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                    shape: ::arraymodel::__private::ShapeSpec::AnyRank,
-                    dtype: ::arraymodel::__private::std::option::Option::Some(
-                        ::arraymodel::__private::DType::Int8,
-                    ),
-                    casting: ::arraymodel::__private::Casting::Exact,
-                    differentiable: false,
-                };
-                ::arraymodel::__private::ArrayField::conform(&mut self.many_items, &SPEC)
-                    .map_err(|e| e.at_field("manyItems"))?;
-            }
-            ::arraymodel::__private::std::result::Result::Ok(())
+            self.__arraymodel_conform()
         }
     }
     #[automatically_derived]

@@ -38,9 +38,57 @@ const _: () = {
             __D: ::arraymodel::__private::serde::Deserializer<'de>,
         {
             let mut value: Self = <__ArrayModelRemote>::deserialize(deserializer)?;
-            ::arraymodel::__private::ArrayModel::conform(&mut value)
+            value
+                .__arraymodel_conform()
                 .map_err(::arraymodel::__private::de_error::<__D::Error>)?;
             ::arraymodel::__private::std::result::Result::Ok(value)
+        }
+    }
+    #[automatically_derived]
+    impl ApplyInput {
+        #[doc(hidden)]
+        fn __arraymodel_conform(&mut self) -> ::arraymodel::__private::Result<()> {
+            {
+                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                    shape: ::arraymodel::__private::ShapeSpec::Dims(
+                        &[::arraymodel::__private::Dim::Any],
+                    ),
+                    dtype: ::arraymodel::__private::std::option::Option::Some(
+                        ::arraymodel::__private::DType::Float64,
+                    ),
+                    casting: ::arraymodel::__private::Casting::Tesseract,
+                    differentiable: true,
+                };
+                ::arraymodel::__private::ArrayField::conform(&mut self.a, &SPEC)
+                    .map_err(|e| e.at_field("a"))?;
+            }
+            {
+                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                    shape: ::arraymodel::__private::ShapeSpec::Dims(
+                        &[::arraymodel::__private::Dim::Any],
+                    ),
+                    dtype: ::arraymodel::__private::std::option::Option::Some(
+                        ::arraymodel::__private::DType::Float64,
+                    ),
+                    casting: ::arraymodel::__private::Casting::Tesseract,
+                    differentiable: true,
+                };
+                ::arraymodel::__private::ArrayField::conform(&mut self.b, &SPEC)
+                    .map_err(|e| e.at_field("b"))?;
+            }
+            {
+                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                    shape: ::arraymodel::__private::ShapeSpec::Dims(&[]),
+                    dtype: ::arraymodel::__private::std::option::Option::Some(
+                        ::arraymodel::__private::DType::Float64,
+                    ),
+                    casting: ::arraymodel::__private::Casting::Tesseract,
+                    differentiable: false,
+                };
+                ::arraymodel::__private::ArrayField::conform(&mut self.s, &SPEC)
+                    .map_err(|e| e.at_field("s"))?;
+            }
+            ::arraymodel::__private::std::result::Result::Ok(())
         }
     }
     #[automatically_derived]
@@ -110,47 +158,7 @@ const _: () = {
             },
         ];
         fn conform(&mut self) -> ::arraymodel::__private::Result<()> {
-            {
-                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                    shape: ::arraymodel::__private::ShapeSpec::Dims(
-                        &[::arraymodel::__private::Dim::Any],
-                    ),
-                    dtype: ::arraymodel::__private::std::option::Option::Some(
-                        ::arraymodel::__private::DType::Float64,
-                    ),
-                    casting: ::arraymodel::__private::Casting::Tesseract,
-                    differentiable: true,
-                };
-                ::arraymodel::__private::ArrayField::conform(&mut self.a, &SPEC)
-                    .map_err(|e| e.at_field("a"))?;
-            }
-            {
-                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                    shape: ::arraymodel::__private::ShapeSpec::Dims(
-                        &[::arraymodel::__private::Dim::Any],
-                    ),
-                    dtype: ::arraymodel::__private::std::option::Option::Some(
-                        ::arraymodel::__private::DType::Float64,
-                    ),
-                    casting: ::arraymodel::__private::Casting::Tesseract,
-                    differentiable: true,
-                };
-                ::arraymodel::__private::ArrayField::conform(&mut self.b, &SPEC)
-                    .map_err(|e| e.at_field("b"))?;
-            }
-            {
-                const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                    shape: ::arraymodel::__private::ShapeSpec::Dims(&[]),
-                    dtype: ::arraymodel::__private::std::option::Option::Some(
-                        ::arraymodel::__private::DType::Float64,
-                    ),
-                    casting: ::arraymodel::__private::Casting::Tesseract,
-                    differentiable: false,
-                };
-                ::arraymodel::__private::ArrayField::conform(&mut self.s, &SPEC)
-                    .map_err(|e| e.at_field("s"))?;
-            }
-            ::arraymodel::__private::std::result::Result::Ok(())
+            self.__arraymodel_conform()
         }
     }
     #[automatically_derived]
