@@ -34,6 +34,19 @@ thread_local! {
     static ENCODE: RefCell<Vec<EncodeFrame>> = const { RefCell::new(Vec::new()) };
     static DECODE: RefCell<Vec<DecodeFrame>> = const { RefCell::new(Vec::new()) };
     static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+    static KEY_HINT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Remembers the name of a map key whose value failed to decode. serde_path_to_error
+/// names only string keys, and msgpack-numpy writes its keys as bin; the top-level call
+/// uses the hint for the unnamed path segment.
+pub(crate) fn note_key(name: &[u8]) {
+    KEY_HINT.with(|k| *k.borrow_mut() = Some(String::from_utf8_lossy(name).into_owned()));
+}
+
+/// Takes the key hint (see [`note_key`]).
+pub(crate) fn take_key_hint() -> Option<String> {
+    KEY_HINT.with(|k| k.borrow_mut().take())
 }
 
 /// Runs `f` with the innermost encode frame, if any.
@@ -119,6 +132,7 @@ pub(crate) fn take_error(message: &str) -> Option<Error> {
 /// Forgets any stashed error (at the start of a top-level call).
 pub(crate) fn clear_error() {
     LAST_ERROR.with(|l| *l.borrow_mut() = None);
+    KEY_HINT.with(|k| *k.borrow_mut() = None);
 }
 
 impl EncodeOptions {

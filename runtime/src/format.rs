@@ -14,7 +14,17 @@ const MSGPACK_MAX_DEPTH: usize = 256;
 
 fn convert_path(p: &serde_path_to_error::Path) -> Path {
     let mut out = Path::root();
-    for seg in p.iter() {
+    let mut hint = context::take_key_hint();
+    let last_unknown = p
+        .iter()
+        .rposition(|s| matches!(s, serde_path_to_error::Segment::Unknown));
+    for (i, seg) in p.iter().enumerate() {
+        if Some(i) == last_unknown {
+            if let Some(name) = hint.take() {
+                out.push_field(name);
+                continue;
+            }
+        }
         match seg {
             serde_path_to_error::Segment::Seq { index } => out.push_index(*index),
             serde_path_to_error::Segment::Map { key } => out.push_field(key.clone()),

@@ -558,12 +558,24 @@ impl<'de> Visitor<'de> for PartsVisitor {
         let mut p = Parts::default();
         while let Some(KeyName(name)) = map.next_key()? {
             let key = Key::from_bytes(&name);
-            let dup = || {
-                de::Error::custom(format!(
-                    "duplicate key {:?}",
-                    String::from_utf8_lossy(&name)
-                ))
-            };
+            p.read_value(key, &name, &mut map)
+                .inspect_err(|_| context::note_key(&name))?;
+        }
+        Ok(p)
+    }
+}
+
+impl<'de> Parts<'de> {
+    fn read_value<A: MapAccess<'de>>(
+        &mut self,
+        key: Key,
+        name: &[u8],
+        map: &mut A,
+    ) -> std::result::Result<(), A::Error> {
+        let p = self;
+        {
+            let dup =
+                || de::Error::custom(format!("duplicate key {:?}", String::from_utf8_lossy(name)));
             match key {
                 Key::ObjectType => {
                     let v: Option<Text> = map.next_value()?;
@@ -592,13 +604,13 @@ impl<'de> Visitor<'de> for PartsVisitor {
                 Key::Complex => p.complex = Some(map.next_value::<NdFlag>()?.0),
                 Key::Other => {
                     if p.unknown.is_none() {
-                        p.unknown = Some(String::from_utf8_lossy(&name).into_owned());
+                        p.unknown = Some(String::from_utf8_lossy(name).into_owned());
                     }
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(p)
+        Ok(())
     }
 }
 
@@ -773,12 +785,10 @@ impl<'de> Visitor<'de> for DataVisitor {
                 b"encoding" => encoding = Some(map.next_value::<Text>()?.0),
                 b"compression" => compression = map.next_value::<Option<Text>>()?.map(|t| t.0),
                 other => {
-                    return Err(de_err(
-                        Error::new(ErrorKind::UnexpectedKey(
-                            String::from_utf8_lossy(other).into_owned(),
-                        ))
-                        .at_field("data"),
-                    ));
+                    // serde_path_to_error already places this inside `data`.
+                    return Err(de_err(Error::new(ErrorKind::UnexpectedKey(
+                        String::from_utf8_lossy(other).into_owned(),
+                    ))));
                 }
             }
         }

@@ -213,6 +213,8 @@ impl BinrefReader {
             // `stored <= len`, a real file size, so this allocation is backed by data.
             let mut frame = vec![0u8; stored as usize];
             file.read_exact_at(&mut frame, r.offset)?;
+            // Refuse a shape the frame cannot fill before allocating for it.
+            super::lz4::check_frame(&frame, nbytes)?;
             Array::try_fill(dtype, shape, limits, |dst| {
                 super::lz4::decompress_into(&frame, dst)
             })

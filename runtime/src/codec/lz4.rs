@@ -57,18 +57,98 @@ pub fn declared_size(frame: &[u8]) -> Result<Option<u64>> {
     Ok(Some(u64::from_le_bytes(size.try_into().expect("8 bytes"))))
 }
 
+/// Checks, without decompressing or allocating, that `frame` is exactly one LZ4
+/// frame (no trailing bytes) that can decompress to `size` bytes: its declared
+/// content size, if any, must be `size`, and `size` must not exceed what its blocks
+/// can produce (each block at most its maximum block size, and a compressed block at
+/// most 255 bytes per input byte). Call it before allocating `size` bytes.
+///
+/// ```
+/// let mut frame = Vec::new();
+/// arraymodel::codec::lz4::compress_into(&[0u8; 45], &mut frame).unwrap();
+/// assert!(arraymodel::codec::lz4::check_frame(&frame, 45).is_ok());
+/// assert!(arraymodel::codec::lz4::check_frame(&frame, 8_000_000_000).is_err());
+/// frame.push(0);
+/// assert!(arraymodel::codec::lz4::check_frame(&frame, 45).is_err());
+/// ```
+pub fn check_frame(frame: &[u8], size: usize) -> Result<()> {
+    if let Some(declared) = declared_size(frame)? {
+        if declared != size as u64 {
+            return Err(err(format!(
+                "frame declares {declared} bytes but the shape needs {size}"
+            )));
+        }
+    }
+    let flg = frame[4];
+    if flg & 0x02 != 0 {
+        return Err(err("reserved bit set in the FLG byte"));
+    }
+    let bd = frame[5];
+    let block_max: u64 = match (bd >> 4) & 0x07 {
+        4 => 64 << 10,
+        5 => 256 << 10,
+        6 => 1 << 20,
+        7 => 4 << 20,
+        _ => return Err(err(format!("invalid block size in BD byte {bd:#04x}"))),
+    };
+    let block_checksum = flg & 0x10 != 0;
+    let content_checksum = flg & 0x04 != 0;
+    let header =
+        4 + 2 + if flg & 0x08 != 0 { 8 } else { 0 } + if flg & 0x01 != 0 { 4 } else { 0 } + 1;
+    let truncated = || err("frame is truncated");
+    let mut pos = header;
+    let mut capacity: u64 = 0;
+    loop {
+        let word = frame.get(pos..pos + 4).ok_or_else(truncated)?;
+        let word = u32::from_le_bytes(word.try_into().expect("4 bytes"));
+        pos += 4;
+        if word == 0 {
+            break;
+        }
+        let len = u64::from(word & 0x7FFF_FFFF);
+        if len > block_max {
+            return Err(err(format!(
+                "block of {len} bytes exceeds the frame's maximum block size {block_max}"
+            )));
+        }
+        let produced = if word & 0x8000_0000 != 0 {
+            len
+        } else {
+            block_max.min(len.saturating_mul(255))
+        };
+        capacity = capacity.saturating_add(produced);
+        pos = pos
+            .checked_add(len as usize + if block_checksum { 4 } else { 0 })
+            .filter(|&p| p <= frame.len())
+            .ok_or_else(truncated)?;
+    }
+    if content_checksum {
+        pos += 4;
+    }
+    match pos.cmp(&frame.len()) {
+        std::cmp::Ordering::Greater => return Err(truncated()),
+        std::cmp::Ordering::Less => {
+            return Err(err(format!(
+                "{} trailing bytes after the frame",
+                frame.len() - pos
+            )));
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    if size as u64 > capacity {
+        return Err(err(format!(
+            "a frame of {} bytes cannot hold the {size} bytes the shape needs",
+            frame.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Decompresses one frame into `dst`, which must be exactly the decompressed size.
 /// Trailing bytes after the frame, a declared size that differs from `dst.len()`, or
 /// output shorter or longer than `dst` are errors.
 pub fn decompress_into(frame: &[u8], dst: &mut [u8]) -> Result<()> {
-    if let Some(size) = declared_size(frame)? {
-        if size != dst.len() as u64 {
-            return Err(err(format!(
-                "frame declares {size} bytes but the shape needs {}",
-                dst.len()
-            )));
-        }
-    }
+    check_frame(frame, dst.len())?;
     let mut dec = FrameDecoder::new(frame);
     dec.read_exact(dst).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {

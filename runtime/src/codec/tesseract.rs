@@ -185,6 +185,10 @@ pub fn decode_data(
             let text = buffer.string().map_err(at_buffer)?;
             if lz4 {
                 let frame = base64::decode_to_vec(text.as_bytes()).map_err(at_buffer)?;
+                // Check the frame against the shape before allocating for the shape.
+                let nbytes =
+                    crate::shape::checked_nbytes(&shape, dtype, limits).map_err(at_buffer)?;
+                lz4::check_frame(&frame, nbytes).map_err(at_buffer)?;
                 Array::try_fill(dtype, shape, limits, |dst| {
                     lz4::decompress_into(&frame, dst)
                 })
