@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-crate and interop tests in `tests/tests/`: the pinned
 //! Python peers and a live `tesseract-runtime serve` on 127.0.0.1.
 
+pub mod models;
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -3,10 +3,12 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use arraymodel::{
-    Array, Complex, DType, DecodeOptions, EncodeOptions, Encoding, ErrorKind, f16, from_json_slice,
+    Array, ArrayModel, Complex, DType, DecodeOptions, EncodeOptions, Encoding, ErrorKind, f16,
+    from_json_slice,
     to_json_vec,
 };
 use common::{f64s, peers_dir, read, same_f64};
@@ -88,17 +90,31 @@ fn default_s() -> Array {
     Array::scalar(1.0f64)
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// vectoradd's InputSchema, as `#[derive(ArrayModel)]` mirrors it.
+#[derive(ArrayModel, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
 struct VaInputs {
+    /// First vector
+    #[array(shape = [None], dtype = "float64", differentiable)]
     a: Array,
+    /// Second vector
+    #[array(shape = [None], dtype = "float64", differentiable)]
     b: Array,
+    /// Scalar multiplier for a
+    #[array(shape = [], dtype = "float64", differentiable)]
     #[serde(default = "default_s")]
     s: Array,
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// vectoradd's OutputSchema.
+#[derive(ArrayModel, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
 struct VaOutputs {
+    /// s*a + b
+    #[array(shape = [None], dtype = "float64", differentiable)]
     result: Array,
+    /// L2 norm of result
+    #[array(shape = [], dtype = "float64")]
     norm: Array,
 }
 
@@ -219,15 +235,16 @@ fn vectoradd_input_forms() {
         let out = to_json_vec(&o, &EncodeOptions::tesseract(Encoding::Json)).unwrap();
         assert_eq!(text(&out), text(&body), "{name}");
     }
-    // No object_type: the dtypes are the payload's own (float64 from ints, int32).
+    // No object_type, and int payloads: the derived model casts them to the declared
+    // float64 exactly as tesseract does.
     let (i, _, _) = capture::<VaInputs, VaOutputs>(&dir, "apply_no_object_type");
     assert_eq!(i.a, Array::from_vec(vec![1.0f64, 2.0, 3.0]));
-    assert_eq!(i.b, Array::from_vec(vec![0i32, -1, 1]));
+    assert_eq!(i.b, Array::from_vec(vec![0.0f64, -1.0, 1.0]));
     assert_eq!(i.s, default_s());
     let (i, _, _) = capture::<VaInputs, VaOutputs>(&dir, "apply_cast_int");
-    assert_eq!(i.a, Array::from_vec(vec![1i64, 2, 3]));
-    assert_eq!(i.b, Array::from_vec(vec![1u8, 2, 3]));
-    assert_eq!(i.s, Array::scalar(3i32));
+    assert_eq!(i.a, Array::from_vec(vec![1.0f64, 2.0, 3.0]));
+    assert_eq!(i.b, Array::from_vec(vec![1.0f64, 2.0, 3.0]));
+    assert_eq!(i.s, Array::scalar(3.0f64));
 }
 
 #[test]
@@ -296,8 +313,10 @@ fn default_tag() -> String {
     "n".into()
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+#[derive(ArrayModel, Debug, PartialEq, Clone)]
+#[serde(deny_unknown_fields)]
 struct Nested {
+    #[array(shape = [2, 3], dtype = "float32")]
     m: Array,
     #[serde(default = "default_tag")]
     tag: String,
@@ -319,29 +338,52 @@ fn default_raw() -> Vec<u8> {
     b"\x00\x01".to_vec()
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+#[derive(ArrayModel, Debug, PartialEq, Clone)]
+#[serde(deny_unknown_fields)]
 struct DtInputs {
+    #[array(shape = [None], dtype = "int8")]
     i8: Array,
+    #[array(shape = [None], dtype = "int16")]
     i16: Array,
+    #[array(shape = [None], dtype = "int32")]
     i32: Array,
+    #[array(shape = [None], dtype = "int64")]
     i64: Array,
+    #[array(shape = [None], dtype = "uint8")]
     u8: Array,
+    #[array(shape = [None], dtype = "uint16")]
     u16: Array,
+    #[array(shape = [None], dtype = "uint32")]
     u32: Array,
+    #[array(shape = [None], dtype = "uint64")]
     u64: Array,
+    #[array(shape = [None], dtype = "float16")]
     f16: Array,
+    #[array(shape = [None], dtype = "float32")]
     f32: Array,
+    #[array(shape = [None], dtype = "float64")]
     f64: Array,
+    #[array(shape = [None], dtype = "bool")]
     b: Array,
+    #[array(shape = [None], dtype = "complex64")]
     c64: Array,
+    #[array(shape = [None], dtype = "complex128")]
     c128: Array,
+    #[array(shape = [2, None], dtype = "float64")]
     mat: Array,
+    #[array(shape = [None, None, 2], dtype = "int32")]
     cube: Array,
+    #[array(shape = .., dtype = "float64")]
     anyrank: Array,
+    #[array(shape = [None])]
     anydtype: Array,
+    #[array(shape = [3], dtype = "float64")]
     fixed3: Array,
+    #[array(shape = [], dtype = "int32")]
     scalar_i32: Array,
+    #[array(shape = [], dtype = "bool")]
     scalar_bool: Array,
+    #[array(shape = [None], dtype = "float32", differentiable)]
     diff: Array,
     #[serde(default = "default_label")]
     label: String,
@@ -351,54 +393,85 @@ struct DtInputs {
     ratio: f64,
     #[serde(default = "default_flag")]
     flag: bool,
-    #[serde(default = "default_raw", with = "arraymodel::bytes")]
+    #[serde(default = "default_raw")]
+    #[bytes]
     raw: Vec<u8>,
     #[serde(default)]
+    #[array(shape = [None], dtype = "float64")]
     items: Vec<Array>,
     #[serde(default)]
-    named: IndexMap<String, Array>,
+    #[array(shape = [None], dtype = "float64")]
+    named: BTreeMap<String, Array>,
     #[serde(default)]
     nested: Option<Nested>,
     #[serde(default)]
+    #[array(shape = [None], dtype = "float64")]
     maybe: Option<Array>,
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+#[derive(ArrayModel, Debug, PartialEq, Clone)]
+#[serde(deny_unknown_fields)]
 struct DtOutputs {
+    #[array(shape = [None], dtype = "int8")]
     i8: Array,
+    #[array(shape = [None], dtype = "int16")]
     i16: Array,
+    #[array(shape = [None], dtype = "int32")]
     i32: Array,
+    #[array(shape = [None], dtype = "int64")]
     i64: Array,
+    #[array(shape = [None], dtype = "uint8")]
     u8: Array,
+    #[array(shape = [None], dtype = "uint16")]
     u16: Array,
+    #[array(shape = [None], dtype = "uint32")]
     u32: Array,
+    #[array(shape = [None], dtype = "uint64")]
     u64: Array,
+    #[array(shape = [None], dtype = "float16")]
     f16: Array,
+    #[array(shape = [None], dtype = "float32")]
     f32: Array,
+    #[array(shape = [None], dtype = "float64")]
     f64: Array,
+    #[array(shape = [None], dtype = "bool")]
     b: Array,
+    #[array(shape = [None], dtype = "complex64")]
     c64: Array,
+    #[array(shape = [None], dtype = "complex128")]
     c128: Array,
+    #[array(shape = [2, None], dtype = "float64")]
     mat: Array,
+    #[array(shape = [None, None, 2], dtype = "int32")]
     cube: Array,
+    #[array(shape = .., dtype = "float64")]
     anyrank: Array,
+    #[array(shape = [None])]
     anydtype: Array,
+    #[array(shape = [3], dtype = "float64")]
     fixed3: Array,
+    #[array(shape = [], dtype = "int32")]
     scalar_i32: Array,
+    #[array(shape = [], dtype = "bool")]
     scalar_bool: Array,
+    #[array(shape = [None], dtype = "float32", differentiable)]
     diff: Array,
+    #[array(shape = [None], dtype = "float64")]
     empty: Array,
     label: String,
     count: i64,
     ratio: f64,
     flag: bool,
-    #[serde(with = "arraymodel::bytes")]
+    #[bytes]
     raw: Vec<u8>,
+    #[array(shape = [None], dtype = "float64")]
     items: Vec<Array>,
-    named: IndexMap<String, Array>,
+    #[array(shape = [None], dtype = "float64")]
+    named: BTreeMap<String, Array>,
     #[serde(default)]
     nested: Option<Nested>,
     #[serde(default)]
+    #[array(shape = [None], dtype = "float64")]
     maybe: Option<Array>,
     dtypes_seen: IndexMap<String, String>,
 }
@@ -602,10 +675,9 @@ fn dtypes_edge_cases() {
                 assert_eq!(echoed.anyrank, i.anyrank);
             }
             "broadcast_fixed3_from_1" => {
-                // We keep the payload's shape; tesseract broadcasts [1] to its fixed [3].
-                assert_eq!(i.fixed3, Array::from_vec(vec![7.0f64]));
-                assert_eq!(echoed.fixed3, Array::from_vec(vec![7.0f64; 3]));
-                i.fixed3 = echoed.fixed3.clone();
+                // [1] for the fixed [3]: broadcast, by the derived model as by tesseract.
+                assert_eq!(i.fixed3, Array::from_vec(vec![7.0f64; 3]));
+                assert_eq!(echoed.fixed3, i.fixed3);
             }
             "bytes_field_nonascii" => {
                 assert_eq!(i.raw, "ÿ☃".as_bytes());
@@ -617,10 +689,9 @@ fn dtypes_edge_cases() {
                 assert_eq!(echoed.c128, v);
             }
             "f64_to_f32_ok" => {
-                // float64 0.1 sent for a float32 field; tesseract casts it.
-                assert_eq!(i.f32, Array::from_vec(vec![0.1f64]));
-                assert_eq!(echoed.f32, Array::from_vec(vec![0.1f64 as f32]));
-                i.f32 = echoed.f32.clone();
+                // float64 0.1 sent for a float32 field: cast, as tesseract casts it.
+                assert_eq!(i.f32, Array::from_vec(vec![0.1f64 as f32]));
+                assert_eq!(echoed.f32, i.f32);
             }
             "i64_big_json" => {
                 let v = Array::from_vec(vec![i64::MAX, (1 << 53) + 1]);
@@ -628,10 +699,9 @@ fn dtypes_edge_cases() {
                 assert_eq!(echoed.i64, v);
             }
             "scalar_plain_number" => {
-                // A bare number is an int64 scalar for us; tesseract casts to int32.
-                assert_eq!(i.scalar_i32, Array::scalar(5i64));
-                assert_eq!(echoed.scalar_i32, Array::scalar(5i32));
-                i.scalar_i32 = echoed.scalar_i32.clone();
+                // A bare number for an int32 scalar field: cast, as tesseract does.
+                assert_eq!(i.scalar_i32, Array::scalar(5i32));
+                assert_eq!(echoed.scalar_i32, i.scalar_i32);
             }
             "u64_big_json" => {
                 // We decode exactly; the peer corrupts it (its known bug).
@@ -644,4 +714,89 @@ fn dtypes_edge_cases() {
         assert_eq!(echoed, i, "{name}: other fields echoed unchanged");
     }
     assert_eq!(accepted, 10);
+}
+
+// ---------------------------------------------------------------------------------
+// JSON Schema of the derived models vs the schema tesseract publishes
+// ---------------------------------------------------------------------------------
+
+/// Compares an array-model schema of ours with tesseract's, in structure: title (which
+/// encodes shape, dtype and flags), `array_flags`, the accepted dtypes, the shape
+/// constraint item by item, and the required keys.
+fn same_array_schema(path: &str, ours: &serde_json::Value, peer: &serde_json::Value) {
+    assert_eq!(ours["title"], peer["title"], "{path}: title");
+    assert_eq!(ours["array_flags"], peer["array_flags"], "{path}: array_flags");
+    assert_eq!(ours["required"], peer["required"], "{path}: required");
+    assert_eq!(ours["additionalProperties"], peer["additionalProperties"], "{path}");
+    let (od, pd) = (&ours["properties"]["dtype"], &peer["properties"]["dtype"]);
+    assert_eq!(od.get("enum").or(od.get("const")), pd.get("enum").or(pd.get("const")), "{path}: dtype");
+    let (os, ps) = (&ours["properties"]["shape"], &peer["properties"]["shape"]);
+    for key in ["type", "maxItems", "minItems"] {
+        assert_eq!(os[key], ps[key], "{path}: shape.{key}");
+    }
+    let items = |s: &serde_json::Value| s["prefixItems"].as_array().cloned().unwrap_or_default();
+    let (oi, pi) = (items(os), items(ps));
+    assert_eq!(oi.len(), pi.len(), "{path}: shape rank");
+    for (o, p) in oi.iter().zip(&pi) {
+        assert_eq!(o.get("enum"), p.get("enum"), "{path}: fixed dim");
+        assert_eq!(o.get("const"), p.get("const"), "{path}: dim 1");
+        assert_eq!(o.get("minimum").is_some(), p.get("minimum").is_some(), "{path}: any dim");
+    }
+    assert_eq!(os.get("items").is_some(), ps.get("items").is_some(), "{path}: any rank");
+    let data = |s: &serde_json::Value| s["properties"]["data"]["discriminator"]["propertyName"].clone();
+    assert_eq!(data(ours), data(peer), "{path}: data discriminator");
+}
+
+fn same_model_schema(ours: &serde_json::Value, peer: &serde_json::Value) {
+    let (op, pp) = (ours["properties"].as_object().unwrap(), peer["properties"].as_object().unwrap());
+    assert_eq!(
+        op.keys().collect::<Vec<_>>(),
+        pp.keys().collect::<Vec<_>>(),
+        "property names and order"
+    );
+    let mut ours_required: Vec<_> = ours["required"].as_array().unwrap().iter().collect();
+    let mut peer_required: Vec<_> = peer["required"].as_array().unwrap().iter().collect();
+    ours_required.sort_by_key(|v| v.to_string());
+    peer_required.sort_by_key(|v| v.to_string());
+    assert_eq!(ours_required, peer_required, "required");
+    for (name, p) in pp {
+        let o = &op[name];
+        let pick = |s: &serde_json::Value| -> serde_json::Value {
+            // Look through lists, dicts and Optional to the array model.
+            if let Some(v) = s.get("items").filter(|_| s["type"] == "array") {
+                return v.clone();
+            }
+            if let Some(v) = s.get("additionalProperties").filter(|v| v.is_object()) {
+                return v.clone();
+            }
+            if let Some(any) = s.get("anyOf").and_then(|a| a.as_array()) {
+                return any[0].clone();
+            }
+            s.clone()
+        };
+        let (o, p) = (pick(o), pick(p));
+        let is_array = p["title"].as_str().is_some_and(|t| t.starts_with("EncodedArrayModel"));
+        if is_array {
+            same_array_schema(name, &o, &p);
+        } else if let Some(t) = p.get("type") {
+            assert_eq!(o.get("type"), Some(t), "{name}: type");
+        }
+        if let Some(d) = pp[name].get("description") {
+            assert_eq!(op[name].get("description"), Some(d), "{name}: description");
+        }
+    }
+}
+
+#[test]
+fn derived_schemas_match_the_published_ones() {
+    for (api, model, ours) in [
+        ("vectoradd", "Apply_InputSchema", VaInputs::json_schema_value()),
+        ("vectoradd", "Apply_OutputSchema", VaOutputs::json_schema_value()),
+        ("dtypes", "Apply_InputSchema", DtInputs::json_schema_value()),
+        ("dtypes", "Apply_OutputSchema", DtOutputs::json_schema_value()),
+    ] {
+        let published: serde_json::Value =
+            serde_json::from_slice(&read(golden(api).join("schemas_apply.json"))).unwrap();
+        same_model_schema(&ours, &published[model]);
+    }
 }

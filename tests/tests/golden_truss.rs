@@ -280,16 +280,18 @@ fn numpy_scalars() {
     assert_eq!(n, 17);
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// truss's `Inner` model, as `#[derive(ArrayModel)]` mirrors it.
+#[derive(arraymodel::ArrayModel, Debug, PartialEq)]
 struct Inner {
     label: String,
     weights: Array,
 }
 
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// truss's `Composite` model (REPORT §4), as `#[derive(ArrayModel)]` mirrors it.
+#[derive(arraymodel::ArrayModel, Debug, PartialEq)]
 struct Composite {
     name: String,
-    #[serde(with = "arraymodel::bytes")]
+    #[bytes]
     blob: Vec<u8>,
     count: i64,
     ratio: f64,
