@@ -175,4 +175,3 @@ pub fn dtypes_input() -> DTypes {
         maybe: None,
     }
 }
-
