@@ -174,6 +174,23 @@ pub fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
+/// Whether `ty` is an `ndarray` owned array (`Array1<T>` .. `Array6<T>`, `ArrayD<T>`,
+/// `Array<T, D>`); our own `Array` has no type arguments.
+pub fn is_ndarray(ty: &Type) -> bool {
+    let Some(seg) = last_segment(ty) else {
+        return false;
+    };
+    let name = seg.ident.to_string();
+    let args = type_args(seg).len();
+    match name.as_str() {
+        "Array0" | "Array1" | "Array2" | "Array3" | "Array4" | "Array5" | "Array6" | "ArrayD" => {
+            args == 1
+        }
+        "Array" => args == 2,
+        _ => false,
+    }
+}
+
 /// The type arguments of a path segment.
 pub fn type_args(seg: &syn::PathSegment) -> Vec<&Type> {
     match &seg.arguments {

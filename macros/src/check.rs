@@ -22,10 +22,10 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
             ));
         }
         if let Some(span) = a.has_with {
-            if a.array.is_some() || a.bytes.is_some() {
+            if a.array.is_some() || a.bytes.is_some() || crate::ast::is_ndarray(f.ty) {
                 cx.syn_error(syn::Error::new(
                     span,
-                    "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array] or #[bytes]",
+                    "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array], #[bytes] or an ndarray field",
                 ));
             }
         }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{DeriveInput, GenericParam};
 
-use crate::ast::{Container, Field, last_segment, title};
+use crate::ast::{Container, Field, is_ndarray, last_segment, title};
 use crate::attr::{DimAttr, ShapeAttr};
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -47,7 +47,19 @@ fn is_option(ty: &syn::Type) -> bool {
 }
 
 fn spec_tokens(p: &TokenStream, f: &Field<'_>) -> Option<TokenStream> {
-    let a = f.attrs.array.as_ref()?;
+    let default = crate::attr::ArrayAttr {
+        span: proc_macro2::Span::call_site(),
+        shape: None,
+        dtype: None,
+        differentiable: false,
+        exact: None,
+    };
+    // ndarray fields are arrays even without #[array].
+    let a = match &f.attrs.array {
+        Some(a) => a,
+        None if is_ndarray(f.ty) => &default,
+        None => return None,
+    };
     let shape = match &a.shape {
         None | Some(ShapeAttr::AnyRank) => quote!(#p::ShapeSpec::AnyRank),
         Some(ShapeAttr::Dims(dims)) => {
@@ -116,15 +128,20 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         let ident = f.ident;
         let ty = f.ty;
         let serde_attrs = &f.attrs.serde;
-        let with = f.attrs.bytes.map(|_| {
+        let with = if f.attrs.bytes.is_some() {
             let module = if is_option(ty) {
                 "bytes::option"
             } else {
                 "bytes"
             };
             let path = format!("{}::{module}", path_string(&root));
-            quote!(#[serde(with = #path)])
-        });
+            Some(quote!(#[serde(with = #path)]))
+        } else if is_ndarray(ty) {
+            let path = format!("{}::ndarray_serde", path_string(&root));
+            Some(quote!(#[serde(with = #path)]))
+        } else {
+            None
+        };
         quote!(#(#serde_attrs)* #with #ident: #ty)
     });
 

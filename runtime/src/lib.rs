@@ -48,6 +48,8 @@ mod format;
 pub mod model;
 #[cfg(feature = "ndarray")]
 mod ndarray_impl;
+#[cfg(feature = "ndarray")]
+pub use ndarray_impl::ndarray_serde;
 mod options;
 mod serde_impl;
 pub mod shape;
@@ -61,11 +63,94 @@ pub use shape::Limits;
 
 pub use model::{ArrayModel, NdArray};
 
-/// `#[derive(ArrayModel)]`: see [`ArrayModel`].
+/// Derives [`ArrayModel`](trait@ArrayModel) — and with it serde's `Serialize` and
+/// `Deserialize` and schemars' `JsonSchema` — for a struct with named fields.
+///
+/// Do not also derive serde's traits: the derive writes them (through a serde
+/// `remote` mirror of the struct), honouring every `#[serde(...)]` attribute
+/// (`rename`, `rename_all`, `default`, `skip_serializing_if`, `deny_unknown_fields`,
+/// `flatten`, ...), and checks the array constraints on decode.
+///
+/// # Field attributes
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `#[array(shape = [None, 3])]` | rank 2, any first size, second size 3 (a given 1 is broadcast to 3, as tesseract does) |
+/// | `#[array(shape = [])]` | a 0-d scalar array |
+/// | `#[array(shape = ..)]` | any rank (tesseract's `...`); also the default |
+/// | `#[array(dtype = "float64")]` | the stored dtype; other dtypes are converted with tesseract's safe casts and range checks (ints into floats, narrower ints; `300` into `int8` is an error) |
+/// | `#[array(dtype = "float64", exact)]` | only that dtype |
+/// | `#[array(differentiable)]` | tesseract's `Differentiable[...]` (schema `array_flags`) |
+/// | `#[bytes]` | a `Vec<u8>` / `Option<Vec<u8>>` field: msgpack `bin`, UTF-8 text in JSON like pydantic |
+///
+/// `#[array(...)]` applies to [`Array`], [`NdArray<T>`], `ndarray` arrays (feature
+/// `ndarray`; they need no attribute) and `Option`, `Vec`, `Box`, `BTreeMap` and
+/// `HashMap` of them. Container attribute: `#[arraymodel(crate = "path")]` if the
+/// crate is re-exported under another path (a renamed Cargo dependency is found
+/// automatically). Every other field type must implement serde's traits and
+/// [`schemars::JsonSchema`]. Mistakes — unknown keys, unknown dtypes, malformed
+/// shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a `String` — are
+/// compile errors pointing at the attribute, all reported at once.
+///
+/// # Example
+///
+/// ```
+/// use arraymodel::{Array, ArrayModel, DecodeOptions, EncodeOptions, Encoding, NdArray};
+///
+/// fn one() -> Array { Array::scalar(1.0f64) }
+///
+/// /// Inputs of tesseract's vectoradd example.
+/// #[derive(ArrayModel, Debug)]
+/// #[serde(deny_unknown_fields)]
+/// struct ApplyInput {
+///     /// First vector
+///     #[array(shape = [None], dtype = "float64", differentiable)]
+///     a: Array,
+///     /// Second vector
+///     #[array(shape = [None], dtype = "float64", differentiable)]
+///     b: NdArray<f64>,
+///     /// Scalar multiplier for a
+///     #[array(shape = [], dtype = "float64", differentiable)]
+///     #[serde(default = "one")]
+///     s: Array,
+///     #[bytes]
+///     #[serde(default)]
+///     image: Vec<u8>,
+///     label: Option<String>,
+/// }
+///
+/// // tesseract's request body, int32 data for a float64 field, `s` and `image` omitted:
+/// let body = br#"{"inputs":{"a":{"shape":[3],"dtype":"int32","data":{"buffer":"AQAAAAIAAAADAAAA","encoding":"base64"}},"b":[0.5,1.5,2.5],"label":null}}"#;
+/// let m = ApplyInput::from_tesseract_request(body, &DecodeOptions::default()).unwrap();
+/// assert_eq!(m.a.as_slice::<f64>().unwrap(), &[1.0, 2.0, 3.0]);
+/// assert_eq!(m.s.as_slice::<f64>().unwrap(), &[1.0]);
+///
+/// // Every wire form: tesseract json/base64/binref (+lz4), truss JSON, msgpack.
+/// let json = m.to_json(&EncodeOptions::tesseract(Encoding::Json)).unwrap();
+/// assert!(json.starts_with(br#"{"a":{"object_type":"array","shape":[3],"dtype":"float64","data":{"buffer":[1.0,2.0,3.0],"encoding":"json"}}"#));
+/// let truss = m.to_json(&EncodeOptions::truss()).unwrap();
+/// let packed = m.to_msgpack().unwrap();
+/// assert_eq!(ApplyInput::from_msgpack(&packed, &DecodeOptions::default()).unwrap().b.as_slice(), &[0.5, 1.5, 2.5]);
+/// # let _ = truss;
+///
+/// // Constraints are checked on decode; the error names the field.
+/// let bad = br#"{"inputs":{"a":[[1.0, 2.0]],"b":[1.0]}}"#;
+/// let err = ApplyInput::from_tesseract_request(bad, &DecodeOptions::default()).unwrap_err();
+/// assert_eq!(err.path().to_string(), "inputs.a");
+///
+/// // The schema tesseract publishes for the same model, in structure.
+/// let schema = ApplyInput::json_schema_value();
+/// assert_eq!(schema["properties"]["a"]["title"], "EncodedArrayModel__any__float64__DIFFERENTIABLE");
+/// assert_eq!(schema["properties"]["a"]["description"], "First vector");
+/// ```
 pub use arraymodel_macros::ArrayModel;
 
 pub use half::f16;
 pub use num_complex::Complex;
+/// The schemars crate, for `#[derive(JsonSchema)]` on types used in model fields.
+pub use schemars;
+/// The serde crate the derive and the codecs use.
+pub use serde;
 
 /// Items the derive and generated code use. Not a public API: may change in any release.
 #[doc(hidden)]

@@ -58,3 +58,76 @@ impl<T: Element, S: Data<Elem = T>, D: Dimension> From<&ArrayBase<S, D>> for Arr
         Array::new(a.shape().to_vec(), data).expect("ndarray shapes have matching counts")
     }
 }
+
+impl<T: Element, D: ndarray::Dimension> crate::model::ArrayField for ndarray::Array<T, D> {
+    fn conform(&mut self, spec: &crate::model::ArraySpec) -> crate::Result<()> {
+        let conformed = spec.conform(Array::from(&*self))?;
+        *self = into_dim::<T, D>(conformed)?;
+        Ok(())
+    }
+    fn array_schema(
+        generator: &mut schemars::SchemaGenerator,
+        spec: &crate::model::ArraySpec,
+    ) -> schemars::Schema {
+        crate::model::ArraySpec {
+            dtype: spec.dtype.or(Some(T::DTYPE)),
+            ..*spec
+        }
+        .json_schema(generator)
+    }
+}
+
+fn into_dim<T: Element, D: ndarray::Dimension>(a: Array) -> crate::Result<ndarray::Array<T, D>> {
+    let ndim = a.ndim();
+    let typed = crate::model::NdArray::<T>::try_from_array(a)?;
+    let dynamic = typed.into_array().into_ndarray::<T>().map_err(|a| {
+        crate::Error::new(crate::ErrorKind::Constraint(format!(
+            "dtype {} is not {}",
+            a.dtype(),
+            T::DTYPE
+        )))
+    })?;
+    dynamic.into_dimensionality::<D>().map_err(|_| {
+        crate::Error::new(crate::ErrorKind::Constraint(format!(
+            "expected {} dimension(s), got {ndim}",
+            D::NDIM.map_or_else(|| "any number of".to_owned(), |n| n.to_string())
+        )))
+    })
+}
+
+/// serde `with` module for `ndarray::Array<T, D>` fields: the same wire forms as
+/// [`Array`] (tesseract, truss, msgpack-numpy), dtypes converted to `T` with tesseract's
+/// rules, the rank checked against `D`. `#[derive(ArrayModel)]` applies it to ndarray
+/// fields automatically.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct M {
+///     #[serde(with = "arraymodel::ndarray_serde")]
+///     x: ndarray::Array2<f32>,
+/// }
+/// let m: M = arraymodel::from_json_slice(br#"{"x":[[1,2],[3,4]]}"#, &Default::default()).unwrap();
+/// assert_eq!(m.x[[1, 0]], 3.0);
+/// assert!(arraymodel::from_json_slice::<M>(br#"{"x":[1,2]}"#, &Default::default()).is_err());
+/// ```
+pub mod ndarray_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::array::{Array, Element};
+
+    /// Serializes through [`Array`] (one copy into C order).
+    pub fn serialize<T: Element, D: ndarray::Dimension, S: Serializer>(
+        a: &ndarray::Array<T, D>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        Array::from(a).serialize(s)
+    }
+
+    /// Deserializes any array form into `ndarray::Array<T, D>`.
+    pub fn deserialize<'de, T: Element, D: ndarray::Dimension, De: Deserializer<'de>>(
+        d: De,
+    ) -> Result<ndarray::Array<T, D>, De::Error> {
+        let a = Array::deserialize(d)?;
+        super::into_dim::<T, D>(a).map_err(crate::model::de_error)
+    }
+}

@@ -60,3 +60,39 @@ fn schema_has_tesseract_array_models() {
         0
     );
 }
+
+/// ndarray fields (feature `ndarray`): any wire form in, the ndarray type out, with the
+/// dtype converted to the element type and the rank checked.
+#[derive(ArrayModel, Debug, PartialEq)]
+struct WithNdarray {
+    #[array(shape = [None, 2])]
+    grid: ndarray::Array2<f32>,
+    any: ndarray::ArrayD<i64>,
+}
+
+#[test]
+fn ndarray_fields() {
+    let json = br#"{"grid":{"data_b64":"AQAAAAIAAAADAAAABAAAAA==","shape":[2,2],"dtype":"int32"},"any":[[1,2,3]]}"#;
+    let m = WithNdarray::from_json(json, &DecodeOptions::default()).unwrap();
+    assert_eq!(m.grid, ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]));
+    assert_eq!(m.any.shape(), &[1, 3]);
+    let back = WithNdarray::from_json(
+        &m.to_json(&EncodeOptions::tesseract(Encoding::Base64))
+            .unwrap(),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(back, m);
+    let bad = br#"{"grid":[[1.0,2.0,3.0]],"any":[1]}"#;
+    let e = WithNdarray::from_json(bad, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(e.path().to_string(), "grid", "{e}");
+    let schema = WithNdarray::json_schema_value();
+    assert_eq!(
+        schema["properties"]["grid"]["title"],
+        "EncodedArrayModel__any_2__float32__noflags"
+    );
+    assert_eq!(
+        schema["properties"]["any"]["title"],
+        "EncodedArrayModel__anyrank__int64__noflags"
+    );
+}
