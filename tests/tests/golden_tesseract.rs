@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arraymodel::{
     Array, ArrayModel, Complex, DType, DecodeOptions, EncodeOptions, Encoding, ErrorKind, f16,
-    from_json_slice,
-    to_json_vec,
+    from_json_slice, to_json_vec,
 };
 use common::{f64s, peers_dir, read, same_f64};
 use indexmap::IndexMap;
@@ -725,11 +724,21 @@ fn dtypes_edge_cases() {
 /// constraint item by item, and the required keys.
 fn same_array_schema(path: &str, ours: &serde_json::Value, peer: &serde_json::Value) {
     assert_eq!(ours["title"], peer["title"], "{path}: title");
-    assert_eq!(ours["array_flags"], peer["array_flags"], "{path}: array_flags");
+    assert_eq!(
+        ours["array_flags"], peer["array_flags"],
+        "{path}: array_flags"
+    );
     assert_eq!(ours["required"], peer["required"], "{path}: required");
-    assert_eq!(ours["additionalProperties"], peer["additionalProperties"], "{path}");
+    assert_eq!(
+        ours["additionalProperties"], peer["additionalProperties"],
+        "{path}"
+    );
     let (od, pd) = (&ours["properties"]["dtype"], &peer["properties"]["dtype"]);
-    assert_eq!(od.get("enum").or(od.get("const")), pd.get("enum").or(pd.get("const")), "{path}: dtype");
+    assert_eq!(
+        od.get("enum").or(od.get("const")),
+        pd.get("enum").or(pd.get("const")),
+        "{path}: dtype"
+    );
     let (os, ps) = (&ours["properties"]["shape"], &peer["properties"]["shape"]);
     for key in ["type", "maxItems", "minItems"] {
         assert_eq!(os[key], ps[key], "{path}: shape.{key}");
@@ -740,15 +749,27 @@ fn same_array_schema(path: &str, ours: &serde_json::Value, peer: &serde_json::Va
     for (o, p) in oi.iter().zip(&pi) {
         assert_eq!(o.get("enum"), p.get("enum"), "{path}: fixed dim");
         assert_eq!(o.get("const"), p.get("const"), "{path}: dim 1");
-        assert_eq!(o.get("minimum").is_some(), p.get("minimum").is_some(), "{path}: any dim");
+        assert_eq!(
+            o.get("minimum").is_some(),
+            p.get("minimum").is_some(),
+            "{path}: any dim"
+        );
     }
-    assert_eq!(os.get("items").is_some(), ps.get("items").is_some(), "{path}: any rank");
-    let data = |s: &serde_json::Value| s["properties"]["data"]["discriminator"]["propertyName"].clone();
+    assert_eq!(
+        os.get("items").is_some(),
+        ps.get("items").is_some(),
+        "{path}: any rank"
+    );
+    let data =
+        |s: &serde_json::Value| s["properties"]["data"]["discriminator"]["propertyName"].clone();
     assert_eq!(data(ours), data(peer), "{path}: data discriminator");
 }
 
 fn same_model_schema(ours: &serde_json::Value, peer: &serde_json::Value) {
-    let (op, pp) = (ours["properties"].as_object().unwrap(), peer["properties"].as_object().unwrap());
+    let (op, pp) = (
+        ours["properties"].as_object().unwrap(),
+        peer["properties"].as_object().unwrap(),
+    );
     assert_eq!(
         op.keys().collect::<Vec<_>>(),
         pp.keys().collect::<Vec<_>>(),
@@ -775,7 +796,9 @@ fn same_model_schema(ours: &serde_json::Value, peer: &serde_json::Value) {
             s.clone()
         };
         let (o, p) = (pick(o), pick(p));
-        let is_array = p["title"].as_str().is_some_and(|t| t.starts_with("EncodedArrayModel"));
+        let is_array = p["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("EncodedArrayModel"));
         if is_array {
             same_array_schema(name, &o, &p);
         } else if let Some(t) = p.get("type") {
@@ -790,10 +813,22 @@ fn same_model_schema(ours: &serde_json::Value, peer: &serde_json::Value) {
 #[test]
 fn derived_schemas_match_the_published_ones() {
     for (api, model, ours) in [
-        ("vectoradd", "Apply_InputSchema", VaInputs::json_schema_value()),
-        ("vectoradd", "Apply_OutputSchema", VaOutputs::json_schema_value()),
+        (
+            "vectoradd",
+            "Apply_InputSchema",
+            VaInputs::json_schema_value(),
+        ),
+        (
+            "vectoradd",
+            "Apply_OutputSchema",
+            VaOutputs::json_schema_value(),
+        ),
         ("dtypes", "Apply_InputSchema", DtInputs::json_schema_value()),
-        ("dtypes", "Apply_OutputSchema", DtOutputs::json_schema_value()),
+        (
+            "dtypes",
+            "Apply_OutputSchema",
+            DtOutputs::json_schema_value(),
+        ),
     ] {
         let published: serde_json::Value =
             serde_json::from_slice(&read(golden(api).join("schemas_apply.json"))).unwrap();
