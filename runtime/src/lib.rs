@@ -39,6 +39,8 @@ extern crate self as arraymodel;
 mod array;
 pub mod bytes;
 pub mod cast;
+#[cfg(any(feature = "client", feature = "client-async"))]
+pub mod client;
 pub mod codec;
 pub mod context;
 pub mod document;
