@@ -1,8 +1,8 @@
 //! tesseract's array object: `{"object_type":"array","shape","dtype","data":{...}}`.
 //!
 //! This module writes the whole object and turns a decoded `data` part back into an
-//! array; the buffer encodings themselves live in [`json`](super::json),
-//! [`base64`](super::base64), [`binref`](super::binref) and [`lz4`](super::lz4).
+//! array; the buffer encodings themselves live in [`json`],
+//! [`base64`], [`binref`] and [`lz4`].
 
 use std::borrow::Cow;
 
