@@ -1,1 +1,8 @@
-fn main() {}
+//! `arraymodel`: look into and convert tesseract / truss / msgpack-numpy payloads
+//! (`convert`, `inspect`), and generate models from schemas (`generate`).
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

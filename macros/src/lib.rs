@@ -1,8 +1,8 @@
 //! Procedural macros for [`arraymodel`](https://docs.rs/arraymodel): `#[derive(ArrayModel)]`.
 //!
-//! The derive is split like serde_derive and thiserror: [`ast`] reads the input and
+//! The derive is split like serde_derive and thiserror: `ast` reads the input and
 //! its attributes into a typed view (collecting every error with its span in a
-//! [`ctxt::Ctxt`]), [`check`] validates combinations, [`expand`] writes the code.
+//! `ctxt::Ctxt`), `check` validates combinations, `expand` writes the code.
 //! The expansion is wrapped in `const _: () = { ... };` and reaches everything through
 //! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate).
 
@@ -12,6 +12,7 @@ mod check;
 mod ctxt;
 mod dtype;
 mod expand;
+mod import;
 #[cfg(test)]
 mod snapshot_tests;
 
@@ -26,6 +27,21 @@ use proc_macro::TokenStream;
 pub fn derive_array_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Generates `#[derive(ArrayModel)]` models from a JSON Schema or OpenAPI file at
+/// compile time: `import_schema!("schemas/tesseract_vectoradd.openapi.json");`.
+///
+/// The path is relative to the crate's `Cargo.toml` directory; every schema file read
+/// (including files reached by `$ref`) is tracked, so editing one rebuilds the crate,
+/// and a schema change that breaks user code is a compile error. Options:
+/// `map_type = "::indexmap::IndexMap"` (maps without arrays), `crate_path = "::am"`.
+#[proc_macro]
+pub fn import_schema(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as import::ImportInput);
+    import::expand(input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -147,6 +147,11 @@ pub use model::{ArrayModel, NdArray};
 /// ```
 pub use arraymodel_macros::ArrayModel;
 
+/// `import_schema!("schemas/x.json")`: generates the models of a JSON Schema / OpenAPI
+/// file at compile time, with the same engine as `arraymodel generate` (path relative to
+/// the crate's `Cargo.toml`; options `map_type = "..."`, `crate_path = "..."`).
+pub use arraymodel_macros::import_schema;
+
 pub use half::f16;
 pub use num_complex::Complex;
 /// The schemars crate, for `#[derive(JsonSchema)]` on types used in model fields.

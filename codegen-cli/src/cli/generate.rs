@@ -1,0 +1,80 @@
+//! `arraymodel generate`: Rust models from JSON Schema / OpenAPI documents.
+
+use std::path::PathBuf;
+
+use arraymodel_codegen::Generator;
+use clap::Args;
+
+use super::CliError;
+
+/// Arguments of `arraymodel generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Schema files (JSON Schema 2020-12 / draft-07, OpenAPI 3.0 / 3.1); their types
+    /// go into one module.
+    #[arg(required = true, value_name = "SCHEMA")]
+    pub schemas: Vec<PathBuf>,
+    /// Write the module here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write nothing; fail (exit 1) when FILE is not what would be generated.
+    #[arg(long, requires = "output")]
+    pub check: bool,
+    /// Map type for `additionalProperties` maps without arrays
+    /// (e.g. `::indexmap::IndexMap` to keep the wire order).
+    #[arg(long, value_name = "PATH")]
+    pub map_type: Option<String>,
+    /// Path of the runtime crate in the generated code.
+    #[arg(long, value_name = "PATH", default_value = "::arraymodel")]
+    pub crate_path: String,
+}
+
+/// Generates, writes or checks the module.
+pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
+    let mut generator = Generator::new().crate_path(args.crate_path.clone());
+    for s in &args.schemas {
+        generator = generator.schema(s);
+    }
+    if let Some(m) = &args.map_type {
+        generator = generator.map_type(m.clone());
+    }
+    let generated = generator
+        .generate()
+        .map_err(|e| CliError::new(e.to_string()))?;
+    let source = generated.source();
+    match (&args.output, args.check) {
+        (None, _) => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(source.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| CliError::new(format!("writing standard output: {e}")))
+        }
+        (Some(file), true) => {
+            let current = std::fs::read(file).unwrap_or_default();
+            if current == source.as_bytes() {
+                Ok(())
+            } else {
+                let schemas: Vec<String> = args
+                    .schemas
+                    .iter()
+                    .map(|s| s.display().to_string())
+                    .collect();
+                Err(CliError::new(format!(
+                    "{} is stale; regenerate it with `arraymodel generate {} -o {}`",
+                    file.display(),
+                    schemas.join(" "),
+                    file.display()
+                )))
+            }
+        }
+        (Some(file), false) => {
+            let current = std::fs::read(file).ok();
+            if current.as_deref() == Some(source.as_bytes()) {
+                return Ok(());
+            }
+            std::fs::write(file, source)
+                .map_err(|e| CliError::new(format!("{}: cannot write: {e}", file.display())))
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Errors name the file and the JSON pointer of what could not be generated, and why.
+
+use std::path::Path;
+
+use arraymodel_codegen::Generator;
+
+fn err(schema: &str) -> String {
+    match Generator::new().schema_str("s.json", schema).generate() {
+        Ok(g) => panic!(
+            "expected an error, generated {} types",
+            g.type_names().len()
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn missing_file() {
+    let e = Generator::new()
+        .schema("no/such/file.json")
+        .generate()
+        .unwrap_err();
+    assert_eq!(e.file(), Path::new("no/such/file.json"));
+    assert!(
+        e.message().starts_with("cannot read no/such/file.json"),
+        "{e}"
+    );
+}
+
+#[test]
+fn invalid_json() {
+    let e = err(r#"{"type": "object",}"#);
+    assert!(
+        e.starts_with("s.json#: not valid JSON: trailing comma"),
+        "{e}"
+    );
+    assert_eq!(
+        err("[1, 2]"),
+        "s.json#: a schema document must be a JSON object"
+    );
+}
+
+#[test]
+fn missing_ref_target() {
+    let e = err(
+        r##"{"$defs": {"A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}}}}"##,
+    );
+    assert_eq!(
+        e,
+        r##"s.json#/$defs/A/properties/b: $ref "#/$defs/B": the target does not exist"##
+    );
+}
+
+#[test]
+fn refs_that_are_not_followed() {
+    let e = err(r#"{"properties": {"a": {"$ref": "https://example.com/s.json#/x"}}}"#);
+    assert!(e.starts_with("s.json#/properties/a: $ref \"https://example.com/s.json#/x\": remote references are not fetched"), "{e}");
+    let e = err(r##"{"properties": {"a": {"$ref": "#anchor"}}}"##);
+    assert!(e.contains("only JSON-pointer fragments"), "{e}");
+    let e = err(r#"{"properties": {"a": {"$ref": "other.json"}}}"#);
+    assert!(
+        e.contains("no directory to resolve a relative file against"),
+        "{e}"
+    );
+    let e = err(r#"{"properties": {"a": {"$ref": 5}}}"#);
+    assert_eq!(e, "s.json#/properties/a/$ref: $ref must be a string");
+}
+
+#[test]
+fn relative_file_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("main.json");
+    std::fs::write(
+        &main,
+        r#"{"properties": {"p": {"$ref": "defs/missing.json#/$defs/P"}}}"#,
+    )
+    .unwrap();
+    let e = Generator::new().schema(&main).generate().unwrap_err();
+    assert_eq!(e.file(), main);
+    assert_eq!(e.pointer(), "/properties/p");
+    assert!(e.message().contains("cannot read"), "{e}");
+    assert!(e.message().contains("missing.json"), "{e}");
+}
+
+#[test]
+fn relative_file_target_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("defs.json"), r#"{"$defs": {}}"#).unwrap();
+    let main = dir.path().join("main.json");
+    std::fs::write(
+        &main,
+        r#"{"properties": {"p": {"$ref": "defs.json#/$defs/P"}}}"#,
+    )
+    .unwrap();
+    let e = Generator::new().schema(&main).generate().unwrap_err();
+    assert_eq!(e.pointer(), "/properties/p");
+    assert!(e.message().ends_with("the target does not exist"), "{e}");
+}
+
+#[test]
+fn bad_keywords() {
+    assert_eq!(
+        err(r#"{"properties": {"a": {"type": "thing"}}}"#),
+        r#"s.json#/properties/a/type: unknown type "thing""#
+    );
+    assert_eq!(
+        err(r#"{"properties": {"a": 5}}"#),
+        "s.json#/properties/a: a schema must be an object or a boolean"
+    );
+    assert_eq!(
+        err(r#"{"properties": {"a": {"anyOf": {}}}}"#),
+        "s.json#/properties/a/anyOf: anyOf must be an array"
+    );
+    assert_eq!(
+        err(r#"{"properties": {"a": {"oneOf": []}}}"#),
+        "s.json#/properties/a/oneOf: oneOf must not be empty"
+    );
+    assert_eq!(
+        err(r#"{"properties": {"a": {"type": 7}}}"#),
+        "s.json#/properties/a/type: type must be a string or an array of strings"
+    );
+    assert_eq!(
+        err(r#"{"type": "object", "properties": []}"#),
+        "s.json#/properties: properties must be an object"
+    );
+    assert_eq!(
+        err(r#"{"type": "object", "properties": {"a": {}}, "required": "a"}"#),
+        "s.json#/required: required must be an array"
+    );
+    assert_eq!(
+        err(r#"{"openapi": "3.1.0", "components": {"schemas": []}}"#),
+        "s.json#/components/schemas: components.schemas must be an object"
+    );
+}
+
+#[test]
+fn too_deep() {
+    // Nesting deeper than serde_json's limit is refused while parsing.
+    let mut schema = String::from(r#"{"type": "string"}"#);
+    for _ in 0..120 {
+        schema = format!(r#"{{"type": "object", "properties": {{"x": {schema}}}}}"#);
+    }
+    let e = err(&schema);
+    assert!(e.contains("recursion limit exceeded"), "{e}");
+    // A chain of 2000 definitions each referring to the next is fine (every definition
+    // is converted on its own) ...
+    let mut defs = Vec::new();
+    for i in 0..2000 {
+        defs.push(format!(
+            r##""D{i}": {{"type": "object", "properties": {{"x": {{"$ref": "#/$defs/D{}"}}}}}}"##,
+            i + 1
+        ));
+    }
+    defs.push(r#""D2000": {"type": "string"}"#.to_owned());
+    let g = Generator::new()
+        .schema_str("s.json", format!(r#"{{"$defs": {{{}}}}}"#, defs.join(",")))
+        .generate()
+        .unwrap();
+    assert_eq!(g.type_names().len(), 2001);
+    // ... but a chain through inline schemas is cut off, without overflowing the stack.
+    let mut defs = Vec::new();
+    for i in 0..2000 {
+        defs.push(format!(
+            r##""D{i}": {{"type": "object", "properties": {{"x": {{"type": "object", "properties": {{"y": {{"$ref": "#/$defs/D{}/properties/x"}}}}}}}}}}"##,
+            i + 1
+        ));
+    }
+    defs.push(r#""D2000": {"properties": {"x": {"type": "string"}}}"#.to_owned());
+    let e = err(&format!(r#"{{"$defs": {{{}}}}}"#, defs.join(",")));
+    assert!(e.contains("deeper than 256 levels"), "{e}");
+    // 60 nested models are fine.
+    let mut defs = Vec::new();
+    for i in 0..60 {
+        defs.push(format!(
+            r##""D{i}": {{"type": "object", "properties": {{"x": {{"$ref": "#/$defs/D{}"}}}}}}"##,
+            i + 1
+        ));
+    }
+    defs.push(r#""D60": {"type": "string"}"#.to_owned());
+    Generator::new()
+        .schema_str("s.json", format!(r#"{{"$defs": {{{}}}}}"#, defs.join(",")))
+        .generate()
+        .unwrap();
+}
+
+#[test]
+fn bad_options() {
+    let e = Generator::new()
+        .schema_str("s.json", "{}")
+        .crate_path("not a path")
+        .generate()
+        .unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("crate_path \"not a path\" is not a Rust path"),
+        "{e}"
+    );
+    let e = Generator::new().generate().unwrap_err();
+    assert_eq!(e.message(), "no schema given");
+}
+
+#[test]
+fn cycles_are_fine() {
+    // Self-reference through Option, mutual references, an alias cycle through Vec,
+    // and a pure $ref cycle (boxed; never constructible, but no crash).
+    let out = Generator::new()
+        .schema_str(
+            "c.json",
+            r##"{"$defs": {
+                "Node": {"type": "object", "properties": {"next": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}, "other": {"$ref": "#/$defs/Other"}}},
+                "Other": {"type": "object", "properties": {"back": {"$ref": "#/$defs/Node"}}, "required": ["back"]},
+                "List": {"type": "array", "items": {"$ref": "#/$defs/List"}},
+                "A": {"$ref": "#/$defs/B"},
+                "B": {"$ref": "#/$defs/A"}
+            }}"##,
+        )
+        .generate()
+        .unwrap();
+    let src = out.source();
+    assert!(src.contains("pub next: Option<Box<Node>>,"), "{src}");
+    assert!(src.contains("pub struct List(pub Vec<List>);"), "{src}");
+    assert!(
+        src.contains("pub struct A(pub Box<B>);") || src.contains("pub struct B(pub Box<A>);"),
+        "{src}"
+    );
+}
+
+#[test]
+fn names_do_not_collide() {
+    let out = Generator::new()
+        .schema_str(
+            "n.json",
+            r#"{"$defs": {
+                "Apply_InputSchema": {"type": "object", "properties": {"a": {"type": "integer"}}},
+                "ApplyInputSchema": {"type": "object", "properties": {"inputs": {"$ref": "" }}},
+                "Option": {"type": "string"},
+                "type": {"type": "object", "properties": {"type": {"type": "string"}, "Type": {"type": "string"}, "self": {"type": "integer"}, "": {"type": "integer"}}}
+            }}"#,
+        )
+        .generate();
+    // `$ref: ""` is the document itself: a pure $defs bundle is an object type here.
+    let out = out.unwrap();
+    let names = out.type_names();
+    assert_eq!(
+        names,
+        [
+            "ApplyInputSchema",
+            "ApplyInputSchema2",
+            "OptionModel",
+            "Type",
+            "N"
+        ]
+    );
+    let src = out.source();
+    assert!(src.contains("pub r#type: Option<String>,"), "{src}");
+    assert!(src.contains("#[serde(rename = \"Type\", default, skip_serializing_if = \"Option::is_none\")]\n    pub type_2: Option<String>,"), "{src}");
+    assert!(src.contains("pub self_: Option<i64>,"), "{src}");
+    assert!(src.contains("#[serde(rename = \"\", default, skip_serializing_if = \"Option::is_none\")]\n    pub field: Option<i64>,"), "{src}");
+}

@@ -1,0 +1,598 @@
+//! Type space -> Rust tokens.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::convert::DTYPES;
+use crate::ir::{ArraySpec, Def, Field, Int, Kind, Struct, Ty, Variant};
+use crate::names;
+
+/// What the emitted code names.
+pub(crate) struct Paths {
+    /// The runtime crate (`::arraymodel`).
+    pub krate: TokenStream,
+    /// Map type for maps that hold no arrays.
+    pub map: TokenStream,
+}
+
+pub(crate) struct Emitter<'a> {
+    pub defs: &'a [Def],
+    pub paths: &'a Paths,
+}
+
+fn ident(s: &str) -> Ident {
+    match s.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(s, Span::call_site()),
+    }
+}
+
+/// Markdown-safe doc text: no accidental code blocks, links or HTML.
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    let mut out = TokenStream::new();
+    let lines: Vec<String> = lines.iter().map(|l| escape_doc(l)).collect();
+    let start = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
+    let end = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(start, |e| e + 1);
+    for l in &lines[start..end] {
+        let text = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        out.extend(quote!(#[doc = #text]));
+    }
+    out
+}
+
+fn escape_doc(line: &str) -> String {
+    let line = line.trim_end();
+    let ticks = line.matches('`').count();
+    // Unbalanced backticks or a fence: escape every backtick.
+    let literal_ticks = ticks % 2 == 1 || line.contains("```");
+    let mut out = String::with_capacity(line.len());
+    // The length of the backtick run that opened the current code span.
+    let mut code: Option<usize> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' if literal_ticks => out.push_str("\\`"),
+            '`' => {
+                let mut n = 1;
+                while chars.peek() == Some(&'`') {
+                    chars.next();
+                    n += 1;
+                }
+                code = match code {
+                    None => Some(n),
+                    Some(open) if open == n => None,
+                    other => other,
+                };
+                out.extend(std::iter::repeat_n('`', n));
+            }
+            '\\' | '[' | ']' | '<' | '>' if code.is_none() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Emitter<'_> {
+    pub fn ty(&self, t: &Ty, prefix: &TokenStream) -> TokenStream {
+        let k = &self.paths.krate;
+        match t {
+            Ty::Array(_) => quote!(#k::Array),
+            Ty::Bytes => quote!(Vec<u8>),
+            Ty::String => quote!(String),
+            Ty::Bool => quote!(bool),
+            Ty::Int(i) => match i {
+                Int::I8 => quote!(i8),
+                Int::I16 => quote!(i16),
+                Int::I32 => quote!(i32),
+                Int::I64 => quote!(i64),
+                Int::U8 => quote!(u8),
+                Int::U16 => quote!(u16),
+                Int::U32 => quote!(u32),
+                Int::U64 => quote!(u64),
+            },
+            Ty::F32 => quote!(f32),
+            Ty::F64 => quote!(f64),
+            Ty::Null => quote!(()),
+            Ty::Value => quote!(#k::__private::serde_json::Value),
+            Ty::Named(id) => {
+                let n = ident(&self.defs[*id].name);
+                quote!(#prefix #n)
+            }
+            Ty::Option(t) => {
+                let t = self.ty(t, prefix);
+                quote!(Option<#t>)
+            }
+            Ty::Vec(t) => {
+                let t = self.ty(t, prefix);
+                quote!(Vec<#t>)
+            }
+            Ty::Map(t) => {
+                let inner = self.ty(t, prefix);
+                if t.contains_array() {
+                    quote!(::std::collections::BTreeMap<String, #inner>)
+                } else {
+                    let m = &self.paths.map;
+                    quote!(#m<String, #inner>)
+                }
+            }
+            Ty::Tuple(ts) => {
+                let ts = ts.iter().map(|t| self.ty(t, prefix));
+                quote!((#(#ts,)*))
+            }
+            Ty::Box(t) => {
+                let t = self.ty(t, prefix);
+                quote!(Box<#t>)
+            }
+        }
+    }
+
+    /// A Rust expression for a schema default, if it can be written without a
+    /// fallible conversion.
+    pub fn default_expr(&self, t: &Ty, v: &Value) -> Option<TokenStream> {
+        let k = &self.paths.krate;
+        let sup = quote!(super::);
+        Some(match (t, v) {
+            (Ty::Array(spec), v) => return array_default(k, spec, v),
+            (Ty::Bytes, Value::String(s)) => {
+                let lit = Literal::byte_string(s.as_bytes());
+                quote!(#lit.to_vec())
+            }
+            (Ty::String, Value::String(s)) => quote!(#s.to_owned()),
+            (Ty::Bool, Value::Bool(b)) => quote!(#b),
+            (Ty::Int(i), v) => int_literal(*i, v)?,
+            (Ty::F32, Value::Number(n)) => {
+                let f = n.as_f64()? as f32;
+                if !f.is_finite() {
+                    return None;
+                }
+                let lit = Literal::f32_suffixed(f);
+                quote!(#lit)
+            }
+            (Ty::F64, Value::Number(n)) => {
+                let f = n.as_f64()?;
+                if !f.is_finite() {
+                    return None;
+                }
+                let lit = Literal::f64_suffixed(f);
+                quote!(#lit)
+            }
+            (Ty::Null, Value::Null) => quote!(()),
+            (Ty::Value, v) => {
+                let text = serde_json::to_string(v).ok()?;
+                quote!(#k::__private::serde_json::from_str(#text).unwrap_or_default())
+            }
+            (Ty::Option(_), Value::Null) => quote!(None),
+            (Ty::Option(t), v) => {
+                let e = self.default_expr(t, v)?;
+                quote!(Some(#e))
+            }
+            (Ty::Box(t), v) => {
+                let e = self.default_expr(t, v)?;
+                quote!(Box::new(#e))
+            }
+            (Ty::Vec(t), Value::Array(items)) => {
+                let es = items
+                    .iter()
+                    .map(|i| self.default_expr(t, i))
+                    .collect::<Option<Vec<_>>>()?;
+                if es.is_empty() {
+                    quote!(Vec::new())
+                } else {
+                    quote!(vec![#(#es),*])
+                }
+            }
+            (Ty::Map(t), Value::Object(m)) => {
+                let es = m
+                    .iter()
+                    .map(|(key, i)| {
+                        self.default_expr(t, i)
+                            .map(|e| quote!((#key.to_owned(), #e)))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                quote!([#(#es),*].into_iter().collect())
+            }
+            (Ty::Tuple(ts), Value::Array(items)) if ts.len() == items.len() => {
+                let es = ts
+                    .iter()
+                    .zip(items)
+                    .map(|(t, i)| self.default_expr(t, i))
+                    .collect::<Option<Vec<_>>>()?;
+                quote!((#(#es,)*))
+            }
+            (Ty::Named(id), v) => match &self.defs[*id].kind {
+                Kind::StringEnum(variants) => {
+                    let s = v.as_str()?;
+                    let var = variants.iter().find(|x| x.wire == s)?;
+                    let n = ident(&self.defs[*id].name);
+                    let vi = ident(&var.ident);
+                    quote!(#sup #n::#vi)
+                }
+                Kind::Alias(inner) => return self.default_expr(inner, v),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    pub fn defs(&self, default_fns: &mut Vec<TokenStream>) -> TokenStream {
+        let mut out = TokenStream::new();
+        for def in self.defs {
+            out.extend(self.def(def, default_fns));
+        }
+        out
+    }
+
+    fn helper_derives(&self, copy: bool) -> TokenStream {
+        let k = &self.paths.krate;
+        let serde_path = format!("{}::__private::serde", tokens_path(k));
+        let schemars_path = format!("{}::__private::schemars", tokens_path(k));
+        let extra = if copy {
+            quote!(Copy, Eq, Hash,)
+        } else {
+            quote!()
+        };
+        quote! {
+            #[derive(
+                #k::__private::serde::Serialize,
+                #k::__private::serde::Deserialize,
+                #k::__private::schemars::JsonSchema,
+                Debug, Clone, #extra PartialEq
+            )]
+            #[serde(crate = #serde_path)]
+            #[schemars(crate = #schemars_path)]
+        }
+    }
+
+    fn def(&self, def: &Def, default_fns: &mut Vec<TokenStream>) -> TokenStream {
+        let name = ident(&def.name);
+        let mut doc = def.doc.clone();
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
+        doc.push(format!("Generated from `{}`.", def.source));
+        let docs = doc_attrs(&doc);
+        let k = &self.paths.krate;
+        let none = quote!();
+        match &def.kind {
+            Kind::Pending => quote!(),
+            Kind::Alias(t) => {
+                let t = self.ty(t, &none);
+                quote! { #docs pub type #name = #t; }
+            }
+            Kind::Newtype(t) => {
+                let derives = self.helper_derives(false);
+                let t = self.ty(t, &none);
+                quote! {
+                    #docs
+                    #derives
+                    #[serde(transparent)]
+                    pub struct #name(pub #t);
+                }
+            }
+            Kind::Struct(s) => {
+                let fields = self.fields(def, s, default_fns);
+                let deny = s
+                    .deny_unknown
+                    .then(|| quote!(#[serde(deny_unknown_fields)]));
+                quote! {
+                    #docs
+                    #[derive(#k::ArrayModel, Debug, Clone, PartialEq)]
+                    #deny
+                    pub struct #name {
+                        #fields
+                    }
+                }
+            }
+            Kind::StringEnum(variants) => {
+                let derives = self.helper_derives(true);
+                let vs = variants.iter().map(|v| {
+                    let vi = ident(&v.ident);
+                    let wire = &v.wire;
+                    quote!(#[serde(rename = #wire)] #vi,)
+                });
+                quote! {
+                    #docs
+                    #derives
+                    pub enum #name { #(#vs)* }
+                }
+            }
+            Kind::Tagged { tag, variants } => {
+                let derives = self.helper_derives(false);
+                let vs = self.variants(variants, true);
+                quote! {
+                    #docs
+                    #derives
+                    #[serde(tag = #tag)]
+                    #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+                    pub enum #name { #vs }
+                }
+            }
+            Kind::Untagged(variants) => {
+                let derives = self.helper_derives(false);
+                let vs = self.variants(variants, false);
+                quote! {
+                    #docs
+                    #derives
+                    #[serde(untagged)]
+                    #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+                    pub enum #name { #vs }
+                }
+            }
+        }
+    }
+
+    fn variants(&self, variants: &[Variant], tagged: bool) -> TokenStream {
+        let none = quote!();
+        let mut out = TokenStream::new();
+        for v in variants {
+            let vi = ident(&v.ident);
+            let docs = doc_attrs(&v.doc);
+            let rename = tagged.then(|| {
+                let w = &v.wire;
+                quote!(#[serde(rename = #w)])
+            });
+            let payload = v.ty.as_ref().map(|t| {
+                // Bytes outside a struct field have no `#[bytes]`: carry them as text.
+                let t = if matches!(t, Ty::Bytes) {
+                    Ty::String
+                } else {
+                    t.clone()
+                };
+                let t = self.ty(&without_bytes(&t), &none);
+                quote!((#t))
+            });
+            out.extend(quote!(#docs #rename #vi #payload,));
+        }
+        out
+    }
+
+    fn fields(&self, def: &Def, s: &Struct, default_fns: &mut Vec<TokenStream>) -> TokenStream {
+        let none = quote!();
+        let mut out = TokenStream::new();
+        let mut taken: Vec<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
+        for f in &s.fields {
+            out.extend(self.field(def, f, default_fns, &none));
+        }
+        if let Some(extra) = &s.extra {
+            let mut base = "extra".to_owned();
+            while taken.contains(&base) {
+                base.push('_');
+            }
+            taken.push(base.clone());
+            let n = ident(&base);
+            let t = self.ty(&Ty::Map(Box::new(without_bytes(extra))), &none);
+            out.extend(quote! {
+                /// Properties not listed above (`additionalProperties`).
+                #[serde(flatten)]
+                pub #n: #t,
+            });
+        }
+        out
+    }
+
+    fn field(
+        &self,
+        def: &Def,
+        f: &Field,
+        default_fns: &mut Vec<TokenStream>,
+        none: &TokenStream,
+    ) -> TokenStream {
+        let docs = doc_attrs(&f.doc);
+        let n = ident(&f.ident);
+        let bytes = f.ty.is_bytes_field();
+        let ty = if bytes {
+            f.ty.clone()
+        } else {
+            without_bytes(&f.ty)
+        };
+        let t = self.ty(&ty, none);
+        let mut attrs = TokenStream::new();
+        if let Some(spec) = ty.array_field() {
+            attrs.extend(array_attr(spec));
+        }
+        if bytes {
+            attrs.extend(quote!(#[bytes]));
+        }
+        let plain = f.ident.strip_prefix("r#").unwrap_or(&f.ident);
+        let mut serde = Vec::new();
+        if plain != f.wire {
+            let w = &f.wire;
+            serde.push(quote!(rename = #w));
+        }
+        if let Some(v) = &f.default {
+            if let Some(expr) = self.default_expr(&ty, v) {
+                let fn_name = format!(
+                    "{}_{}",
+                    names::field_name(&def.name),
+                    plain.trim_end_matches('_')
+                );
+                let fn_ident = format_ident!("{}", fn_name);
+                let ret = self.ty(&ty, &quote!(super::));
+                let text = serde_json::to_string(v).unwrap_or_default();
+                let fdoc = doc_attrs(&[format!("Default of `{}::{}`.", def.name, plain)]);
+                let _ = text;
+                default_fns.push(quote! {
+                    #fdoc
+                    pub fn #fn_ident() -> #ret { #expr }
+                });
+                let path = format!("defaults::{fn_name}");
+                serde.push(quote!(default = #path));
+            }
+        } else if f.default_empty {
+            serde.push(quote!(default));
+        }
+        if f.skip_none {
+            serde.push(quote!(skip_serializing_if = "Option::is_none"));
+        }
+        if !serde.is_empty() {
+            attrs.extend(quote!(#[serde(#(#serde),*)]));
+        }
+        quote! {
+            #docs
+            #attrs
+            pub #n: #t,
+        }
+    }
+}
+
+/// Bytes nested in lists, maps or tuples cannot take `#[bytes]`; they are kept
+/// as `String` (pydantic writes bytes as UTF-8 text in JSON).
+fn without_bytes(t: &Ty) -> Ty {
+    match t {
+        Ty::Bytes => Ty::String,
+        Ty::Option(i) => Ty::Option(Box::new(without_bytes(i))),
+        Ty::Vec(i) => Ty::Vec(Box::new(without_bytes(i))),
+        Ty::Map(i) => Ty::Map(Box::new(without_bytes(i))),
+        Ty::Box(i) => Ty::Box(Box::new(without_bytes(i))),
+        Ty::Tuple(ts) => Ty::Tuple(ts.iter().map(without_bytes).collect()),
+        other => other.clone(),
+    }
+}
+
+fn tokens_path(t: &TokenStream) -> String {
+    t.to_string().replace(' ', "")
+}
+
+fn array_attr(spec: &ArraySpec) -> TokenStream {
+    let mut parts = Vec::new();
+    match &spec.shape {
+        None => {
+            if spec.dtype.is_some() || spec.differentiable {
+                parts.push(quote!(shape = ..));
+            }
+        }
+        Some(dims) => {
+            let ds = dims.iter().map(|d| match d {
+                None => quote!(None),
+                Some(n) => {
+                    let lit = Literal::u64_unsuffixed(*n);
+                    quote!(#lit)
+                }
+            });
+            parts.push(quote!(shape = [#(#ds),*]));
+        }
+    }
+    if let Some(d) = &spec.dtype {
+        parts.push(quote!(dtype = #d));
+    }
+    if spec.differentiable {
+        parts.push(quote!(differentiable));
+    }
+    if parts.is_empty() {
+        quote!(#[array])
+    } else {
+        quote!(#[array(#(#parts),*)])
+    }
+}
+
+fn int_literal(i: Int, v: &Value) -> Option<TokenStream> {
+    let lit = match i {
+        Int::I8 => Literal::i8_suffixed(i8::try_from(v.as_i64()?).ok()?),
+        Int::I16 => Literal::i16_suffixed(i16::try_from(v.as_i64()?).ok()?),
+        Int::I32 => Literal::i32_suffixed(i32::try_from(v.as_i64()?).ok()?),
+        Int::I64 => Literal::i64_suffixed(v.as_i64()?),
+        Int::U8 => Literal::u8_suffixed(u8::try_from(v.as_u64()?).ok()?),
+        Int::U16 => Literal::u16_suffixed(u16::try_from(v.as_u64()?).ok()?),
+        Int::U32 => Literal::u32_suffixed(u32::try_from(v.as_u64()?).ok()?),
+        Int::U64 => Literal::u64_suffixed(v.as_u64()?),
+    };
+    Some(quote!(#lit))
+}
+
+/// One element of an array default in the field's dtype.
+fn element(k: &TokenStream, dtype: &str, v: &Value) -> Option<TokenStream> {
+    let f = |x: f64| x.is_finite().then_some(x);
+    Some(match dtype {
+        "bool" => {
+            let b = v.as_bool()?;
+            quote!(#b)
+        }
+        "int8" => int_literal(Int::I8, v)?,
+        "int16" => int_literal(Int::I16, v)?,
+        "int32" => int_literal(Int::I32, v)?,
+        "int64" => int_literal(Int::I64, v)?,
+        "uint8" => int_literal(Int::U8, v)?,
+        "uint16" => int_literal(Int::U16, v)?,
+        "uint32" => int_literal(Int::U32, v)?,
+        "uint64" => int_literal(Int::U64, v)?,
+        "float16" => {
+            let lit = Literal::f64_suffixed(f(v.as_f64()?)?);
+            quote!(#k::f16::from_f64(#lit))
+        }
+        "float32" => {
+            let x = v.as_f64()? as f32;
+            if !x.is_finite() {
+                return None;
+            }
+            let lit = Literal::f32_suffixed(x);
+            quote!(#lit)
+        }
+        "float64" => {
+            let lit = Literal::f64_suffixed(f(v.as_f64()?)?);
+            quote!(#lit)
+        }
+        "complex64" => {
+            let x = v.as_f64()? as f32;
+            if !x.is_finite() {
+                return None;
+            }
+            let lit = Literal::f32_suffixed(x);
+            quote!(#k::Complex::new(#lit, 0.0f32))
+        }
+        "complex128" => {
+            let lit = Literal::f64_suffixed(f(v.as_f64()?)?);
+            quote!(#k::Complex::new(#lit, 0.0f64))
+        }
+        _ => return None,
+    })
+}
+
+/// A scalar or a flat list, in the field's dtype (or the value's own kind).
+fn array_default(k: &TokenStream, spec: &ArraySpec, v: &Value) -> Option<TokenStream> {
+    let dtype = match &spec.dtype {
+        Some(d) if DTYPES.contains(&d.as_str()) => d.clone(),
+        _ => {
+            let sample = match v {
+                Value::Array(items) => items.first().unwrap_or(&Value::Null).clone(),
+                other => other.clone(),
+            };
+            match sample {
+                Value::Bool(_) => "bool".into(),
+                Value::Number(n) if n.is_i64() => "int64".into(),
+                Value::Number(_) => "float64".into(),
+                _ => return None,
+            }
+        }
+    };
+    match v {
+        Value::Array(items) => {
+            if items.is_empty() {
+                return None;
+            }
+            let es = items
+                .iter()
+                .map(|i| element(k, &dtype, i))
+                .collect::<Option<Vec<_>>>()?;
+            Some(quote!(#k::Array::from_vec(vec![#(#es),*])))
+        }
+        v => {
+            let e = element(k, &dtype, v)?;
+            Some(quote!(#k::Array::scalar(#e)))
+        }
+    }
+}
