@@ -19,9 +19,9 @@ use crate::shape::Limits;
 pub(crate) struct EncodeFrame {
     pub opts: EncodeOptions,
     pub binref: Option<BinrefWriter>,
-    /// Whether arrays may hand serde_json their finished text (the serializer is
-    /// known to be serde_json's); otherwise they serialize structurally.
-    pub raw: bool,
+    /// The output of [`to_json_vec`](crate::to_json_vec): serde_json appends to it
+    /// through [`direct_write`], and arrays write their text straight into it.
+    pub out: Option<Vec<u8>>,
 }
 
 pub(crate) struct DecodeFrame {
@@ -59,12 +59,13 @@ pub(crate) fn with_decode<R>(f: impl FnOnce(Option<&DecodeFrame>) -> R) -> R {
     DECODE.with(|s| f(s.borrow().last()))
 }
 
-/// Runs `body` inside an encode frame and finishes its binref files afterwards.
+/// Runs `body` inside an encode frame and finishes its binref files afterwards. With
+/// `direct`, the frame owns an output buffer (see [`direct_write`]), returned at the end.
 pub(crate) fn encode_scope<R>(
     opts: &EncodeOptions,
-    raw: bool,
+    direct: bool,
     body: impl FnOnce() -> R,
-) -> (R, Result<Vec<std::path::PathBuf>>) {
+) -> (R, Result<Vec<std::path::PathBuf>>, Vec<u8>) {
     let binref = opts
         .binref_dir
         .as_ref()
@@ -73,24 +74,37 @@ pub(crate) fn encode_scope<R>(
         s.borrow_mut().push(EncodeFrame {
             opts: opts.clone(),
             binref,
-            raw,
+            out: direct.then(Vec::new),
         })
     });
+    // Pops the frame if `body` panics.
     struct Pop;
     impl Drop for Pop {
         fn drop(&mut self) {
             ENCODE.with(|s| s.borrow_mut().pop());
         }
     }
-    let pop = Pop;
+    let guard = Pop;
     let r = body();
-    let frame = ENCODE.with(|s| s.borrow_mut().pop());
-    std::mem::forget(pop);
-    let files = match frame.and_then(|f| f.binref) {
+    std::mem::forget(guard);
+    let frame = ENCODE
+        .with(|s| s.borrow_mut().pop())
+        .expect("the frame pushed above");
+    let files = match frame.binref {
         Some(w) => w.finish(),
         None => Ok(Vec::new()),
     };
-    (r, files)
+    (r, files, frame.out.unwrap_or_default())
+}
+
+/// Appends to the output buffer of the innermost [`to_json_vec`](crate::to_json_vec)
+/// call (serde_json's writer there).
+pub(crate) fn direct_write(bytes: &[u8]) {
+    ENCODE.with(|s| {
+        if let Some(out) = s.borrow_mut().iter_mut().rev().find_map(|f| f.out.as_mut()) {
+            out.extend_from_slice(bytes);
+        }
+    });
 }
 
 /// Runs `body` inside a decode frame.
@@ -147,7 +161,7 @@ impl EncodeOptions {
     /// assert_eq!(text, r#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
     /// ```
     pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        let (r, files) = encode_scope(self, false, f);
+        let (r, files, _) = encode_scope(self, false, f);
         files?;
         Ok(r)
     }

@@ -67,9 +67,8 @@ fn from_serde(
 /// ```
 pub fn to_json_vec<T: Serialize + ?Sized>(value: &T, opts: &EncodeOptions) -> Result<Vec<u8>> {
     context::clear_error();
-    let mut out = Vec::new();
-    let (r, files) = context::encode_scope(opts, true, || {
-        let mut ser = serde_json::Serializer::new(&mut out);
+    let (r, files, out) = context::encode_scope(opts, true, || {
+        let mut ser = serde_json::Serializer::new(DirectWriter);
         serde_path_to_error::serialize(value, &mut ser)
     });
     if let Err(e) = r {
@@ -78,6 +77,28 @@ pub fn to_json_vec<T: Serialize + ?Sized>(value: &T, opts: &EncodeOptions) -> Re
     }
     files?;
     Ok(out)
+}
+
+/// serde_json's writer inside [`to_json_vec`]: appends to the call's output buffer, where
+/// arrays write their text directly (so a large array is written once, into its final
+/// place, and never copied or built as a `serde_json::Value`). Arrays recognise this
+/// serializer by this type's name in theirs (`serde_impl::DIRECT_WRITER`).
+pub(crate) struct DirectWriter;
+
+impl std::io::Write for DirectWriter {
+    #[inline]
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        context::direct_write(b);
+        Ok(b.len())
+    }
+    #[inline]
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        context::direct_write(b);
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Deserializes `T` from JSON. Arrays in any form are accepted; binref buffers are
@@ -131,13 +152,39 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
 /// ```
 pub fn to_msgpack_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     context::clear_error();
-    let mut out = Vec::new();
-    let mut ser = rmp_serde::Serializer::new(&mut out).with_struct_map();
-    serde_path_to_error::serialize(value, &mut ser).map_err(|e| {
+    let ser_err = |e: serde_path_to_error::Error<rmp_serde::encode::Error>| {
         let path = e.path().clone();
         from_serde(&path, e.into_inner().to_string(), None)
-    })?;
+    };
+    // A first pass only counts bytes (array data is not copied), so the output is
+    // allocated once at its exact size: no growth copies, no slack pages.
+    let mut counter = ByteCounter(0);
+    serde_path_to_error::serialize(
+        value,
+        &mut rmp_serde::Serializer::new(&mut counter).with_struct_map(),
+    )
+    .map_err(ser_err)?;
+    let mut out = Vec::with_capacity(counter.0);
+    serde_path_to_error::serialize(
+        value,
+        &mut rmp_serde::Serializer::new(&mut out).with_struct_map(),
+    )
+    .map_err(ser_err)?;
     Ok(out)
+}
+
+/// A writer that only counts.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    #[inline]
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Deserializes `T` from msgpack (truss binary mode, msgpack-numpy). Borrowed

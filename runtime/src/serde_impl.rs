@@ -32,6 +32,10 @@ use crate::shape::{self, Limits, MAX_NDIM};
 /// name is read as its raw text.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
+/// The name of [`to_json_vec`](crate::to_json_vec)'s writer, found in the type name of
+/// its serializer (also when serde_path_to_error wraps it).
+const DIRECT_WRITER: &str = "arraymodel::format::DirectWriter";
+
 fn ser_err<E: ser::Error>(e: Error) -> E {
     context::to_serde(e, E::custom)
 }
@@ -55,16 +59,19 @@ impl Serialize for Array {
                 s,
             );
         }
-        // Build the text (fast path) or the parts (structured path) under the frame.
-        let prepared = context::with_encode(|frame| -> Result<Prepared> {
-            let style = frame
-                .as_ref()
-                .map_or(crate::EncodeOptions::default().style, |f| f.opts.style);
-            let raw = frame.as_ref().is_some_and(|f| f.raw);
-            let binref = frame.and_then(|f| f.binref.as_mut());
-            if raw {
-                let mut out = Vec::new();
-                match style {
+        // Inside `to_json_vec`: write the text straight into its output, then hand
+        // serde_json an empty raw value (it writes nothing more).
+        if std::any::type_name::<S>().contains(DIRECT_WRITER) {
+            let wrote = context::with_encode(|frame| -> Result<bool> {
+                let Some(context::EncodeFrame {
+                    opts,
+                    binref,
+                    out: Some(out),
+                }) = frame
+                else {
+                    return Ok(false);
+                };
+                match opts.style {
                     JsonStyle::Tesseract {
                         encoding,
                         compression,
@@ -72,15 +79,26 @@ impl Serialize for Array {
                         self,
                         encoding,
                         compression,
-                        binref,
-                        &mut out,
+                        binref.as_mut(),
+                        out,
                     )?,
-                    JsonStyle::Truss => codec::truss::write_array(self, &mut out),
+                    JsonStyle::Truss => codec::truss::write_array(self, out),
                 }
-                let text = String::from_utf8(out)
-                    .map_err(|_| Error::invalid("encoder produced invalid UTF-8"))?;
-                return Ok(Prepared::Raw(text));
+                Ok(true)
+            })
+            .map_err(ser_err)?;
+            if wrote {
+                let mut st = s.serialize_struct(RAW_TOKEN, 1)?;
+                st.serialize_field(RAW_TOKEN, "")?;
+                return st.end();
             }
+        }
+        // Any other serializer: the parts, structurally, in the form of the innermost frame.
+        let prepared = context::with_encode(|frame| -> Result<Prepared> {
+            let style = frame
+                .as_ref()
+                .map_or(crate::EncodeOptions::default().style, |f| f.opts.style);
+            let binref = frame.and_then(|f| f.binref.as_mut());
             Ok(match style {
                 JsonStyle::Tesseract {
                     encoding: Encoding::Json,
@@ -116,11 +134,6 @@ impl Serialize for Array {
         })
         .map_err(ser_err)?;
         match prepared {
-            Prepared::Raw(text) => {
-                let mut st = s.serialize_struct(RAW_TOKEN, 1)?;
-                st.serialize_field(RAW_TOKEN, &text)?;
-                st.end()
-            }
             Prepared::Tesseract {
                 buffer,
                 encoding,
@@ -153,7 +166,6 @@ impl Serialize for Array {
 }
 
 enum Prepared {
-    Raw(String),
     Tesseract {
         buffer: Option<String>,
         encoding: Encoding,

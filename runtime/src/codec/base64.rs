@@ -24,13 +24,10 @@ pub fn encoded_len(n: usize) -> usize {
 /// assert_eq!(out, b"x=AQAB");
 /// ```
 pub fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    let n = encoded_len(bytes.len());
-    out.resize(start + n, 0);
-    let written = STANDARD
-        .encode(bytes, Out::from_slice(&mut out[start..]))
-        .len();
-    debug_assert_eq!(written, n);
+    // Reserve the exact length (plus room for the closing JSON) so a large array grows
+    // the output once, and append without zero-filling first.
+    out.reserve(encoded_len(bytes.len()) + 64);
+    STANDARD.encode_append(bytes, out);
 }
 
 /// The number of raw bytes `text` decodes to, after checking its length and padding.
@@ -79,6 +76,9 @@ pub(crate) fn decode_array(
     let found = decoded_len(text)?;
     let expected = crate::shape::checked_nbytes(&shape, dtype, limits)?;
     if found != expected {
+        // Text that is not base64 at all is reported as such, not as a size mismatch
+        // (`"!!!not base64!!!"` has a valid length; checked only on this error path).
+        STANDARD.check(text).map_err(|_| describe(text))?;
         return Err(Error::new(ErrorKind::SizeMismatch {
             expected,
             found,

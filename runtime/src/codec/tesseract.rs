@@ -122,7 +122,7 @@ impl Buffer<'_> {
                     .strip_prefix('"')
                     .and_then(|r| r.strip_suffix('"'))
                     .ok_or_else(not_string)?;
-                if inner.contains('\\') {
+                if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
                     serde_json::from_str::<String>(t)
                         .map(Cow::Owned)
                         .map_err(|e| Error::invalid(e.to_string()))
