@@ -77,7 +77,7 @@ fn is_null_schema(v: &Value) -> bool {
 /// Docstring lines as Python's `inspect.cleandoc` leaves them, with at most three
 /// spaces of indentation kept (list continuations survive; nothing becomes an
 /// indented code block, which rustdoc would compile as a doctest).
-fn clean_doc(text: &str) -> Vec<String> {
+pub(crate) fn clean_doc(text: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let indent = lines
         .iter()
@@ -132,6 +132,11 @@ impl<'a> Converter<'a> {
             namer: Namer::default(),
             depth: 0,
         }
+    }
+
+    /// A type name not taken yet (for the client's items, after the schema's types).
+    pub fn reserve_name(&mut self, base: &str) -> String {
+        self.namer.unique(base)
     }
 
     fn schema(&self, loc: &Loc) -> Result<Value> {

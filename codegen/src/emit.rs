@@ -21,7 +21,7 @@ pub(crate) struct Emitter<'a> {
     pub paths: &'a Paths,
 }
 
-fn ident(s: &str) -> Ident {
+pub(crate) fn ident(s: &str) -> Ident {
     match s.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(s, Span::call_site()),
@@ -29,7 +29,7 @@ fn ident(s: &str) -> Ident {
 }
 
 /// Markdown-safe doc text: no accidental code blocks, links or HTML.
-fn doc_attrs(lines: &[String]) -> TokenStream {
+pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
     let mut out = TokenStream::new();
     let lines: Vec<String> = lines.iter().map(|l| escape_doc(l)).collect();
     let start = lines
@@ -452,7 +452,7 @@ impl Emitter<'_> {
 
 /// Bytes nested in lists, maps or tuples cannot take `#[bytes]`; they are kept
 /// as `String` (pydantic writes bytes as UTF-8 text in JSON).
-fn without_bytes(t: &Ty) -> Ty {
+pub(crate) fn without_bytes(t: &Ty) -> Ty {
     match t {
         Ty::Bytes => Ty::String,
         Ty::Option(i) => Ty::Option(Box::new(without_bytes(i))),

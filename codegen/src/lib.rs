@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client;
 mod convert;
 mod emit;
 mod error;
@@ -76,6 +77,8 @@ pub struct Generator {
     crate_path: String,
     map_type: String,
     rerun_if_changed: bool,
+    client: bool,
+    async_client: bool,
 }
 
 impl Default for Generator {
@@ -123,6 +126,8 @@ impl Generator {
             crate_path: "::arraymodel".into(),
             map_type: "::std::collections::BTreeMap".into(),
             rerun_if_changed: false,
+            client: false,
+            async_client: false,
         }
     }
 
@@ -173,6 +178,35 @@ impl Generator {
         self
     }
 
+    /// Also generates a typed blocking client, `Client`, from each OpenAPI document's
+    /// `paths`: one method per tesseract endpoint (`apply`, `jacobian`,
+    /// `jacobian_vector_product`, `vector_jacobian_product`, `abstract_eval`,
+    /// `health`), taking and returning the generated models; thin glue over
+    /// `arraymodel::client::blocking::TesseractClient` (feature `client`).
+    /// Operations that cannot be typed (and documents that are no tesseract API) are
+    /// listed in a `SKIPPED_OPERATIONS` constant instead.
+    ///
+    /// ```
+    /// let code = arraymodel_codegen_engine::Generator::new()
+    ///     .schema(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/tesseract_vectoradd.openapi.json"))
+    ///     .client(true)
+    ///     .generate()
+    ///     .unwrap();
+    /// assert!(code.source().contains("pub struct Client {"));
+    /// assert!(code.source().contains("pub fn apply(\n        &self,\n        inputs: &ApplyInputs,"));
+    /// ```
+    pub fn client(mut self, yes: bool) -> Generator {
+        self.client = yes;
+        self
+    }
+
+    /// Also generates `AsyncClient`, the same methods `async` over
+    /// `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
+    pub fn async_client(mut self, yes: bool) -> Generator {
+        self.async_client = yes;
+        self
+    }
+
     /// Prints `cargo:rerun-if-changed=` for every schema file read (for build.rs).
     pub fn cargo_rerun_if_changed(mut self, yes: bool) -> Generator {
         self.rerun_if_changed = yes;
@@ -185,7 +219,7 @@ impl Generator {
         // large stack rather than whatever the caller has (test threads get 2 MiB).
         // Only the conversion runs there: inside a proc macro, token streams belong to
         // the compiler's thread.
-        let (defs, files) = std::thread::scope(|scope| {
+        let (defs, files, clients) = std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("arraymodel-codegen".into())
                 .stack_size(STACK_SIZE)
@@ -194,11 +228,11 @@ impl Generator {
         })
         .map_err(|e| Error::new("", "", format!("cannot start the generator thread: {e}")))?
         .map_err(|_| Error::new("", "", "internal: the generator thread panicked"))??;
-        self.emit(defs, files)
+        self.emit(defs, files, clients)
     }
 
     /// Load, bundle and convert to the type space.
-    fn convert(&self) -> Result<(Vec<Def>, Vec<PathBuf>)> {
+    fn convert(&self) -> Result<Converted> {
         let mut docs = load::Docs::default();
         let mut roots = Vec::new();
         for s in &self.sources {
@@ -215,15 +249,31 @@ impl Generator {
             return Err(Error::new("", "", "no schema given"));
         }
         let mut conv = convert::Converter::new(&mut docs);
-        for r in roots {
+        for &r in &roots {
             conv.add_roots(r)?;
         }
+        let mut clients = Vec::new();
+        if self.client || self.async_client {
+            let wanted = client::Wanted {
+                blocking: self.client,
+                nonblocking: self.async_client,
+            };
+            for &r in &roots {
+                clients.extend(client::analyze(&mut conv, r, wanted)?);
+            }
+            client::name_constants(&mut clients);
+        }
         let defs = std::mem::take(&mut conv.defs);
-        Ok((defs, docs.files()))
+        Ok((defs, docs.files(), clients))
     }
 
     /// Fix up, emit tokens, format.
-    fn emit(&self, mut defs: Vec<Def>, files: Vec<PathBuf>) -> Result<Generated> {
+    fn emit(
+        &self,
+        mut defs: Vec<Def>,
+        files: Vec<PathBuf>,
+        clients: Vec<client::ClientSpec>,
+    ) -> Result<Generated> {
         let krate = parse_path(&self.crate_path, "crate_path")?;
         let map = parse_path(&self.map_type, "map_type")?;
         let paths = emit::Paths { krate, map };
@@ -235,6 +285,10 @@ impl Generator {
         };
         let mut default_fns = Vec::new();
         let body = emitter.defs(&mut default_fns);
+        let clients_tokens: TokenStream = clients
+            .iter()
+            .map(|c| client::emit(c, &emitter, &defs))
+            .collect();
         let defaults = (!default_fns.is_empty()).then(|| {
             quote! {
                 /// Default values of the generated fields (`#[serde(default = "...")]`).
@@ -243,7 +297,7 @@ impl Generator {
                 }
             }
         });
-        let tokens = quote!(#body #defaults);
+        let tokens = quote!(#body #clients_tokens #defaults);
         let file: syn::File = syn::parse2(tokens.clone()).map_err(|e| {
             Error::new(
                 "",
@@ -269,11 +323,15 @@ impl Generator {
                 println!("cargo:rerun-if-changed={}", f.display());
             }
         }
+        let mut types: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
+        for c in &clients {
+            types.extend(c.blocking.iter().chain(&c.nonblocking).cloned());
+        }
         Ok(Generated {
             tokens,
             source,
             files,
-            types: defs.iter().map(|d| d.name.clone()).collect(),
+            types,
         })
     }
 
@@ -290,6 +348,9 @@ impl Generator {
         Ok(generated)
     }
 }
+
+/// What conversion produces: the type space, the files read, the clients' specs.
+type Converted = (Vec<Def>, Vec<PathBuf>, Vec<client::ClientSpec>);
 
 /// The generator thread's stack: room for [`convert`]'s depth limit in debug builds.
 const STACK_SIZE: usize = 256 * 1024 * 1024;

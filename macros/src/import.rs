@@ -5,13 +5,16 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream};
-use syn::{LitStr, Token};
+use syn::{LitBool, LitStr, Token};
 
-/// `"path" (, key = "value")*` with keys `map_type` and `crate_path`.
+/// `"path" (, key = value)*` with keys `map_type = "..."`, `crate_path = "..."`,
+/// `client = true` and `async_client = true`.
 pub struct ImportInput {
     path: LitStr,
     map_type: Option<LitStr>,
     crate_path: Option<LitStr>,
+    client: bool,
+    async_client: bool,
 }
 
 impl Parse for ImportInput {
@@ -21,6 +24,8 @@ impl Parse for ImportInput {
             path,
             map_type: None,
             crate_path: None,
+            client: false,
+            async_client: false,
         };
         while input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
@@ -29,14 +34,18 @@ impl Parse for ImportInput {
             }
             let key: syn::Ident = input.parse()?;
             input.parse::<Token![=]>()?;
-            let value: LitStr = input.parse()?;
             match key.to_string().as_str() {
-                "map_type" => out.map_type = Some(value),
-                "crate_path" => out.crate_path = Some(value),
+                "map_type" => out.map_type = Some(input.parse()?),
+                "crate_path" => out.crate_path = Some(input.parse()?),
+                "client" => out.client = input.parse::<LitBool>()?.value,
+                "async_client" => out.async_client = input.parse::<LitBool>()?.value,
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown option `{other}`; expected `map_type` or `crate_path`"),
+                        format!(
+                            "unknown option `{other}`; expected `map_type`, `crate_path`, \
+                             `client` or `async_client`"
+                        ),
                     ));
                 }
             }
@@ -61,7 +70,9 @@ pub fn expand(input: ImportInput) -> syn::Result<TokenStream> {
         .map_or_else(default_crate_path, LitStr::value);
     let mut generator = arraymodel_codegen_engine::Generator::new()
         .schema(&path)
-        .crate_path(crate_path);
+        .crate_path(crate_path)
+        .client(input.client)
+        .async_client(input.async_client);
     if let Some(m) = &input.map_type {
         generator = generator.map_type(m.value());
     }

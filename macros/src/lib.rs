@@ -37,7 +37,9 @@ pub fn derive_array_model(input: TokenStream) -> TokenStream {
 /// The path is relative to the crate's `Cargo.toml` directory; every schema file read
 /// (including files reached by `$ref`) is tracked, so editing one rebuilds the crate,
 /// and a schema change that breaks user code is a compile error. Options:
-/// `map_type = "::indexmap::IndexMap"` (maps without arrays), `crate_path = "::am"`.
+/// `map_type = "::indexmap::IndexMap"` (maps without arrays), `crate_path = "::am"`,
+/// `client = true` (a typed blocking client for a tesseract `openapi.json`; needs the
+/// runtime's `client` feature) and `async_client = true` (feature `client-async`).
 #[proc_macro]
 pub fn import_schema(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as import::ImportInput);

@@ -27,11 +27,21 @@ pub struct GenerateArgs {
     /// Path of the runtime crate in the generated code.
     #[arg(long, value_name = "PATH", default_value = "::arraymodel")]
     pub crate_path: String,
+    /// Also generate a typed blocking `Client` from each OpenAPI document's `paths`
+    /// (one method per tesseract endpoint; needs arraymodel's feature `client`).
+    #[arg(long)]
+    pub client: bool,
+    /// Also generate a typed `AsyncClient` (needs arraymodel's feature `client-async`).
+    #[arg(long = "async")]
+    pub async_client: bool,
 }
 
 /// Generates, writes or checks the module.
 pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
-    let mut generator = Generator::new().crate_path(args.crate_path.clone());
+    let mut generator = Generator::new()
+        .crate_path(args.crate_path.clone())
+        .client(args.client)
+        .async_client(args.async_client);
     for s in &args.schemas {
         generator = generator.schema(s);
     }
@@ -55,15 +65,27 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
             if current == source.as_bytes() {
                 Ok(())
             } else {
-                let schemas: Vec<String> = args
+                let mut command: Vec<String> = args
                     .schemas
                     .iter()
                     .map(|s| s.display().to_string())
                     .collect();
+                if args.client {
+                    command.push("--client".into());
+                }
+                if args.async_client {
+                    command.push("--async".into());
+                }
+                if let Some(m) = &args.map_type {
+                    command.push(format!("--map-type {m}"));
+                }
+                if args.crate_path != "::arraymodel" {
+                    command.push(format!("--crate-path {}", args.crate_path));
+                }
                 Err(CliError::new(format!(
                     "{} is stale; regenerate it with `arraymodel generate {} -o {}`",
                     file.display(),
-                    schemas.join(" "),
+                    command.join(" "),
                     file.display()
                 )))
             }

@@ -1,0 +1,626 @@
+//! Typed clients from an OpenAPI document's `paths`: thin glue over
+//! `arraymodel::client`'s tesseract clients, one method per tesseract endpoint, with the
+//! request and response types of the generated models.
+//!
+//! Only tesseract APIs (a `POST /apply`) get a client: the runtime's clients speak
+//! tesseract's protocol (`{"inputs": ...}` bodies, array encodings chosen by `Accept`).
+//! Operations that cannot be typed are listed, never guessed at.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use crate::convert::{Converter, clean_doc};
+use crate::emit::{Emitter, doc_attrs, ident, without_bytes};
+use crate::error::Result;
+use crate::ir::{Def, DefId, Kind, Ty};
+use crate::load::Loc;
+use crate::names::{self, Namer};
+
+/// HTTP methods of an OpenAPI path item, in the order operations are listed.
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// What the generated clients of one document hold.
+#[derive(Debug)]
+pub(crate) struct ClientSpec {
+    /// The document, as shown in docs.
+    pub source: String,
+    pub endpoints: Vec<Endpoint>,
+    /// `POST /x (operationId): why`.
+    pub skipped: Vec<String>,
+    /// A tesseract API (a `POST /apply`); otherwise no client, only the skip list.
+    pub tesseract: bool,
+    /// The blocking client's type name, when asked for.
+    pub blocking: Option<String>,
+    /// The async client's type name, when asked for.
+    pub nonblocking: Option<String>,
+    /// The skipped-operations constant's name (set by [`name_constants`]).
+    pub skipped_const: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    /// `/apply`.
+    pub path: String,
+    pub doc: Vec<String>,
+    pub kind: EndpointKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum EndpointKind {
+    /// `GET /health`.
+    Health,
+    /// `POST /<endpoint>` with a `{"inputs": ..., ...}` body.
+    Post {
+        /// `apply`, `jacobian`, ...
+        endpoint: String,
+        /// The request body's struct.
+        request: DefId,
+        response: Ty,
+        /// `pub type <Endpoint>Inputs` (the `inputs` field's type).
+        inputs_alias: String,
+        /// `pub type <Endpoint>Outputs` (the response type).
+        outputs_alias: String,
+    },
+}
+
+/// Which clients to generate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wanted {
+    pub blocking: bool,
+    pub nonblocking: bool,
+}
+
+fn operation_label(method: &str, path: &str, op: &Value) -> String {
+    let mut s = format!("{} {path}", method.to_ascii_uppercase());
+    if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+        s.push_str(&format!(" ({id})"));
+    }
+    s
+}
+
+/// Follows struct aliases (`pub type A = B;`) to the struct definition.
+fn struct_def(defs: &[Def], mut id: DefId) -> Option<DefId> {
+    for _ in 0..64 {
+        match &defs.get(id)?.kind {
+            Kind::Struct(_) => return Some(id),
+            Kind::Alias(Ty::Named(next)) | Kind::Newtype(Ty::Named(next)) => id = *next,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The `application/json` schema of a request body or response, following a `$ref`
+/// to `components/requestBodies` / `components/responses`.
+fn json_schema_loc(conv: &mut Converter<'_>, at: &Loc) -> Result<Option<Loc>> {
+    let mut at = at.clone();
+    for _ in 0..16 {
+        let v = conv.docs.get(&at)?.clone();
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => at = conv.docs.resolve(&at, r)?,
+            None => break,
+        }
+    }
+    let v = conv.docs.get(&at)?;
+    let Some(content) = v.get("content").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let Some(key) = content
+        .keys()
+        .find(|k| k.split(';').next().unwrap_or_default().trim() == "application/json")
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    if content[&key].get("schema").is_none() {
+        return Ok(None);
+    }
+    Ok(Some(at.child("content").child(&key).child("schema")))
+}
+
+/// The success response of an operation (`200`, else the first `2XX`).
+fn success_response(op: &Value) -> Option<String> {
+    let responses = op.get("responses")?.as_object()?;
+    if responses.contains_key("200") {
+        return Some("200".into());
+    }
+    responses
+        .keys()
+        .find(|k| k.starts_with('2') && k.len() == 3)
+        .cloned()
+}
+
+/// Reads the operations of the OpenAPI document `doc` (after its components were
+/// converted). Returns `None` for documents without `paths`.
+pub(crate) fn analyze(
+    conv: &mut Converter<'_>,
+    doc: usize,
+    wanted: Wanted,
+) -> Result<Option<ClientSpec>> {
+    let root = Loc {
+        doc,
+        ptr: String::new(),
+    };
+    let value = conv.docs.get(&root)?.clone();
+    let is_openapi = value.get("openapi").is_some() || value.get("swagger").is_some();
+    let Some(paths) = value.get("paths").filter(|_| is_openapi) else {
+        return Ok(None);
+    };
+    let source = conv.docs.doc(doc).path.display().to_string();
+    let Some(paths) = paths.as_object() else {
+        return Err(conv
+            .docs
+            .error(&root.child("paths"), "paths must be an object"));
+    };
+    let tesseract = paths
+        .get("/apply")
+        .and_then(|p| p.get("post"))
+        .is_some_and(Value::is_object);
+    let mut endpoints = Vec::new();
+    let mut skipped = Vec::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for &method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let label = operation_label(method, path, op);
+            if !tesseract {
+                skipped.push(format!("{label}: not a tesseract API (no `POST /apply`)"));
+                continue;
+            }
+            let op_loc = root.child("paths").child(path).child(method);
+            match endpoint(conv, path, method, op, &op_loc)? {
+                Ok(e) => endpoints.push(e),
+                Err(why) => skipped.push(format!("{label}: {why}")),
+            }
+        }
+    }
+    let blocking = (tesseract && wanted.blocking).then(|| conv.reserve_name("Client"));
+    let nonblocking = (tesseract && wanted.nonblocking).then(|| conv.reserve_name("AsyncClient"));
+    Ok(Some(ClientSpec {
+        source,
+        endpoints,
+        skipped,
+        tesseract,
+        blocking,
+        nonblocking,
+        skipped_const: None,
+    }))
+}
+
+/// One operation of a tesseract API, or why it cannot be typed.
+fn endpoint(
+    conv: &mut Converter<'_>,
+    path: &str,
+    method: &str,
+    op: &Value,
+    op_loc: &Loc,
+) -> Result<std::result::Result<Endpoint, String>> {
+    // FastAPI's summary is the title-cased name; the description says more.
+    let doc = op
+        .get("description")
+        .or_else(|| op.get("summary"))
+        .and_then(Value::as_str)
+        .map(clean_doc)
+        .unwrap_or_default();
+    let name = path.strip_prefix('/').unwrap_or_default();
+    let simple = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !simple {
+        return Ok(Err("not a tesseract endpoint path".into()));
+    }
+    if method == "get" && name == "health" {
+        return Ok(Ok(Endpoint {
+            path: path.to_owned(),
+            doc,
+            kind: EndpointKind::Health,
+        }));
+    }
+    if method != "post" {
+        return Ok(Err(format!(
+            "tesseract endpoints are POST (or GET /health); {} is not generated",
+            method.to_ascii_uppercase()
+        )));
+    }
+    let Some(req_loc) = json_schema_loc(conv, &op_loc.child("requestBody"))
+        .ok()
+        .flatten()
+        .filter(|_| op.get("requestBody").is_some())
+    else {
+        return Ok(Err("no application/json request body".into()));
+    };
+    let Some(status) = success_response(op) else {
+        return Ok(Err("no 2XX response".into()));
+    };
+    let Some(resp_loc) =
+        json_schema_loc(conv, &op_loc.child("responses").child(&status)).unwrap_or(None)
+    else {
+        return Ok(Err(format!(
+            "response {status} has no application/json schema"
+        )));
+    };
+    let base = names::type_name(name);
+    let request = conv.ty_at(&req_loc, &format!("{base}Request"))?;
+    let Some(request) = (match request {
+        Ty::Named(id) => struct_def(&conv.defs, id),
+        _ => None,
+    }) else {
+        return Ok(Err("the request body is not an object schema".into()));
+    };
+    let Kind::Struct(s) = &conv.defs[request].kind else {
+        return Ok(Err("the request body is not an object schema".into()));
+    };
+    if !s.fields.iter().any(|f| f.wire == "inputs") {
+        return Ok(Err("the request body has no `inputs`".into()));
+    }
+    let response = conv.ty_at(&resp_loc, &format!("{base}Response"))?;
+    let inputs_alias = conv.reserve_name(&format!("{base}Inputs"));
+    let outputs_alias = conv.reserve_name(&format!("{base}Outputs"));
+    Ok(Ok(Endpoint {
+        path: path.to_owned(),
+        doc,
+        kind: EndpointKind::Post {
+            endpoint: name.to_owned(),
+            request,
+            response,
+            inputs_alias,
+            outputs_alias,
+        },
+    }))
+}
+
+/// Names the skipped-operations constants (value namespace, apart from the types).
+pub(crate) fn name_constants(specs: &mut [ClientSpec]) {
+    let mut namer = Namer::default();
+    for s in specs {
+        if !s.skipped.is_empty() || !s.tesseract {
+            s.skipped_const = Some(namer.unique_snake("SKIPPED_OPERATIONS"));
+        }
+    }
+}
+
+/// One parameter of a generated method (a property of the request body).
+struct Param {
+    ident: TokenStream,
+    /// `&T`, `&[T]`, `&str`, `Option<&T>`.
+    ty: TokenStream,
+    /// The same with lifetime `'a`, for the borrowed body struct.
+    body_ty: TokenStream,
+    wire: String,
+    plain: String,
+    optional: bool,
+}
+
+/// `&T` for a field of type `t` (slices for lists, `&str` for strings, `Option<&T>`).
+fn borrowed(e: &Emitter<'_>, t: &Ty, lifetime: &TokenStream) -> TokenStream {
+    let none = quote!();
+    match t {
+        Ty::Box(inner) => borrowed(e, inner, lifetime),
+        Ty::Vec(inner) => {
+            let inner = e.ty(&without_bytes(inner), &none);
+            quote!(&#lifetime [#inner])
+        }
+        Ty::String | Ty::Bytes => quote!(&#lifetime str),
+        other => {
+            let t = e.ty(&without_bytes(other), &none);
+            quote!(&#lifetime #t)
+        }
+    }
+}
+
+fn unboxed(t: &Ty) -> &Ty {
+    match t {
+        Ty::Box(inner) => unboxed(inner),
+        other => other,
+    }
+}
+
+fn params(
+    e: &Emitter<'_>,
+    defs: &[Def],
+    request: DefId,
+    inputs_alias: &str,
+) -> (Vec<Param>, String) {
+    let Kind::Struct(s) = &defs[request].kind else {
+        return (Vec::new(), "opts".into());
+    };
+    let a = quote!('a);
+    let none = quote!();
+    let mut namer = Namer::default();
+    for reserved in ["self", "inner", "body"] {
+        namer.unique_snake(reserved);
+    }
+    let mut out = Vec::new();
+    for f in &s.fields {
+        let plain = f.ident.strip_prefix("r#").unwrap_or(&f.ident).to_owned();
+        let plain = namer.unique_snake(&plain);
+        let id = ident(&names::escape_field(&plain));
+        let (ty, body_ty, optional) = if f.wire == "inputs" {
+            let alias = ident(inputs_alias);
+            match unboxed(&f.ty) {
+                Ty::Option(_) => (quote!(Option<&#alias>), quote!(Option<&'a #alias>), true),
+                _ => (quote!(&#alias), quote!(&'a #alias), false),
+            }
+        } else {
+            match unboxed(&f.ty) {
+                Ty::Option(inner) => {
+                    let t = borrowed(e, inner, &none);
+                    let bt = borrowed(e, inner, &a);
+                    (quote!(Option<#t>), quote!(Option<#bt>), true)
+                }
+                other => (borrowed(e, other, &none), borrowed(e, other, &a), false),
+            }
+        };
+        out.push(Param {
+            ident: quote!(#id),
+            ty,
+            body_ty,
+            wire: f.wire.clone(),
+            plain,
+            optional,
+        });
+    }
+    let opts = namer.unique_snake("opts");
+    (out, opts)
+}
+
+/// The type `inputs` stands for in `pub type <Endpoint>Inputs = ...;`.
+fn inputs_ty(defs: &[Def], request: DefId) -> Option<Ty> {
+    let Kind::Struct(s) = &defs[request].kind else {
+        return None;
+    };
+    let f = s.fields.iter().find(|f| f.wire == "inputs")?;
+    Some(match unboxed(&f.ty) {
+        Ty::Option(inner) => unboxed(inner).clone(),
+        other => other.clone(),
+    })
+}
+
+/// The client items of one document.
+pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStream {
+    let k = &e.paths.krate;
+    let none = quote!();
+    let mut out = TokenStream::new();
+
+    if let Some(c) = &spec.skipped_const {
+        let mut doc = Vec::new();
+        if spec.tesseract {
+            doc.push(format!(
+                "Operations of `{}` the generated client does not cover:",
+                spec.source
+            ));
+        } else {
+            doc.push(format!(
+                "No client was generated from `{}`: it is not a tesseract API (it has no \
+                 `POST /apply`), and `arraymodel::client` speaks tesseract's protocol.",
+                spec.source
+            ));
+            doc.push(String::new());
+            doc.push(if spec.skipped.is_empty() {
+                "It has no operations.".to_owned()
+            } else {
+                "Operations not generated:".to_owned()
+            });
+        }
+        if !spec.skipped.is_empty() {
+            doc.push(String::new());
+        }
+        doc.extend(spec.skipped.iter().map(|s| format!("- {s}")));
+        let docs = doc_attrs(&doc);
+        let id = ident(c);
+        let items = spec.skipped.iter();
+        out.extend(quote! {
+            #docs
+            pub const #id: &[&str] = &[#(#items),*];
+        });
+    }
+    if !spec.tesseract || (spec.blocking.is_none() && spec.nonblocking.is_none()) {
+        return out;
+    }
+
+    // Stable names for each endpoint's input and output types.
+    for ep in &spec.endpoints {
+        let EndpointKind::Post {
+            endpoint,
+            request,
+            response,
+            inputs_alias,
+            outputs_alias,
+        } = &ep.kind
+        else {
+            continue;
+        };
+        if let Some(t) = inputs_ty(defs, *request) {
+            let t = e.ty(&without_bytes(&t), &none);
+            let id = ident(inputs_alias);
+            let doc = doc_attrs(&[format!(
+                "The `inputs` of `POST /{endpoint}` (what the client methods take)."
+            )]);
+            out.extend(quote!(#doc pub type #id = #t;));
+        }
+        let t = e.ty(&without_bytes(response), &none);
+        let id = ident(outputs_alias);
+        let doc = doc_attrs(&[format!("The response of `POST /{endpoint}`.")]);
+        out.extend(quote!(#doc pub type #id = #t;));
+    }
+
+    for (name, asynchronous) in [(&spec.blocking, false), (&spec.nonblocking, true)] {
+        let Some(name) = name else { continue };
+        let id = ident(name);
+        let (module, feature) = if asynchronous {
+            (quote!(nonblocking), "client-async")
+        } else {
+            (quote!(blocking), "client")
+        };
+        let inner_ty = quote!(#k::client::#module::TesseractClient);
+        let awaited = if asynchronous {
+            quote!(.await)
+        } else {
+            quote!()
+        };
+        let asyncness = if asynchronous {
+            quote!(async)
+        } else {
+            quote!()
+        };
+        let mut methods = TokenStream::new();
+        let mut method_names = Namer::default();
+        for reserved in ["new", "from_inner", "inner", "config"] {
+            method_names.unique_snake(reserved);
+        }
+        for ep in &spec.endpoints {
+            let mut doc = vec![format!(
+                "`{} {}`.",
+                if matches!(ep.kind, EndpointKind::Health) {
+                    "GET"
+                } else {
+                    "POST"
+                },
+                ep.path
+            )];
+            if !ep.doc.is_empty() {
+                doc.push(String::new());
+                doc.extend(ep.doc.iter().cloned());
+            }
+            if matches!(&ep.kind, EndpointKind::Post { endpoint, .. } if endpoint == "abstract_eval")
+            {
+                doc.push(String::new());
+                doc.push("Answered as plain JSON (shapes and dtypes, no arrays).".to_owned());
+            }
+            let docs = doc_attrs(&doc);
+            match &ep.kind {
+                EndpointKind::Health => {
+                    let m = ident(&names::escape_field(&method_names.unique_snake("health")));
+                    methods.extend(quote! {
+                        #docs
+                        pub #asyncness fn #m(&self) -> Result<#k::client::Health, #k::client::ClientError> {
+                            self.inner.health()#awaited
+                        }
+                    });
+                }
+                EndpointKind::Post {
+                    endpoint,
+                    request,
+                    inputs_alias,
+                    outputs_alias,
+                    ..
+                } => {
+                    let m = ident(&names::escape_field(
+                        &method_names.unique_snake(&names::field_name(endpoint)),
+                    ));
+                    let out_ty = ident(outputs_alias);
+                    let (ps, opts) = params(e, defs, *request, inputs_alias);
+                    let opts = ident(&names::escape_field(&opts));
+                    let abstract_eval = endpoint == "abstract_eval";
+                    let only_inputs = ps.len() == 1 && ps[0].wire == "inputs" && !ps[0].optional;
+                    let args = ps.iter().map(|p| {
+                        let (i, t) = (&p.ident, &p.ty);
+                        quote!(#i: #t)
+                    });
+                    let opts_arg =
+                        (!abstract_eval).then(|| quote!(#opts: &#k::client::CallOptions));
+                    let all_args: Vec<TokenStream> = args.chain(opts_arg).collect();
+                    let many =
+                        (all_args.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+                    let call = if only_inputs && endpoint == "apply" {
+                        let i = &ps[0].ident;
+                        quote!(self.inner.apply(#i, #opts)#awaited)
+                    } else {
+                        let fields = ps.iter().map(|p| {
+                            let (i, t) = (&p.ident, &p.body_ty);
+                            let mut serde = Vec::new();
+                            if p.plain != p.wire {
+                                let w = &p.wire;
+                                serde.push(quote!(rename = #w));
+                            }
+                            if p.optional {
+                                serde.push(quote!(skip_serializing_if = "Option::is_none"));
+                            }
+                            let attr = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
+                            quote!(#attr #i: #t,)
+                        });
+                        let inits = ps.iter().map(|p| &p.ident);
+                        let serde_path =
+                            format!("{}::__private::serde", k.to_string().replace(' ', ""));
+                        let opts_expr = if abstract_eval {
+                            quote!(&#k::client::CallOptions::default().response(#k::client::WireFormat::JSON))
+                        } else {
+                            quote!(#opts)
+                        };
+                        quote! {
+                            #[derive(#k::__private::serde::Serialize)]
+                            #[serde(crate = #serde_path)]
+                            struct Body<'a> { #(#fields)* }
+                            self.inner
+                                .call(#endpoint, &Body { #(#inits),* }, #opts_expr)
+                                #awaited
+                        }
+                    };
+                    methods.extend(quote! {
+                        #docs
+                        #many
+                        pub #asyncness fn #m(&self, #(#all_args),*) -> Result<#out_ty, #k::client::ClientError> {
+                            #call
+                        }
+                    });
+                }
+            }
+        }
+        let mut doc = vec![
+            format!(
+                "A typed {}client for the tesseract API of `{}`: thin glue over \
+                 `arraymodel::client::{}::TesseractClient` (feature `{feature}`).",
+                if asynchronous { "async " } else { "" },
+                spec.source,
+                if asynchronous {
+                    "nonblocking"
+                } else {
+                    "blocking"
+                },
+            ),
+            String::new(),
+            "Each method takes the endpoint's `inputs` model (the body is wrapped as \
+             `{\"inputs\": ...}`), the array encodings of the request and response come \
+             from the `CallOptions`."
+                .to_owned(),
+        ];
+        if !spec.skipped.is_empty() {
+            doc.push(String::new());
+            doc.push("Operations not generated:".to_owned());
+            doc.extend(spec.skipped.iter().map(|s| format!("- {s}")));
+        }
+        let docs = doc_attrs(&doc);
+        out.extend(quote! {
+            #docs
+            #[derive(Clone, Debug)]
+            pub struct #id {
+                inner: #inner_ty,
+            }
+            impl #id {
+                /// A client with these settings (base URL, timeout, headers, binref folders).
+                pub fn new(config: #k::client::ClientConfig) -> Self {
+                    Self { inner: #inner_ty::new(config) }
+                }
+                /// Wraps an untyped client.
+                pub fn from_inner(inner: #inner_ty) -> Self {
+                    Self { inner }
+                }
+                /// The untyped client underneath (for endpoints or options not covered here).
+                pub fn inner(&self) -> &#inner_ty {
+                    &self.inner
+                }
+                /// The settings.
+                pub fn config(&self) -> &#k::client::ClientConfig {
+                    self.inner.config()
+                }
+                #methods
+            }
+        });
+    }
+    out
+}
