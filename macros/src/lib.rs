@@ -5,6 +5,7 @@
 //! `ctxt::Ctxt`), `check` validates combinations, `expand` writes the code.
 //! The expansion is wrapped in `const _: () = { ... };` and reaches everything through
 //! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate).
+#![forbid(unsafe_code)]
 
 mod ast;
 mod attr;

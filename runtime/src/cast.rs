@@ -103,6 +103,15 @@ fn get(data: &ArrayData, i: usize) -> Scalar {
     }
 }
 
+/// A float in a short form for messages (`1e300`, not 301 digits).
+fn short(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e16 || x.abs() < 1e-5) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 fn out_of_range(to: DType, shown: String) -> Error {
     Error::new(ErrorKind::Constraint(format!(
         "array values do not fit into dtype '{to}' (e.g. {shown})"
@@ -166,7 +175,7 @@ pub fn cast(array: &Array, to: DType, rule: Casting) -> Result<Array> {
                 let x = real(i);
                 let y = x as f32;
                 if y.is_infinite() && x.is_finite() {
-                    return Err(out_of_range(to, x.to_string()));
+                    return Err(out_of_range(to, short(x)));
                 }
                 out.push(y);
             }
@@ -178,7 +187,7 @@ pub fn cast(array: &Array, to: DType, rule: Casting) -> Result<Array> {
                 let x = real(i);
                 let y = f16::from_f64(x);
                 if y.is_infinite() && x.is_finite() {
-                    return Err(out_of_range(to, x.to_string()));
+                    return Err(out_of_range(to, short(x)));
                 }
                 out.push(y);
             }
@@ -202,7 +211,7 @@ pub fn cast(array: &Array, to: DType, rule: Casting) -> Result<Array> {
                 let c = Complex::new(re as f32, im as f32);
                 if (c.re.is_infinite() && re.is_finite()) || (c.im.is_infinite() && im.is_finite())
                 {
-                    return Err(out_of_range(to, format!("{re}+{im}j")));
+                    return Err(out_of_range(to, format!("{}+{}j", short(re), short(im))));
                 }
                 out.push(c);
             }

@@ -59,13 +59,15 @@ pub(crate) fn with_decode<R>(f: impl FnOnce(Option<&DecodeFrame>) -> R) -> R {
     DECODE.with(|s| f(s.borrow().last()))
 }
 
-/// Runs `body` inside an encode frame and finishes its binref files afterwards. With
-/// `direct`, the frame owns an output buffer (see [`direct_write`]), returned at the end.
+/// Runs `body` inside an encode frame. With `direct`, the frame owns an output buffer
+/// (see [`direct_write`]), returned at the end. The binref writer comes back unfinished:
+/// the caller finishes it (renaming its files into place) only if `body` succeeded, and
+/// dropping it removes the partial files.
 pub(crate) fn encode_scope<R>(
     opts: &EncodeOptions,
     direct: bool,
     body: impl FnOnce() -> R,
-) -> (R, Result<Vec<std::path::PathBuf>>, Vec<u8>) {
+) -> (R, Option<BinrefWriter>, Vec<u8>) {
     let binref = opts
         .binref_dir
         .as_ref()
@@ -90,11 +92,7 @@ pub(crate) fn encode_scope<R>(
     let frame = ENCODE
         .with(|s| s.borrow_mut().pop())
         .expect("the frame pushed above");
-    let files = match frame.binref {
-        Some(w) => w.finish(),
-        None => Ok(Vec::new()),
-    };
-    (r, files, frame.out.unwrap_or_default())
+    (r, frame.binref, frame.out.unwrap_or_default())
 }
 
 /// Appends to the output buffer of the innermost [`to_json_vec`](crate::to_json_vec)
@@ -161,8 +159,10 @@ impl EncodeOptions {
     /// assert_eq!(text, r#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
     /// ```
     pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        let (r, files, _) = encode_scope(self, false, f);
-        files?;
+        let (r, binref, _) = encode_scope(self, false, f);
+        if let Some(w) = binref {
+            w.finish()?;
+        }
         Ok(r)
     }
 }

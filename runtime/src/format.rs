@@ -67,15 +67,19 @@ fn from_serde(
 /// ```
 pub fn to_json_vec<T: Serialize + ?Sized>(value: &T, opts: &EncodeOptions) -> Result<Vec<u8>> {
     context::clear_error();
-    let (r, files, out) = context::encode_scope(opts, true, || {
+    let (r, binref, out) = context::encode_scope(opts, true, || {
         let mut ser = serde_json::Serializer::new(DirectWriter);
         serde_path_to_error::serialize(value, &mut ser)
     });
     if let Err(e) = r {
+        // Dropping the unfinished binref writer removes the files it started.
+        drop(binref);
         let path = e.path().clone();
         return Err(from_serde(&path, e.into_inner().to_string(), None));
     }
-    files?;
+    if let Some(w) = binref {
+        w.finish()?;
+    }
     Ok(out)
 }
 

@@ -66,6 +66,14 @@ pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<
             "element count of {shape:?} overflows"
         ))));
     };
+    // The limit applies to the non-zero dimensions too: `[2**40, 0]` holds no data but
+    // would still make a nested-list writer emit 2**40 empty lists.
+    if nonzero_bytes > limits.max_array_bytes as u128 {
+        return Err(Error::new(ErrorKind::TooLarge {
+            bytes: nonzero_bytes,
+            limit: limits.max_array_bytes,
+        }));
+    }
     let bytes = if shape.contains(&0) { 0 } else { nonzero_bytes };
     if bytes > limits.max_array_bytes as u128 {
         return Err(Error::new(ErrorKind::TooLarge {

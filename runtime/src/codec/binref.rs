@@ -167,6 +167,12 @@ impl BinrefReader {
                 r.path
             )));
         }
+        // Refuse FIFOs, sockets and devices before opening: opening a FIFO for reading
+        // blocks until a writer appears, which would hang the decoder.
+        let kind = std::fs::metadata(&resolved).map_err(|e| err(format!("{}: {e}", r.path)))?;
+        if !kind.is_file() {
+            return Err(err(format!("{} is not a regular file", r.path)));
+        }
         let file = File::open(&resolved).map_err(|e| err(format!("{}: {e}", r.path)))?;
         let meta = file
             .metadata()
@@ -372,5 +378,44 @@ impl Drop for BinrefWriter {
         for (tmp, _) in self.done.drain(..) {
             let _ = std::fs::remove_file(tmp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FIFO inside the base folder is refused without opening it (opening one for
+    /// reading blocks until a writer appears).
+    #[test]
+    fn fifo_is_refused_without_blocking() {
+        let dir =
+            std::env::temp_dir().join(format!("arraymodel-binref-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("p.bin"))
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            let reader = BinrefReader::new(&dir).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let r = reader.read(
+                    "p.bin:0",
+                    DType::Float64,
+                    vec![1],
+                    false,
+                    &Limits::default(),
+                );
+                let _ = tx.send(r.map(|_| ()).map_err(|e| e.to_string()));
+            });
+            let r = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("reading a FIFO blocked");
+            let e = r.unwrap_err();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
