@@ -191,6 +191,25 @@ pub fn is_ndarray(ty: &Type) -> bool {
     }
 }
 
+/// Whether `ty` holds arrays: `Array`, `NdArray<T>` or an ndarray type, possibly inside
+/// `Option`, `Vec`, `Box`, `BTreeMap` or `HashMap` (the containers `ArrayField` covers).
+pub fn is_array_like(ty: &Type) -> bool {
+    if is_ndarray(ty) {
+        return true;
+    }
+    let Some(seg) = last_segment(ty) else {
+        return false;
+    };
+    let args = type_args(seg);
+    match seg.ident.to_string().as_str() {
+        "Array" => args.is_empty(),
+        "NdArray" => args.len() == 1,
+        "Option" | "Vec" | "Box" => args.len() == 1 && is_array_like(args[0]),
+        "BTreeMap" | "HashMap" => args.len() >= 2 && is_array_like(args[1]),
+        _ => false,
+    }
+}
+
 /// The type arguments of a path segment.
 pub fn type_args(seg: &syn::PathSegment) -> Vec<&Type> {
     match &seg.arguments {

@@ -53,6 +53,8 @@ pub struct FieldAttrs {
 #[derive(Default)]
 pub struct ContainerAttrs {
     pub crate_path: Option<syn::Path>,
+    /// `schema = "truss"`: array fields publish truss's object schema.
+    pub truss_schema: bool,
     pub rename: Option<String>,
     pub rename_all: Option<(String, Span)>,
     pub has_default: bool,
@@ -278,13 +280,23 @@ pub fn container_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                 if meta.path.is_ident("crate") {
                     let lit = lit_str(&meta)?;
                     out.crate_path = Some(lit.parse()?);
+                } else if meta.path.is_ident("schema") {
+                    let lit = lit_str(&meta)?;
+                    match lit.value().as_str() {
+                        "tesseract" => out.truss_schema = false,
+                        "truss" => out.truss_schema = true,
+                        other => cx.error_spanned_by(
+                            &lit,
+                            format!("unknown schema style {other:?}; expected \"tesseract\" or \"truss\""),
+                        ),
+                    }
                 } else {
                     let key = meta
                         .path
                         .get_ident()
                         .map_or_else(|| "?".to_owned(), ToString::to_string);
                     cx.syn_error(meta.error(format!(
-                        "unknown key `{key}` in #[arraymodel(...)]; expected `crate`"
+                        "unknown key `{key}` in #[arraymodel(...)]; expected `crate` or `schema`"
                     )));
                     skip_meta(&meta)?;
                 }

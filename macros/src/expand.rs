@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{DeriveInput, GenericParam};
 
-use crate::ast::{Container, Field, is_ndarray, last_segment, title};
+use crate::ast::{Container, Field, is_array_like, is_ndarray, last_segment, title};
 use crate::attr::{DimAttr, ShapeAttr};
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -46,7 +46,7 @@ fn is_option(ty: &syn::Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Option")
 }
 
-fn spec_tokens(p: &TokenStream, f: &Field<'_>) -> Option<TokenStream> {
+fn spec_tokens(p: &TokenStream, f: &Field<'_>, truss: bool) -> Option<TokenStream> {
     let default = crate::attr::ArrayAttr {
         span: proc_macro2::Span::call_site(),
         shape: None,
@@ -54,10 +54,12 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>) -> Option<TokenStream> {
         differentiable: false,
         exact: None,
     };
-    // ndarray fields are arrays even without #[array].
+    // ndarray fields are arrays even without #[array]; so is every array-holding
+    // field of a truss-schema model (its schema differs from `Array`'s own).
     let a = match &f.attrs.array {
         Some(a) => a,
         None if is_ndarray(f.ty) => &default,
+        None if truss && is_array_like(f.ty) && f.attrs.has_with.is_none() => &default,
         None => return None,
     };
     let shape = match &a.shape {
@@ -86,14 +88,20 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>) -> Option<TokenStream> {
         quote!(#p::Casting::Tesseract)
     };
     let diff = a.differentiable;
+    let schema = if truss {
+        quote!(#p::SchemaStyle::Truss)
+    } else {
+        quote!(#p::SchemaStyle::Tesseract)
+    };
     Some(quote! {
-        #p::ArraySpec { shape: #shape, dtype: #dtype, casting: #casting, differentiable: #diff }
+        #p::ArraySpec { shape: #shape, dtype: #dtype, casting: #casting, differentiable: #diff, schema: #schema }
     })
 }
 
 fn expand(cont: &Container<'_>) -> TokenStream {
     let root = crate_root(cont);
     let p = quote!(#root::__private);
+    let truss = cont.attrs.truss_schema;
     let serde_path = format!("{}::__private::serde", path_string(&root));
     let name = cont.ident;
     let (impl_generics, ty_generics, where_clause) = cont.generics.split_for_impl();
@@ -147,7 +155,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
     // Constraint checks on decode.
     let conform = cont.fields.iter().filter_map(|f| {
-        let spec = spec_tokens(&p, f)?;
+        let spec = spec_tokens(&p, f, truss)?;
         let ident = f.ident;
         let wire = &f.wire_name;
         Some(quote! {
@@ -162,7 +170,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         let rust = f.ident.to_string();
         let rust = rust.strip_prefix("r#").unwrap_or(&rust).to_owned();
         let wire = &f.wire_name;
-        let array = match spec_tokens(&p, f) {
+        let array = match spec_tokens(&p, f, truss) {
             Some(s) => quote!(#p::std::option::Option::Some(#s)),
             None => quote!(#p::std::option::Option::None),
         };
@@ -179,7 +187,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         let ty = f.ty;
         let wire = &f.wire_name;
         let title = title(wire);
-        let schema = if let Some(spec) = spec_tokens(&p, f) {
+        let schema = if let Some(spec) = spec_tokens(&p, f, truss) {
             quote!({
                 const SPEC: #p::ArraySpec = #spec;
                 <#ty as #p::ArrayField>::array_schema(generator, &SPEC).to_value()

@@ -87,8 +87,10 @@ pub use model::{ArrayModel, NdArray};
 ///
 /// `#[array(...)]` applies to [`Array`], [`NdArray<T>`], `ndarray` arrays (feature
 /// `ndarray`; they need no attribute) and `Option`, `Vec`, `Box`, `BTreeMap` and
-/// `HashMap` of them. Container attribute: `#[arraymodel(crate = "path")]` if the
-/// crate is re-exported under another path (a renamed Cargo dependency is found
+/// `HashMap` of them. Container attributes: `#[arraymodel(schema = "truss")]` makes the
+/// array fields publish truss's `NumpyArrayField` schema (with the `data_b64` key the
+/// wire uses) instead of tesseract's `EncodedArrayModel`; `#[arraymodel(crate = "path")]`
+/// if the crate is re-exported under another path (a renamed Cargo dependency is found
 /// automatically). Every other field type must implement serde's traits and
 /// [`schemars::JsonSchema`]. Mistakes — unknown keys, unknown dtypes, malformed
 /// shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a `String` — are
@@ -166,7 +168,7 @@ pub mod __private {
     pub use crate::dtype::DType;
     pub use crate::error::{Error, Result};
     pub use crate::model::{
-        ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, ShapeSpec, de_error,
+        ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, SchemaStyle, ShapeSpec, de_error,
     };
     pub use schemars;
     pub use serde;

@@ -34,16 +34,28 @@ pub enum ShapeSpec {
     Dims(&'static [Dim]),
 }
 
+/// Which peer's JSON Schema an array field publishes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SchemaStyle {
+    /// tesseract's `EncodedArrayModel__<shape>__<dtype>__<flags>` object.
+    #[default]
+    Tesseract,
+    /// truss's `NumpyArrayField` object — with the key the wire really uses (`data_b64`;
+    /// truss's own schema says `data`) and no `minItems` on `shape` (0-d arrays exist).
+    Truss,
+}
+
 /// The constraints of one array field.
 ///
 /// ```
-/// use arraymodel::model::{ArraySpec, Dim, ShapeSpec};
+/// use arraymodel::model::{ArraySpec, Dim, SchemaStyle, ShapeSpec};
 /// use arraymodel::{cast::Casting, Array, DType};
 /// const SPEC: ArraySpec = ArraySpec {
 ///     shape: ShapeSpec::Dims(&[Dim::Fixed(3)]),
 ///     dtype: Some(DType::Float64),
 ///     casting: Casting::Tesseract,
 ///     differentiable: false,
+///     schema: SchemaStyle::Tesseract,
 /// };
 /// // An int32 [1] becomes float64 [3]: cast, then broadcast, as tesseract does.
 /// let a = SPEC.conform(Array::from_vec(vec![7i32])).unwrap();
@@ -61,6 +73,8 @@ pub struct ArraySpec {
     pub casting: Casting,
     /// tesseract's `Differentiable[...]` marker (schema `array_flags`).
     pub differentiable: bool,
+    /// The JSON Schema form.
+    pub schema: SchemaStyle,
 }
 
 impl ArraySpec {
@@ -70,6 +84,7 @@ impl ArraySpec {
         dtype: None,
         casting: Casting::Tesseract,
         differentiable: false,
+        schema: SchemaStyle::Tesseract,
     };
 
     /// Checks (and if allowed converts) a decoded array: dtype cast with range checks,
@@ -155,8 +170,37 @@ impl ArraySpec {
         format!("EncodedArrayModel__{shape}__{dtype}__{flags}")
     }
 
-    /// The JSON Schema tesseract publishes for such a field (`EncodedArrayModel__...`).
+    /// truss's `NumpyArrayField` schema, as the wire really is.
+    fn truss_schema(&self) -> Schema {
+        let mut dtype = json!({"type": "string", "title": "Dtype"});
+        if let Some(d) = self.dtype {
+            let names: Vec<&str> = self
+                .casting
+                .accepted(d)
+                .into_iter()
+                .map(DType::name)
+                .collect();
+            dtype["enum"] = json!(names);
+        }
+        let schema = json!({
+            "properties": {
+                "data_b64": {"type": "string", "contentEncoding": "base64", "title": "Data B64"},
+                "shape": {"items": {"type": "integer", "minimum": 0}, "type": "array", "title": "Shape"},
+                "dtype": dtype,
+            },
+            "required": ["data_b64", "shape", "dtype"],
+            "type": "object",
+            "title": "NumpyArrayField",
+        });
+        Schema::try_from(schema).expect("an object is a schema")
+    }
+
+    /// The JSON Schema the peer publishes for such a field: tesseract's
+    /// `EncodedArrayModel__...` or truss's `NumpyArrayField` object ([`ArraySpec::schema`]).
     pub fn json_schema(&self, generator: &mut SchemaGenerator) -> Schema {
+        if self.schema == SchemaStyle::Truss {
+            return self.truss_schema();
+        }
         let defs = generator.settings().definitions_path.to_string();
         let prefix = format!("#{defs}/");
         let data_defs = [

@@ -418,3 +418,118 @@ fn builtin_complex_value() {
         &[Complex::new(1.0, 2.0)]
     );
 }
+
+// ---------------------------------------------------------------------------------
+// JSON Schema: `#[arraymodel(schema = "truss")]` vs the schema truss publishes
+// ---------------------------------------------------------------------------------
+
+/// `Inner` with truss-style array schemas.
+#[derive(arraymodel::ArrayModel, Debug, PartialEq)]
+#[arraymodel(schema = "truss")]
+struct InnerSchema {
+    label: String,
+    weights: Array,
+}
+
+/// The composite model with truss-style array schemas.
+#[derive(arraymodel::ArrayModel, Debug, PartialEq)]
+#[arraymodel(schema = "truss")]
+struct CompositeSchema {
+    name: String,
+    #[bytes]
+    blob: Vec<u8>,
+    count: i64,
+    ratio: f64,
+    flag: bool,
+    #[serde(default)]
+    nothing: Option<i64>,
+    #[serde(default)]
+    maybe_array: Option<Array>,
+    arrays: Vec<Array>,
+    named: std::collections::BTreeMap<String, Array>,
+    inner: InnerSchema,
+    inners: Vec<InnerSchema>,
+}
+
+/// Compares truss array objects in structure. The one deliberate difference: truss's
+/// schema names the data key `data`, but its wire (and ours) uses `data_b64`.
+fn same_truss_array(path: &str, ours: &Value, peer: &Value) {
+    let rename = |k: &str| {
+        if k == "data" {
+            "data_b64".to_owned()
+        } else {
+            k.to_owned()
+        }
+    };
+    let peer_keys: Vec<String> = peer["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| rename(k))
+        .collect();
+    let our_keys: Vec<String> = ours["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(our_keys, peer_keys, "{path}: keys");
+    let peer_req: Vec<String> = peer["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| rename(k.as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ours["required"],
+        serde_json::json!(peer_req),
+        "{path}: required"
+    );
+    assert_eq!(ours["type"], "object", "{path}");
+    for k in ["shape", "dtype"] {
+        assert_eq!(
+            ours["properties"][k]["type"], peer["properties"][k]["type"],
+            "{path}.{k}"
+        );
+    }
+    assert_eq!(ours["properties"]["data_b64"]["type"], "string");
+}
+
+#[test]
+fn truss_schema_style_matches_the_published_schema() {
+    let published: Value = serde_json::from_slice(&read(
+        peers_dir().join("truss/schemas/truss_composite.schema.json"),
+    ))
+    .unwrap();
+    let ours = <CompositeSchema as arraymodel::ArrayModel>::json_schema_value();
+    let (op, pp) = (
+        ours["properties"].as_object().unwrap(),
+        published["properties"].as_object().unwrap(),
+    );
+    assert_eq!(op.keys().collect::<Vec<_>>(), pp.keys().collect::<Vec<_>>());
+    assert_eq!(ours["required"], published["required"]);
+    same_truss_array(
+        "maybe_array",
+        &op["maybe_array"]["anyOf"][0],
+        &pp["maybe_array"]["anyOf"][0],
+    );
+    same_truss_array("arrays", &op["arrays"]["items"], &pp["arrays"]["items"]);
+    same_truss_array(
+        "named",
+        &op["named"]["additionalProperties"],
+        &pp["named"]["additionalProperties"],
+    );
+    let inner = <InnerSchema as arraymodel::ArrayModel>::json_schema_value();
+    same_truss_array(
+        "inner.weights",
+        &inner["properties"]["weights"],
+        &published["$defs"]["Inner"]["properties"]["weights"],
+    );
+    for name in ["name", "count", "ratio", "flag"] {
+        assert_eq!(op[name]["type"], pp[name]["type"], "{name}");
+    }
+    // The same model still decodes the truss composite capture.
+    let json = read(peers_dir().join("truss/golden/models/composite.model.json"));
+    let m: CompositeSchema = from_json_slice(&json, &DecodeOptions::default()).unwrap();
+    assert_eq!(m.arrays.len(), 3);
+}

@@ -58,6 +58,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Exact,
                     differentiable: false,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 };
                 ::arraymodel::__private::ArrayField::conform(&mut self.many_items, &SPEC)
                     .map_err(|e| e.at_field("manyItems"))?;
@@ -83,6 +84,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Exact,
                     differentiable: false,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 }),
                 bytes: false,
                 description: ::arraymodel::__private::std::option::Option::None,
@@ -137,6 +139,7 @@ const _: () = {
                         ),
                         casting: ::arraymodel::__private::Casting::Exact,
                         differentiable: false,
+                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                     };
                     <Vec<
                         Array,

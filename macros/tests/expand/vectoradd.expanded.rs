@@ -58,6 +58,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: true,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 };
                 ::arraymodel::__private::ArrayField::conform(&mut self.a, &SPEC)
                     .map_err(|e| e.at_field("a"))?;
@@ -72,6 +73,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: true,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 };
                 ::arraymodel::__private::ArrayField::conform(&mut self.b, &SPEC)
                     .map_err(|e| e.at_field("b"))?;
@@ -84,6 +86,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: false,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 };
                 ::arraymodel::__private::ArrayField::conform(&mut self.s, &SPEC)
                     .map_err(|e| e.at_field("s"))?;
@@ -106,6 +109,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: true,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 }),
                 bytes: false,
                 description: ::arraymodel::__private::std::option::Option::Some(
@@ -124,6 +128,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: true,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 }),
                 bytes: false,
                 description: ::arraymodel::__private::std::option::Option::None,
@@ -138,6 +143,7 @@ const _: () = {
                     ),
                     casting: ::arraymodel::__private::Casting::Tesseract,
                     differentiable: false,
+                    schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                 }),
                 bytes: false,
                 description: ::arraymodel::__private::std::option::Option::None,
@@ -184,6 +190,7 @@ const _: () = {
                         ),
                         casting: ::arraymodel::__private::Casting::Tesseract,
                         differentiable: true,
+                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                     };
                     <Array as ::arraymodel::__private::ArrayField>::array_schema(
                             generator,
@@ -225,6 +232,7 @@ const _: () = {
                         ),
                         casting: ::arraymodel::__private::Casting::Tesseract,
                         differentiable: true,
+                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                     };
                     <NdArray<
                         f64,
@@ -260,6 +268,7 @@ const _: () = {
                         ),
                         casting: ::arraymodel::__private::Casting::Tesseract,
                         differentiable: false,
+                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
                     };
                     <Array as ::arraymodel::__private::ArrayField>::array_schema(
                             generator,
