@@ -529,6 +529,15 @@ impl<'a> ArrayView<'a> {
                 dtype,
             }));
         }
+        // A view promises what an owned decode would accept: bool bytes are 0 or 1.
+        if dtype == DType::Bool {
+            if let Some(pos) = bytes.iter().position(|&b| b > 1) {
+                return Err(Error::new(ErrorKind::Value(format!(
+                    "bool element {pos} has byte value {}; only 0 and 1 are booleans",
+                    bytes[pos]
+                ))));
+            }
+        }
         let order = if dtype.itemsize() == 1 {
             ByteOrder::NATIVE
         } else {
