@@ -367,9 +367,10 @@ impl<A: ArrayField> ArrayField for Vec<A> {
     }
 }
 
+/// `ArrayField` for a map of arrays: each value under its key's path.
 macro_rules! map_field {
-    ($map:ident, $($bound:tt)*) => {
-        impl<K: Display $($bound)*, A: ArrayField, S> ArrayField for $map<K, A, S> {
+    ($map:ident<K, A $(, $extra:ident)*>) => {
+        impl<K: Display, A: ArrayField $(, $extra)*> ArrayField for $map<K, A $(, $extra)*> {
             fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
                 for (k, a) in self.iter_mut() {
                     a.conform(spec).map_err(|e| e.at_field(k.to_string()))?;
@@ -383,20 +384,8 @@ macro_rules! map_field {
         }
     };
 }
-map_field!(HashMap,);
-
-impl<K: Display, A: ArrayField> ArrayField for BTreeMap<K, A> {
-    fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
-        for (k, a) in self.iter_mut() {
-            a.conform(spec).map_err(|e| e.at_field(k.to_string()))?;
-        }
-        Ok(())
-    }
-    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
-        let inner = A::array_schema(generator, spec).to_value();
-        Schema::try_from(json!({"type": "object", "additionalProperties": inner})).expect("object")
-    }
-}
+map_field!(HashMap<K, A, S>);
+map_field!(BTreeMap<K, A>);
 
 impl JsonSchema for Array {
     fn schema_name() -> std::borrow::Cow<'static, str> {
