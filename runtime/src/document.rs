@@ -37,8 +37,9 @@
 //! keys beyond `buffer`, `encoding`, `compression`; truss needs exactly `data_b64`
 //! (a string), `shape` and `dtype` (a map with more keys is kept as a map, since
 //! dropping them would lose data); msgpack-numpy needs a boolean `nd`, a `type` and
-//! `data`, and no keys beyond `nd`, `type`, `kind`, `shape`, `data` (str or bin
-//! keys); a Python complex is exactly `{complex: true, data}`. Once an object is
+//! `data`, and no keys beyond `nd`, `type`, `kind`, `shape`, `data`, with `nd` a bin
+//! key as msgpack-numpy requires (a str `"nd"` map stays a map, as it does in
+//! msgpack-numpy and truss); a Python complex is exactly `{b"complex": true, data}`. Once an object is
 //! recognised, decoding problems are errors (a bad base64 buffer, a refused pickle,
 //! an unsupported dtype) with the payload path, never a silent pass-through.
 //! [`Forms`] restricts which forms are recognised.
@@ -567,7 +568,13 @@ fn detect(entries: &[(Document, Tree)], forms: Forms) -> Option<ArrayForm> {
     };
 
     if forms.msgpack_numpy {
-        if let Some(nd) = get(b"nd") {
+        // msgpack-numpy recognises only the bin key b"nd": a map keyed by str "nd"
+        // stays a plain map, as it does in msgpack-numpy and truss.
+        let bin_nd = entries
+            .iter()
+            .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == b"nd"))
+            .map(|(_, v)| v);
+        if let Some(nd) = bin_nd {
             let type_ok = is_text(get(b"type"))
                 || matches!(get(b"type").and_then(Tree::doc), Some(Document::List(_)));
             if let Some(Document::Bool(nd)) = nd.doc() {
@@ -584,7 +591,11 @@ fn detect(entries: &[(Document, Tree)], forms: Forms) -> Option<ArrayForm> {
             }
             return None;
         }
-        if let Some(c) = get(b"complex") {
+        let bin_complex = entries
+            .iter()
+            .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == b"complex"))
+            .map(|(_, v)| v);
+        if let Some(c) = bin_complex {
             let ok = matches!(c.doc(), Some(Document::Bool(true)))
                 && only(&[b"complex", b"data"])
                 && is_text(get(b"data"));

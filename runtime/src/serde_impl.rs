@@ -339,8 +339,9 @@ impl<'de> Visitor<'de> for ArrayVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Array, A::Error> {
-        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        plain_list(&value, &current_limits()).map_err(de_err)
+        codec::list::read_seq(seq, current_limits())?
+            .into_array()
+            .map_err(de_err)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Array, A::Error> {
@@ -351,83 +352,6 @@ impl<'de> Visitor<'de> for ArrayVisitor {
 
 fn current_limits() -> Limits {
     context::with_decode(|f| f.map(|f| f.limits).unwrap_or_default())
-}
-
-/// An array given as plain nested JSON lists: shape and dtype are inferred the way
-/// `np.asarray` would (bool, int64, uint64 for values above int64, float64 if any
-/// float or null, complex128 if any string).
-pub(crate) fn plain_list(value: &serde_json::Value, limits: &Limits) -> Result<Array> {
-    use serde_json::Value;
-    let mut shape: Vec<usize> = Vec::new();
-    let mut leaf_depth: Option<usize> = None;
-    let (mut any_float, mut any_str, mut any_big, mut any_neg, mut all_bool) =
-        (false, false, false, false, true);
-    let mut stack = vec![(value, 0usize)];
-    while let Some((v, depth)) = stack.pop() {
-        if depth > MAX_NDIM {
-            return Err(Error::new(ErrorKind::Shape(format!(
-                "more than {MAX_NDIM} nested lists"
-            ))));
-        }
-        match v {
-            Value::Array(items) => {
-                if depth == shape.len() {
-                    shape.push(items.len());
-                } else if shape[depth] != items.len() {
-                    return Err(Error::new(ErrorKind::Ragged {
-                        shape: shape.clone(),
-                        detail: format!(
-                            "lists of length {} and {} at depth {depth}",
-                            shape[depth],
-                            items.len()
-                        ),
-                    }));
-                }
-                stack.extend(items.iter().map(|i| (i, depth + 1)));
-                continue;
-            }
-            Value::Bool(_) => {}
-            Value::Number(n) => {
-                all_bool = false;
-                if n.is_f64() {
-                    any_float = true;
-                } else if n.as_i64().is_none() {
-                    any_big = true;
-                } else if n.as_i64().is_some_and(|i| i < 0) {
-                    any_neg = true;
-                }
-            }
-            Value::Null => {
-                all_bool = false;
-                any_float = true;
-            }
-            Value::String(_) => {
-                all_bool = false;
-                any_str = true;
-            }
-            Value::Object(_) => return Err(Error::invalid("an object inside a plain array list")),
-        }
-        if *leaf_depth.get_or_insert(depth) != depth {
-            return Err(Error::new(ErrorKind::Ragged {
-                shape: shape.clone(),
-                detail: "scalars at different nesting depths".into(),
-            }));
-        }
-    }
-    // An empty list nested n deep has n dimensions, the last of length 0.
-    let dtype = if any_str {
-        DType::Complex128
-    } else if any_float || (any_big && any_neg) {
-        DType::Float64
-    } else if any_big {
-        DType::UInt64
-    } else if all_bool && leaf_depth.is_some() {
-        DType::Bool
-    } else {
-        DType::Int64
-    };
-    let text = serde_json::to_vec(value).map_err(|e| Error::invalid(e.to_string()))?;
-    codec::json::parse_buffer(&text, dtype, shape, limits)
 }
 
 /// The keys any array form uses.
@@ -468,6 +392,40 @@ struct KeyName(Vec<u8>);
 impl<'de> Deserialize<'de> for KeyName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<KeyName, D::Error> {
         d.deserialize_any(BytesLike).map(KeyName)
+    }
+}
+
+/// A key of an array map, and whether it came as a str in a binary format (msgpack),
+/// where msgpack-numpy writes and recognises only bin keys.
+struct MapKey {
+    name: Vec<u8>,
+    str_in_binary: bool,
+}
+
+impl<'de> Deserialize<'de> for MapKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<MapKey, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = (Vec<u8>, bool);
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or bytes key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(Vec<u8>, bool), E> {
+                Ok((v.as_bytes().to_vec(), true))
+            }
+            fn visit_bytes<E: de::Error>(
+                self,
+                v: &[u8],
+            ) -> std::result::Result<(Vec<u8>, bool), E> {
+                Ok((v.to_vec(), false))
+            }
+        }
+        let binary = !d.is_human_readable();
+        let (name, is_str) = d.deserialize_any(V)?;
+        Ok(MapKey {
+            name,
+            str_in_binary: binary && is_str,
+        })
     }
 }
 
@@ -517,9 +475,14 @@ impl<'de> Deserialize<'de> for TypeName {
             fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<String, E> {
                 String::from_utf8(v.to_vec()).map_err(|_| E::custom("string is not UTF-8"))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<String, A::Error> {
-                let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(v.to_string())
+            /// A structured dtype's descr list: skipped, and named so that `kind`
+            /// (or the dtype parser) refuses it.
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<String, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok("[structured dtype descr]".to_owned())
             }
         }
         d.deserialize_any(V).map(TypeName)
@@ -550,7 +513,7 @@ enum Data<'de> {
         compression: Option<String>,
     },
     /// The legacy tesseract `"data": [..]` from its docs.
-    List(serde_json::Value),
+    List(codec::list::NestedList),
     /// msgpack-numpy bin data.
     Bytes(Cow<'de, [u8]>),
     /// A string (the repr of a msgpack-numpy complex scalar, or str data from old peers).
@@ -568,8 +531,25 @@ impl<'de> Visitor<'de> for PartsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Parts<'de>, A::Error> {
         let mut p = Parts::default();
-        while let Some(KeyName(name)) = map.next_key()? {
+        while let Some(MapKey {
+            name,
+            str_in_binary,
+        }) = map.next_key()?
+        {
             let key = Key::from_bytes(&name);
+            // msgpack-numpy (and so truss) looks for the bin key b"nd" only: a map with
+            // a str "nd" stays a plain dict there, and truss refuses it. So do we.
+            if str_in_binary && matches!(key, Key::Nd | Key::Complex) {
+                let key = String::from_utf8_lossy(&name);
+                return Err(de_err(
+                    Error::new(ErrorKind::Refused(format!(
+                        "msgpack-numpy map keys are bin; the str key {key:?} is not \
+                         recognised by msgpack-numpy or truss, which leave such a map a \
+                         plain dict"
+                    )))
+                    .at_field(key.into_owned()),
+                ));
+            }
             p.read_value(key, &name, &mut map)
                 .inspect_err(|_| context::note_key(&name))?;
         }
@@ -811,7 +791,7 @@ impl<'de> Visitor<'de> for DataVisitor {
         })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Data<'de>, A::Error> {
-        serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Data::List)
+        codec::list::read_seq(seq, current_limits()).map(Data::List)
     }
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> std::result::Result<Data<'de>, E> {
         Ok(Data::Bytes(Cow::Borrowed(v)))
@@ -856,13 +836,56 @@ impl<'de> Visitor<'de> for BufferVisitor {
         let text = map.next_value_seed(StrSeed)?;
         Ok(Buffer::RawJson(text))
     }
-    /// Any other deserializer: take the value as it comes.
+    /// Any other deserializer: a string (base64, binref) or nested lists (json).
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> std::result::Result<Buffer<'de>, D::Error> {
-        serde_json::Value::deserialize(d).map(Buffer::Value)
+        d.deserialize_any(BufferValueVisitor)
     }
+}
+
+struct BufferValueVisitor;
+
+impl<'de> Visitor<'de> for BufferValueVisitor {
+    type Value = Buffer<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array buffer: a string or nested lists")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Buffer<'de>, E> {
+        Ok(Buffer::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Buffer<'de>, E> {
+        Ok(Buffer::Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Buffer<'de>, E> {
+        Ok(Buffer::Text(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Buffer<'de>, A::Error> {
+        codec::list::read_seq(seq, current_limits()).map(Buffer::List)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Buffer<'de>, E> {
+        scalar_buffer(serde::de::value::BoolDeserializer::new(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Buffer<'de>, E> {
+        scalar_buffer(serde::de::value::I64Deserializer::new(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Buffer<'de>, E> {
+        scalar_buffer(serde::de::value::U64Deserializer::new(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Buffer<'de>, E> {
+        scalar_buffer(serde::de::value::F64Deserializer::new(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Buffer<'de>, E> {
+        scalar_buffer(serde::de::value::UnitDeserializer::new())
+    }
+}
+
+/// A 0-d `json` buffer (`"buffer": 3.5`) from a deserializer without raw text.
+fn scalar_buffer<'de, E: de::Error, D: Deserializer<'de, Error = E>>(
+    d: D,
+) -> std::result::Result<Buffer<'de>, E> {
+    codec::list::read(d, current_limits()).map(Buffer::List)
 }
 
 impl Parts<'_> {
@@ -933,7 +956,11 @@ impl Parts<'_> {
                 })?,
                 compression,
             ),
-            Data::List(v) => (Buffer::Value(v), "json".to_owned(), None),
+            Data::List(list) => {
+                return list
+                    .into_array_as(dtype, &shape)
+                    .map_err(|e| e.at_field("data"));
+            }
             Data::Bytes(_) | Data::Str(_) => {
                 return Err(
                     Error::invalid("data must be an object {buffer, encoding}").at_field("data")
@@ -942,7 +969,7 @@ impl Parts<'_> {
         };
         let mut array = context::with_decode(|f| {
             codec::tesseract::decode_data(
-                &buffer,
+                buffer,
                 &encoding,
                 compression.as_deref(),
                 dtype,

@@ -16,10 +16,8 @@
 //! bound is the decoded array's own size times the same factors, checked separately
 //! in `json_text_is_bounded_by_its_elements`.
 //!
-//! KNOWN (reported): plain lists (a JSON list as the array, tesseract's legacy
-//! `"data": [...]`, a msgpack array) go through a `serde_json::Value` tree and cost
-//! ~50x the JSON / ~100x the msgpack input; `plain_lists_are_linear_in_the_input` pins
-//! that, `plain_lists_within_the_small_bound` (ignored) is the goal.
+//! Plain lists (a JSON list as the array, tesseract's legacy `"data": [...]`, a msgpack
+//! array) are held to the same bound (`plain_lists_within_the_small_bound`).
 //!
 //! Hostile inputs claim sizes of gigabytes to exabytes (shapes, base64 lengths, msgpack
 //! bin/str/array/map lengths, LZ4 content sizes, JSON nesting and list lengths) and must
@@ -691,35 +689,9 @@ fn decode_plain(body: &[u8], msgpack: bool) -> (Array, Stats) {
     (r.unwrap().x, s)
 }
 
-/// KNOWN (reported): plain lists are first read into a `serde_json::Value` tree
-/// (72 bytes per element) and re-serialized before the array is built
-/// (`serde_impl.rs`, `plain_list` and `Data::List`), so they cost about 50 times the
-/// JSON input and 100 times the msgpack input at their densest (12 times the array).
-/// Still linear in the input: this test pins that, and
-/// `plain_lists_within_the_small_bound` (ignored until fixed) states the goal.
+/// Plain lists are read element by element into typed storage (`codec::list`), never
+/// into a tree of values: the same bound as every other form.
 #[test]
-fn plain_lists_are_linear_in_the_input() {
-    for n in [1usize << 10, 1 << 17, 1 << 20] {
-        for (name, body, msgpack) in plain_list_bodies(n) {
-            let (a, s) = decode_plain(&body, msgpack);
-            assert_eq!(a.len(), n);
-            eprintln!(
-                "{name} {n}: input {}, array {}, peak {} ({:.1}x input), total {}",
-                body.len(),
-                a.nbytes(),
-                s.peak,
-                s.peak as f64 / body.len() as f64,
-                s.total
-            );
-            let basis = body.len();
-            assert!(s.peak <= 128 * basis + SLACK, "{name} {n}: {s:?}");
-            assert!(s.total <= 256 * basis + SLACK, "{name} {n}: {s:?}");
-        }
-    }
-}
-
-#[test]
-#[ignore = "KNOWN (reported): plain lists go through serde_json::Value; un-ignore once fixed"]
 fn plain_lists_within_the_small_bound() {
     for n in [1usize << 10, 1 << 17, 1 << 20] {
         for (name, body, msgpack) in plain_list_bodies(n) {

@@ -481,11 +481,7 @@ fn truss_cases() -> Vec<(&'static str, Expect)> {
         ),
         (
             "str_keys_not_ndarray",
-            Accepts(
-                "msgpack-numpy only recognises bin keys, so truss rejects this map; it is \
-                nevertheless an unambiguous {nd, type, kind, shape, data} map in an array \
-                position and we deliberately accept str keys (float64 [0.0])",
-            ),
+            Rejects(kind!(ErrorKind::Refused(_)), "array.nd", "bin"),
         ),
     ]
 }

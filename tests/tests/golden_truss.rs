@@ -226,18 +226,17 @@ fn pickled_object_payload_is_refused() {
     assert!(matches!(err.kind(), ErrorKind::Refused(_)), "{err}");
 }
 
-/// msgpack-numpy only recognises bin keys, so truss rejects this map (TypeError). The
-/// map is nevertheless an unambiguous ndarray map in an `Array` position, and our
-/// decoder deliberately accepts str keys as well: it decodes to `float64 [0.0]`.
+/// msgpack-numpy only recognises bin keys, so the map stays a dict and truss rejects
+/// it; one of the two must-reject truss payloads. We refuse it too, naming the key.
 #[test]
-fn str_keys_map_is_accepted_as_an_array() {
+fn str_keys_map_is_refused_like_truss() {
     let bytes = read(golden().join("edge/str_keys_not_ndarray.msgpack"));
-    let m: ArrayModel = from_msgpack_slice(&bytes, &dec()).unwrap();
-    assert_eq!(m.array.dtype(), DType::Float64);
-    assert_eq!(m.array.shape(), &[1]);
-    assert_eq!(m.array.as_slice::<f64>().unwrap(), &[0.0]);
-    let v: ArrayModelView = from_msgpack_slice(&bytes, &dec()).unwrap();
-    assert_eq!(v.array.to_array().unwrap(), m.array);
+    let err = from_msgpack_slice::<ArrayModel>(&bytes, &dec()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Refused(_)), "{err}");
+    assert_eq!(err.path().to_string(), "array.nd", "{err}");
+    assert!(err.to_string().contains("bin"), "{err}");
+    let err = from_msgpack_slice::<ArrayModelView>(&bytes, &dec()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Refused(_)), "{err}");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`tesseract`] | the `{"object_type","shape","dtype","data"}` object around a buffer |
 //! | [`json`] | tesseract `json` buffers: nested lists |
+//! | [`list`] | plain nested lists through any serde deserializer (JSON lists, msgpack arrays) |
 //! | [`base64`] | tesseract `base64` buffers and truss `data_b64` |
 //! | [`binref`] | tesseract `binref` buffers: side files, confined reads |
 //! | [`lz4`] | LZ4 frames for base64 and binref |
@@ -19,6 +20,7 @@
 pub mod base64;
 pub mod binref;
 pub mod json;
+pub mod list;
 pub mod lz4;
 pub mod msgpack;
 pub mod tesseract;

@@ -107,8 +107,10 @@ pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
 pub enum Buffer<'a> {
     /// The raw JSON text of the value (a list, a scalar or a quoted string).
     RawJson(Cow<'a, str>),
-    /// An already parsed JSON value (from a deserializer without raw access).
-    Value(serde_json::Value),
+    /// A string value (base64 or binref) from a deserializer without raw access.
+    Text(Cow<'a, str>),
+    /// Nested lists or a scalar (`json`) from a deserializer without raw access.
+    List(super::list::NestedList),
 }
 
 impl Buffer<'_> {
@@ -130,16 +132,8 @@ impl Buffer<'_> {
                     Ok(Cow::Borrowed(inner))
                 }
             }
-            Buffer::Value(serde_json::Value::String(s)) => Ok(Cow::Borrowed(s)),
-            Buffer::Value(_) => Err(not_string()),
-        }
-    }
-
-    /// The JSON text of a `json` buffer.
-    fn json_text(&self) -> Cow<'_, [u8]> {
-        match self {
-            Buffer::RawJson(raw) => Cow::Borrowed(raw.as_bytes()),
-            Buffer::Value(v) => Cow::Owned(serde_json::to_vec(v).unwrap_or_default()),
+            Buffer::Text(s) => Ok(Cow::Borrowed(s)),
+            Buffer::List(_) => Err(not_string()),
         }
     }
 }
@@ -150,7 +144,7 @@ pub type BinrefSource<'r> = Option<&'r binref::BinrefReader>;
 /// Builds the array of a tesseract object from its decoded parts. Errors carry the
 /// path inside the object (`data.buffer`, `data.encoding`).
 pub fn decode_data(
-    buffer: &Buffer<'_>,
+    buffer: Buffer<'_>,
     encoding: &str,
     compression: Option<&str>,
     dtype: DType,
@@ -179,7 +173,14 @@ pub fn decode_data(
                         .at_field("data"),
                 );
             }
-            json::parse_buffer(&buffer.json_text(), dtype, shape, limits).map_err(at_buffer)
+            match buffer {
+                Buffer::RawJson(raw) => json::parse_buffer(raw.as_bytes(), dtype, shape, limits),
+                Buffer::List(list) => list.into_array_as(dtype, &shape),
+                Buffer::Text(_) => Err(Error::invalid(
+                    "a json buffer must be nested lists or a number, not a string",
+                )),
+            }
+            .map_err(at_buffer)
         }
         "base64" => {
             let text = buffer.string().map_err(at_buffer)?;
