@@ -63,9 +63,9 @@ for t in $targets; do
     cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "${dirs[@]}" -- \
         -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
-    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
-    units=$(grep -o 'stat::new_units_added: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1 || true)
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1 || true)
+    units=$(grep -o 'stat::new_units_added: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1 || true)
     if [ "$status" -ne 0 ]; then
         mkdir -p "fuzz/regressions/$t"
         found=0
@@ -74,7 +74,8 @@ for t in $targets; do
             cp "$f" "fuzz/regressions/$t/"
             found=$((found + 1))
         done
-        grep -E 'panicked|ERROR: |SUMMARY: ' "$log" | head -n 5 || true
+        # A run that never started (a build error) has no stats and no artifacts.
+        grep -E 'panicked|ERROR: |SUMMARY: |^error' "$log" | head -n 5 || true
         echo "fuzz: $t FAILED (exit $status, $found input(s) copied to fuzz/regressions/$t, log $log)"
         failed+=("$t")
         summary+=("$(printf '%-22s %12s execs %8s/s  %6s new  FAILED' "$t" "${execs:-?}" "${rate:-?}" "${units:-?}")")

@@ -837,3 +837,159 @@ fn errors_are_one_line_with_the_payload_path() {
     let o = run(["convert", "x.json", "--to", "yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Finite values near `f64::MAX` overflow a plain sum; the mean is still finite.
+#[test]
+fn inspect_mean_does_not_overflow_on_huge_finite_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("huge.json");
+    std::fs::write(
+        &file,
+        r#"{"a":{"shape":[3],"dtype":"float64","data":{"buffer":[1.7e308,1.7e308,-1e308],"encoding":"json"}}}"#,
+    )
+    .unwrap();
+    let t = inspect(&[&file], &[]);
+    let cells = row(&t, "a");
+    let mean: f64 = cells[8].parse().unwrap_or_else(|_| panic!("{t}"));
+    assert!((mean - 8e307).abs() < 1e302, "{t}");
+    assert_eq!((cells[9].as_str(), cells[10].as_str()), ("0", "0"), "{t}");
+}
+
+/// The output file is replaced only when the conversion succeeds, and no temporary
+/// file is left behind either way.
+#[test]
+fn convert_replaces_the_output_file_only_on_success() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.json");
+    std::fs::write(&out, "previous").unwrap();
+    let bad = tmp.path().join("bad.json");
+    // Fails while encoding: the json+binref output "folder" is a regular file.
+    std::fs::write(
+        &bad,
+        r#"{"a":{"shape":[2],"dtype":"uint8","data":{"buffer":"AQI=","encoding":"base64"}}}"#,
+    )
+    .unwrap();
+    let missing = tmp.path().join("a-file");
+    std::fs::write(&missing, "").unwrap();
+    let o = run(&[
+        OsString::from("convert"),
+        bad.clone().into(),
+        "--to".into(),
+        "json+binref".into(),
+        "--binref-out".into(),
+        missing.into(),
+        "-o".into(),
+        out.clone().into(),
+    ]);
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous");
+    let o = run(&[
+        OsString::from("convert"),
+        bad.into(),
+        "--to".into(),
+        "truss-json".into(),
+        "-o".into(),
+        out.clone().into(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        r#"{"a":{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}}"#
+    );
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+/// Peak resident memory of one `arraymodel` run, as the binary reports it (Linux).
+fn peak_rss_mb(args: &[OsString]) -> f64 {
+    let o = Command::new(bin())
+        .args(args)
+        .env("ARRAYMODEL_REPORT_PEAK_RSS", "1")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let kb: f64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS "))
+        .and_then(|v| v.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {err}"));
+    kb / 1024.0
+}
+
+/// A large payload is not held twice: the input is dropped once decoded, buffers are
+/// borrowed from it rather than copied, and the output streams to its file. Peak
+/// memory stays within max(input + 1.2 x array, array + 1.2 x output) above the
+/// process's own baseline, in every direction between base64, truss and msgpack (it
+/// was input + a copy of the buffer + array + output).
+#[test]
+#[cfg(target_os = "linux")]
+fn convert_memory_stays_within_input_plus_array() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 4_000_000usize; // 32 MB of float64, 42.7 MB of base64
+    let a = Array::from_vec((0..n).map(|i| i as f64 * 1.5).collect::<Vec<_>>());
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        inputs: Inputs<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Inputs<'a> {
+        a: &'a Array,
+    }
+    let doc = Doc {
+        inputs: Inputs { a: &a },
+    };
+    let b64 = tmp.path().join("in.json");
+    std::fs::write(
+        &b64,
+        arraymodel::to_json_vec(&doc, &arraymodel::EncodeOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let truss = tmp.path().join("in.truss.json");
+    std::fs::write(
+        &truss,
+        arraymodel::to_json_vec(&doc, &arraymodel::EncodeOptions::truss()).unwrap(),
+    )
+    .unwrap();
+    let packed = tmp.path().join("in.msgpack");
+    std::fs::write(&packed, arraymodel::to_msgpack_vec(&doc).unwrap()).unwrap();
+    let tiny = tmp.path().join("tiny.json");
+    std::fs::write(&tiny, r#"{"x":1}"#).unwrap();
+    let baseline = peak_rss_mb(&["inspect".into(), tiny.into()]);
+    let array_mb = (n * 8) as f64 / (1 << 20) as f64;
+    for (input, to) in [
+        (&b64, "json+base64"),
+        (&b64, "msgpack"),
+        (&truss, "json+base64"),
+        (&packed, "json+base64"),
+        (&packed, "truss-json"),
+    ] {
+        let input_mb = std::fs::metadata(input).unwrap().len() as f64 / (1 << 20) as f64;
+        let out = tmp.path().join("out");
+        let peak = peak_rss_mb(&[
+            "convert".into(),
+            input.into(),
+            "--to".into(),
+            to.into(),
+            "-o".into(),
+            out.into(),
+        ]);
+        let output_mb =
+            std::fs::metadata(tmp.path().join("out")).unwrap().len() as f64 / (1 << 20) as f64;
+        // Decoding holds the input and the array; encoding the array and its output
+        // text; never all three.
+        let limit = baseline + (input_mb + 1.2 * array_mb).max(array_mb + 1.2 * output_mb);
+        eprintln!(
+            "{} -> {to}: peak {peak:.1} MB (baseline {baseline:.1}, input {input_mb:.1}, array {array_mb:.1}, output {output_mb:.1}, limit {limit:.1})",
+            input.file_name().unwrap().to_string_lossy()
+        );
+        assert!(
+            peak <= limit,
+            "{input:?} -> {to}: peak {peak:.1} MB > {limit:.1} MB"
+        );
+    }
+}

@@ -59,13 +59,13 @@ pub(crate) fn with_decode<R>(f: impl FnOnce(Option<&DecodeFrame>) -> R) -> R {
     DECODE.with(|s| f(s.borrow().last()))
 }
 
-/// Runs `body` inside an encode frame. With `direct`, the frame owns an output buffer
-/// (see [`direct_write`]), returned at the end. The binref writer comes back unfinished:
+/// Runs `body` inside an encode frame. With `out`, the frame owns that output buffer
+/// (see [`direct_write`]) and returns it at the end. The binref writer comes back unfinished:
 /// the caller finishes it (renaming its files into place) only if `body` succeeded, and
 /// dropping it removes the partial files.
 pub(crate) fn encode_scope<R>(
     opts: &EncodeOptions,
-    direct: bool,
+    out: Option<Vec<u8>>,
     body: impl FnOnce() -> R,
 ) -> (R, Option<BinrefWriter>, Vec<u8>) {
     let binref = opts
@@ -76,7 +76,7 @@ pub(crate) fn encode_scope<R>(
         s.borrow_mut().push(EncodeFrame {
             opts: opts.clone(),
             binref,
-            out: direct.then(Vec::new),
+            out,
         })
     });
     // Pops the frame if `body` panics.
@@ -103,6 +103,26 @@ pub(crate) fn direct_write(bytes: &[u8]) {
             out.extend_from_slice(bytes);
         }
     });
+}
+
+/// Hands the innermost output buffer to `f` once it holds at least `min` bytes, and
+/// empties it if `f` succeeds (the streaming [`to_json_writer`](crate::to_json_writer)).
+pub(crate) fn drain_output<E>(
+    min: usize,
+    f: impl FnOnce(&[u8]) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    ENCODE.with(|s| {
+        let mut stack = s.borrow_mut();
+        let Some(out) = stack.iter_mut().rev().find_map(|f| f.out.as_mut()) else {
+            return Ok(());
+        };
+        if out.len() < min.max(1) {
+            return Ok(());
+        }
+        f(out)?;
+        out.clear();
+        Ok(())
+    })
 }
 
 /// Runs `body` inside a decode frame.
@@ -159,7 +179,7 @@ impl EncodeOptions {
     /// assert_eq!(text, r#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
     /// ```
     pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        let (r, binref, _) = encode_scope(self, false, f);
+        let (r, binref, _) = encode_scope(self, None, f);
         if let Some(w) = binref {
             w.finish()?;
         }

@@ -52,10 +52,11 @@
 //! **Buffers are not exploded**: a tesseract `json` buffer is taken from serde_json as
 //! its raw text and parsed straight into the array, never as one node per element.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
-use serde::de::value::{MapDeserializer, SeqDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, MapDeserializer, SeqDeserializer};
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
@@ -367,17 +368,23 @@ impl Serialize for Document {
 /// A value while its parent map decides whether it is an array object: a finished
 /// document, the raw JSON text of a `buffer` value (serde_json only), or a map that
 /// holds such a raw value (a tesseract `data` object, until its parent is known).
-enum Tree {
+enum Tree<'a> {
     Doc(Document),
-    Raw(String),
-    Map(Vec<(Document, Tree)>),
+    Raw(Cow<'a, str>),
+    /// A string borrowed from the input (a truss `data_b64` is not copied).
+    Str(&'a str),
+    /// Bytes borrowed from the input (msgpack-numpy `data` is not copied).
+    Bin(&'a [u8]),
+    Map(Vec<(Document, Tree<'a>)>),
 }
 
-impl Tree {
+impl Tree<'_> {
     fn into_document(self) -> std::result::Result<Document, String> {
         match self {
             Tree::Doc(d) => Ok(d),
             Tree::Raw(text) => serde_json::from_str::<Document>(&text).map_err(|e| e.to_string()),
+            Tree::Str(s) => Ok(Document::String(s.to_owned())),
+            Tree::Bin(b) => Ok(Document::Bytes(b.to_vec())),
             Tree::Map(entries) => entries
                 .into_iter()
                 .map(|(k, v)| Ok((k, v.into_document()?)))
@@ -396,6 +403,7 @@ impl Tree {
     fn str(&self) -> Option<&str> {
         match self {
             Tree::Doc(Document::String(s)) => Some(s),
+            Tree::Str(s) => Some(s),
             _ => None,
         }
     }
@@ -409,14 +417,50 @@ impl<'de> Deserialize<'de> for Document {
     }
 }
 
+/// The raw text serde_json hands out for the raw-value token, borrowed from the input
+/// when it can be (a large `buffer` is never copied).
+struct RawText;
+
+impl<'de> DeserializeSeed<'de> for RawText {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, str>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("raw JSON text")
+            }
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<Cow<'de, str>, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Cow<'de, str>, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<Cow<'de, str>, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 struct TreeSeed {
     /// Ask serde_json for the raw text (the value of a `buffer` key).
     raw: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for TreeSeed {
-    type Value = Tree;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree, D::Error> {
+    type Value = Tree<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree<'de>, D::Error> {
         if self.raw {
             d.deserialize_newtype_struct(RAW_TOKEN, TreeVisitor { raw: true })
         } else {
@@ -430,34 +474,34 @@ struct TreeVisitor {
 }
 
 impl<'de> Visitor<'de> for TreeVisitor {
-    type Value = Tree;
+    type Value = Tree<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON or msgpack value")
     }
 
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Tree, E> {
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Null))
     }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Tree, E> {
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Null))
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree<'de>, D::Error> {
         d.deserialize_any(TreeVisitor { raw: false })
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Tree, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Bool(v)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Tree, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Int(v)))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Tree, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(match i64::try_from(v) {
             Ok(i) => Document::Int(i),
             Err(_) => Document::UInt(v),
         }))
     }
-    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Tree, E> {
+    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Tree<'de>, E> {
         if let Ok(i) = i64::try_from(v) {
             self.visit_i64(i)
         } else if let Ok(u) = u64::try_from(v) {
@@ -466,36 +510,42 @@ impl<'de> Visitor<'de> for TreeVisitor {
             Err(E::custom(format!("integer {v} is out of the 64-bit range")))
         }
     }
-    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Tree, E> {
+    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Tree<'de>, E> {
         match u64::try_from(v) {
             Ok(u) => self.visit_u64(u),
             Err(_) => Err(E::custom(format!("integer {v} is out of the 64-bit range"))),
         }
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Tree, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Float(v)))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Tree, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Tree<'de>, E> {
+        Ok(Tree::Str(v))
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> std::result::Result<Tree<'de>, E> {
+        Ok(Tree::Bin(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::String(v.to_owned())))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Tree, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::String(v)))
     }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Tree, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Bytes(v.to_vec())))
     }
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<Tree, E> {
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Bytes(v)))
     }
     /// Deserializers without raw values answer the raw token with the value itself.
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
         d: D,
-    ) -> std::result::Result<Tree, D::Error> {
+    ) -> std::result::Result<Tree<'de>, D::Error> {
         d.deserialize_any(TreeVisitor { raw: false })
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Tree, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Tree<'de>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         while let Some(t) = seq.next_element_seed(TreeSeed { raw: false })? {
             items.push(t.into_document().map_err(de::Error::custom)?);
@@ -503,7 +553,7 @@ impl<'de> Visitor<'de> for TreeVisitor {
         Ok(Tree::Doc(Document::List(items)))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Tree, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Tree<'de>, A::Error> {
         let mut entries: Vec<(Document, Tree)> =
             Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
         while let Some(key) = map.next_key::<Document>()? {
@@ -512,7 +562,7 @@ impl<'de> Visitor<'de> for TreeVisitor {
                 && entries.is_empty()
                 && matches!(&key, Document::String(k) if k == RAW_TOKEN)
             {
-                let text: String = map.next_value()?;
+                let text = map.next_value_seed(RawText)?;
                 return Ok(Tree::Raw(text));
             }
             let raw = matches!(&key, Document::String(k) if k == "buffer");
@@ -525,7 +575,9 @@ impl<'de> Visitor<'de> for TreeVisitor {
 
 /// Turns a map into an array if it is an array object, and otherwise into a map
 /// (kept as a [`Tree::Map`] while it holds a raw `buffer`, for its parent).
-fn finish_map<E: de::Error>(entries: Vec<(Document, Tree)>) -> std::result::Result<Tree, E> {
+fn finish_map<'de, E: de::Error>(
+    entries: Vec<(Document, Tree<'de>)>,
+) -> std::result::Result<Tree<'de>, E> {
     if let Some(form) = detect(&entries, FORMS.with(Cell::get)) {
         let array = Array::deserialize(TreeDe(Tree::Map(entries))).map_err(E::custom)?;
         return Ok(Tree::Doc(Document::Array(array, form)));
@@ -542,7 +594,7 @@ fn finish_map<E: de::Error>(entries: Vec<(Document, Tree)>) -> std::result::Resu
 }
 
 /// Whether a map is an array object, by its keys and the kinds of their values.
-fn detect(entries: &[(Document, Tree)], forms: Forms) -> Option<ArrayForm> {
+fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
     let mut keys = Vec::with_capacity(entries.len());
     for (k, _) in entries {
         keys.push(key_bytes(k)?);
@@ -554,13 +606,14 @@ fn detect(entries: &[(Document, Tree)], forms: Forms) -> Option<ArrayForm> {
             .map(|(_, v)| v)
     };
     let only = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(k));
-    let is_text = |t: Option<&Tree>| {
-        matches!(
-            t.and_then(Tree::doc),
-            Some(Document::String(_) | Document::Bytes(_))
-        )
+    let is_text = |t: Option<&Tree<'_>>| {
+        matches!(t, Some(Tree::Str(_) | Tree::Bin(_)))
+            || matches!(
+                t.and_then(Tree::doc),
+                Some(Document::String(_) | Document::Bytes(_))
+            )
     };
-    let is_shape = |t: Option<&Tree>| {
+    let is_shape = |t: Option<&Tree<'_>>| {
         matches!(
             t.and_then(Tree::doc),
             Some(Document::List(_) | Document::Int(_) | Document::UInt(_))
@@ -678,14 +731,14 @@ type DeError = de::value::Error;
 
 /// A deserializer over a buffered [`Tree`]: raw `buffer` text is handed out the way
 /// serde_json hands out raw values, so the array codecs see the original text.
-struct TreeDe(Tree);
+struct TreeDe<'a>(Tree<'a>);
 
 /// A deserializer over a finished [`Document`].
 struct DocDe(Document);
 
-impl<'de> IntoDeserializer<'de, DeError> for TreeDe {
-    type Deserializer = TreeDe;
-    fn into_deserializer(self) -> TreeDe {
+impl<'de> IntoDeserializer<'de, DeError> for TreeDe<'de> {
+    type Deserializer = TreeDe<'de>;
+    fn into_deserializer(self) -> TreeDe<'de> {
         self
     }
 }
@@ -697,12 +750,14 @@ impl<'de> IntoDeserializer<'de, DeError> for DocDe {
     }
 }
 
-impl<'de> Deserializer<'de> for TreeDe {
+impl<'de> Deserializer<'de> for TreeDe<'de> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> std::result::Result<V::Value, DeError> {
         match self.0 {
             Tree::Doc(d) => DocDe(d).deserialize_any(v),
+            Tree::Str(s) => v.visit_borrowed_str(s),
+            Tree::Bin(b) => v.visit_borrowed_bytes(b),
             Tree::Raw(text) => {
                 let d: Document = serde_json::from_str(&text).map_err(de::Error::custom)?;
                 DocDe(d).deserialize_any(v)
@@ -726,7 +781,13 @@ impl<'de> Deserializer<'de> for TreeDe {
         v: V,
     ) -> std::result::Result<V::Value, DeError> {
         match self.0 {
-            Tree::Raw(text) if name == RAW_TOKEN => {
+            Tree::Raw(Cow::Borrowed(text)) if name == RAW_TOKEN => {
+                v.visit_map(MapDeserializer::new(std::iter::once((
+                    RAW_TOKEN,
+                    BorrowedStrDeserializer::new(text),
+                ))))
+            }
+            Tree::Raw(Cow::Owned(text)) if name == RAW_TOKEN => {
                 v.visit_map(MapDeserializer::new(std::iter::once((RAW_TOKEN, text))))
             }
             other => v.visit_newtype_struct(TreeDe(other)),

@@ -66,39 +66,141 @@ fn from_serde(
 ///     r#""norm":{"object_type":"array","shape":[],"dtype":"float64","data":{"buffer":7.057797106746552,"encoding":"json"}}}"#));
 /// ```
 pub fn to_json_vec<T: Serialize + ?Sized>(value: &T, opts: &EncodeOptions) -> Result<Vec<u8>> {
-    context::clear_error();
-    let (r, binref, out) = context::encode_scope(opts, true, || {
-        let mut ser = serde_json::Serializer::new(DirectWriter);
-        serde_path_to_error::serialize(value, &mut ser)
-    });
-    if let Err(e) = r {
-        // Dropping the unfinished binref writer removes the files it started.
-        drop(binref);
-        let path = e.path().clone();
-        return Err(from_serde(&path, e.into_inner().to_string(), None));
-    }
-    if let Some(w) = binref {
-        w.finish()?;
-    }
+    let mut out = Vec::new();
+    to_json_into(value, opts, &mut out)?;
     Ok(out)
 }
 
-/// serde_json's writer inside [`to_json_vec`]: appends to the call's output buffer, where
-/// arrays write their text directly (so a large array is written once, into its final
-/// place, and never copied or built as a `serde_json::Value`). Arrays recognise this
-/// serializer by this type's name in theirs (`serde_impl::DIRECT_WRITER`).
-pub(crate) struct DirectWriter;
+/// Like [`to_json_vec`], appending to `out`: a service that keeps its response buffer
+/// across requests reuses its memory (no fresh pages to fault in for every large
+/// response). On error `out` is left as it was.
+///
+/// ```
+/// use arraymodel::{to_json_into, Array, EncodeOptions};
+/// let mut buf = Vec::new();
+/// for n in [3usize, 2] {
+///     buf.clear();
+///     to_json_into(&Array::zeros(arraymodel::DType::UInt8, vec![n]).unwrap(),
+///         &EncodeOptions::truss(), &mut buf).unwrap();
+/// }
+/// assert_eq!(buf, br#"{"data_b64":"AAA=","shape":[2],"dtype":"uint8"}"#);
+/// ```
+pub fn to_json_into<T: Serialize + ?Sized>(
+    value: &T,
+    opts: &EncodeOptions,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    let (r, buf) = encode_json(value, opts, std::mem::take(out), None);
+    *out = buf;
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
 
-impl std::io::Write for DirectWriter {
+/// Serializes `value` to JSON into `writer`, streaming: the text goes out in pieces of
+/// about 1 MiB, so memory holds at most the largest single array's text (an array is
+/// written in one piece) rather than the whole document. No `BufWriter` is needed, the
+/// pieces are large. On error the writer may have received part of the document (binref
+/// files of a failed call are removed); a failing writer gives [`ErrorKind::Io`].
+///
+/// ```
+/// use arraymodel::{to_json_writer, Array, EncodeOptions};
+/// let mut sink = Vec::new();
+/// to_json_writer(&Array::from_vec(vec![1u8, 2]), &EncodeOptions::truss(), &mut sink).unwrap();
+/// assert_eq!(sink, br#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
+/// ```
+pub fn to_json_writer<T: Serialize + ?Sized, W: std::io::Write>(
+    value: &T,
+    opts: &EncodeOptions,
+    mut writer: W,
+) -> Result<()> {
+    let mut sink = |b: &[u8]| writer.write_all(b);
+    let (r, rest) = encode_json(
+        value,
+        opts,
+        Vec::with_capacity(STREAM_CHUNK),
+        Some(&mut sink),
+    );
+    r?;
+    writer.write_all(&rest)?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// How much output [`to_json_writer`] gathers before handing it to its writer.
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// A writer's end of [`to_json_writer`].
+type Sink<'a> = &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>;
+
+/// The one JSON encoder behind the three calls: serializes into the frame's buffer
+/// `out` (appending) and, with a sink, hands the buffer over whenever it holds a
+/// chunk. Returns the buffer with what the sink did not take.
+fn encode_json<T: Serialize + ?Sized>(
+    value: &T,
+    opts: &EncodeOptions,
+    out: Vec<u8>,
+    sink: Option<Sink<'_>>,
+) -> (Result<()>, Vec<u8>) {
+    context::clear_error();
+    let mut io_error = None;
+    let (r, binref, out) = context::encode_scope(opts, Some(out), || {
+        let mut ser = serde_json::Serializer::new(DirectWriter {
+            sink,
+            io_error: &mut io_error,
+        });
+        serde_path_to_error::serialize(value, &mut ser)
+    });
+    let r = match (r, io_error) {
+        (Err(_), Some(io)) => Err(Error::new(ErrorKind::Io(io))),
+        (Err(e), None) => {
+            let path = e.path().clone();
+            Err(from_serde(&path, e.into_inner().to_string(), None))
+        }
+        (Ok(()), _) => Ok(()),
+    };
+    // Dropping an unfinished binref writer removes the files it started.
+    let r = r.and_then(|()| binref.map_or(Ok(()), |w| w.finish().map(drop)));
+    (r, out)
+}
+
+/// serde_json's writer inside [`to_json_vec`] and friends: appends to the call's output
+/// buffer, where arrays write their text directly (so a large array is written once,
+/// into its final place, and never copied or built as a `serde_json::Value`), and hands
+/// full chunks to the sink. Arrays recognise this serializer by this type's name in
+/// theirs (`serde_impl::DIRECT_WRITER`).
+pub(crate) struct DirectWriter<'s, 'e> {
+    sink: Option<Sink<'s>>,
+    io_error: &'e mut Option<std::io::Error>,
+}
+
+impl DirectWriter<'_, '_> {
+    #[inline]
+    fn append(&mut self, b: &[u8]) -> std::io::Result<()> {
+        context::direct_write(b);
+        let Some(sink) = self.sink.as_mut() else {
+            return Ok(());
+        };
+        context::drain_output(STREAM_CHUNK, |buf| sink(buf)).map_err(|e| {
+            let kind = e.kind();
+            let msg = e.to_string();
+            *self.io_error = Some(e);
+            std::io::Error::new(kind, msg)
+        })
+    }
+}
+
+impl std::io::Write for DirectWriter<'_, '_> {
     #[inline]
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        context::direct_write(b);
+        self.append(b)?;
         Ok(b.len())
     }
     #[inline]
     fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
-        context::direct_write(b);
-        Ok(())
+        self.append(b)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -155,26 +257,110 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
 /// assert_eq!(&b[..33], b"\x85\xc4\x02nd\xc3\xc4\x04type\xa3<f4\xc4\x04kind\xc4\x00\xc4\x05shape\x91\x03");
 /// ```
 pub fn to_msgpack_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    to_msgpack_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`to_msgpack_vec`], appending to `out` (reusing its memory across calls). A
+/// first pass only counts bytes (array data is not copied), so `out` grows once, to
+/// the exact size. On error `out` is left as it was.
+///
+/// ```
+/// use arraymodel::{to_msgpack_into, to_msgpack_vec, Array};
+/// let a = Array::from_vec(vec![1u16, 2]);
+/// let mut buf = Vec::with_capacity(64);
+/// to_msgpack_into(&a, &mut buf).unwrap();
+/// assert_eq!(buf, to_msgpack_vec(&a).unwrap());
+/// ```
+pub fn to_msgpack_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
     context::clear_error();
-    let ser_err = |e: serde_path_to_error::Error<rmp_serde::encode::Error>| {
-        let path = e.path().clone();
-        from_serde(&path, e.into_inner().to_string(), None)
-    };
-    // A first pass only counts bytes (array data is not copied), so the output is
-    // allocated once at its exact size: no growth copies, no slack pages.
     let mut counter = ByteCounter(0);
     serde_path_to_error::serialize(
         value,
         &mut rmp_serde::Serializer::new(&mut counter).with_struct_map(),
     )
-    .map_err(ser_err)?;
-    let mut out = Vec::with_capacity(counter.0);
-    serde_path_to_error::serialize(
+    .map_err(msgpack_ser_err)?;
+    out.reserve_exact(counter.0);
+    let start = out.len();
+    let r = serde_path_to_error::serialize(
         value,
-        &mut rmp_serde::Serializer::new(&mut out).with_struct_map(),
+        &mut rmp_serde::Serializer::new(&mut *out).with_struct_map(),
     )
-    .map_err(ser_err)?;
-    Ok(out)
+    .map_err(msgpack_ser_err);
+    if r.is_err() {
+        out.truncate(start);
+    }
+    r
+}
+
+/// Serializes `value` to msgpack into `writer`, streaming: array data goes from the
+/// array to the writer without an intermediate copy. rmp-serde writes many small
+/// pieces, so give it a `BufWriter` around a file or socket. On error the writer may
+/// have received part of the value.
+///
+/// ```
+/// use arraymodel::{to_msgpack_vec, to_msgpack_writer, Array};
+/// let a = Array::from_vec(vec![0.5f64; 4]);
+/// let mut sink = Vec::new();
+/// to_msgpack_writer(&a, &mut sink).unwrap();
+/// assert_eq!(sink, to_msgpack_vec(&a).unwrap());
+/// ```
+pub fn to_msgpack_writer<T: Serialize + ?Sized, W: std::io::Write>(
+    value: &T,
+    writer: W,
+) -> Result<()> {
+    context::clear_error();
+    let mut trap = IoTrap {
+        inner: writer,
+        error: None,
+    };
+    let r = serde_path_to_error::serialize(
+        value,
+        &mut rmp_serde::Serializer::new(&mut trap).with_struct_map(),
+    );
+    match (r, trap.error.take()) {
+        (Err(_), Some(io)) => Err(Error::new(ErrorKind::Io(io))),
+        (Err(e), None) => Err(msgpack_ser_err(e)),
+        (Ok(()), _) => Ok(trap.inner.flush()?),
+    }
+}
+
+fn msgpack_ser_err(e: serde_path_to_error::Error<rmp_serde::encode::Error>) -> Error {
+    let path = e.path().clone();
+    from_serde(&path, e.into_inner().to_string(), None)
+}
+
+/// A writer that keeps the first I/O error, so it can be reported as
+/// [`ErrorKind::Io`] rather than as the serializer's message.
+struct IoTrap<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> IoTrap<W> {
+    fn trap<R>(&mut self, r: std::io::Result<R>) -> std::io::Result<R> {
+        r.map_err(|e| {
+            let copy = std::io::Error::new(e.kind(), e.to_string());
+            self.error.get_or_insert(e);
+            copy
+        })
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for IoTrap<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(b);
+        self.trap(r)
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        let r = self.inner.write_all(b);
+        self.trap(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.trap(r)
+    }
 }
 
 /// A writer that only counts.

@@ -59,7 +59,10 @@ pub mod shape;
 pub use array::{Array, ArrayData, ArrayView, Element};
 pub use dtype::{ByteOrder, DType, DTypeError};
 pub use error::{Error, ErrorKind, Path, Result, Segment};
-pub use format::{from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_vec};
+pub use format::{
+    from_json_slice, from_msgpack_slice, to_json_into, to_json_vec, to_json_writer,
+    to_msgpack_into, to_msgpack_vec, to_msgpack_writer,
+};
 pub use options::{BytesStyle, Compression, DecodeOptions, EncodeOptions, Encoding, JsonStyle};
 pub use shape::Limits;
 

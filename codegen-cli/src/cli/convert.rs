@@ -1,8 +1,9 @@
 //! `arraymodel convert`: transcode a payload, every array object in it re-encoded in
 //! the target format, everything else passed through in order.
 
-use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use arraymodel::{EncodeOptions, Encoding};
 use clap::Args;
@@ -76,39 +77,67 @@ pub fn run(args: &ConvertArgs) -> Result<(), CliError> {
     }
     let input = input::read(&args.input)?;
     let (doc, _) = input::decode(&input, args.from, args.binref_in.as_deref())?;
-    let out = {
-        let _stage = Stage::start("encoding", input.show_progress);
-        match &opts {
-            Some(o) => doc.to_json_vec(o),
-            None => doc.to_msgpack_vec(),
-        }
-        .map_err(|e| CliError::payload(&input.name, &e))?
+    let (name, show_progress) = (input.name.clone(), input.show_progress);
+    // The document owns its arrays: the input can go before the output is written,
+    // and the output streams to its destination rather than being built whole.
+    drop(input);
+    let _stage = Stage::start("encoding", show_progress);
+    let encode = |w: &mut dyn Write| match &opts {
+        Some(o) => arraymodel::to_json_writer(&doc, o, w),
+        None => arraymodel::to_msgpack_writer(&doc, BufWriter::with_capacity(1 << 16, w)),
     };
-    write_output(&args.output, &out, opts.is_some())
+    write_output(&args.output, encode, opts.is_some(), &name)
 }
 
-/// Writes to a file, or to stdout (with a final newline for a person at a terminal).
-fn write_output(output: &str, bytes: &[u8], text: bool) -> Result<(), CliError> {
+/// Streams the output to a file (through a temporary sibling renamed into place on
+/// success, so a failed conversion leaves an existing file untouched) or to stdout
+/// (with a final newline for a person at a terminal).
+fn write_output(
+    output: &str,
+    encode: impl FnOnce(&mut dyn Write) -> arraymodel::Result<()>,
+    text: bool,
+    input_name: &str,
+) -> Result<(), CliError> {
+    let fail = |dest: &str, e: arraymodel::Error| match e.kind() {
+        arraymodel::ErrorKind::Io(io) => CliError::new(format!("{dest}: {io}")),
+        _ => CliError::payload(input_name, &e),
+    };
     if output == "-" {
         let stdout = io::stdout();
         let newline = text && stdout.is_terminal();
         let mut lock = stdout.lock();
-        let r = lock
-            .write_all(bytes)
-            .and_then(|()| {
-                if newline {
-                    lock.write_all(b"\n")
-                } else {
-                    Ok(())
-                }
-            })
-            .and_then(|()| lock.flush());
+        let r = encode(&mut lock).and_then(|()| {
+            if newline {
+                lock.write_all(b"\n")?;
+            }
+            Ok(lock.flush()?)
+        });
         return match r {
             Ok(()) => Ok(()),
             // A closed pipe (`| head`) is not worth an error.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(CliError::new(format!("<stdout>: {e}"))),
+            Err(e)
+                if matches!(e.kind(), arraymodel::ErrorKind::Io(io)
+                    if io.kind() == io::ErrorKind::BrokenPipe) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(fail("<stdout>", e)),
         };
     }
-    std::fs::write(output, bytes).map_err(|e| CliError::new(format!("{output}: {e}")))
+    let path = Path::new(output);
+    let tmp = path.with_file_name(format!(
+        ".{}.arraymodel-{}.tmp",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let io_fail = |e: io::Error| CliError::new(format!("{output}: {e}"));
+    let mut file = File::create(&tmp).map_err(io_fail)?;
+    let r = encode(&mut file)
+        .map_err(|e| fail(output, e))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io_fail));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
 }

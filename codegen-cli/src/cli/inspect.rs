@@ -146,12 +146,21 @@ pub fn stats(a: &Array) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize
         let mean = (n > 0).then(|| Mean::Real(sum as f64 / n as f64));
         (lo.map(Num::Int), hi.map(Num::Int), mean)
     }
+    /// The mean of the non-NaN values; when finite values overflow the plain sum
+    /// (near `f64::MAX`), a second pass sums `v / n` instead.
+    fn mean_of(it: impl Iterator<Item = f64> + Clone, n: usize, sum: f64, inf: usize) -> f64 {
+        if sum.is_finite() || inf > 0 {
+            return sum / n as f64;
+        }
+        let n = n as f64;
+        it.filter(|v| !v.is_nan()).map(|v| v / n).sum()
+    }
     fn floats(
-        it: impl Iterator<Item = f64>,
+        it: impl Iterator<Item = f64> + Clone,
     ) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize) {
         let (mut n, mut sum, mut nan, mut inf) = (0usize, 0.0f64, 0usize, 0usize);
         let (mut lo, mut hi): (Option<f64>, Option<f64>) = (None, None);
-        for v in it {
+        for v in it.clone() {
             if v.is_nan() {
                 nan += 1;
                 continue;
@@ -164,14 +173,14 @@ pub fn stats(a: &Array) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize
             lo = Some(lo.map_or(v, |l| l.min(v)));
             hi = Some(hi.map_or(v, |h| h.max(v)));
         }
-        let mean = (n > 0).then(|| Mean::Real(sum / n as f64));
+        let mean = (n > 0).then(|| Mean::Real(mean_of(it, n, sum, inf)));
         (lo.map(Num::Float), hi.map(Num::Float), mean, nan, inf)
     }
     fn complex(
-        it: impl Iterator<Item = (f64, f64)>,
+        it: impl Iterator<Item = (f64, f64)> + Clone,
     ) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize) {
         let (mut n, mut re_sum, mut im_sum, mut nan, mut inf) = (0usize, 0.0, 0.0, 0, 0);
-        for (re, im) in it {
+        for (re, im) in it.clone() {
             if re.is_nan() || im.is_nan() {
                 nan += 1;
                 continue;
@@ -183,7 +192,13 @@ pub fn stats(a: &Array) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize
             re_sum += re;
             im_sum += im;
         }
-        let mean = (n > 0).then(|| Mean::Complex(re_sum / n as f64, im_sum / n as f64));
+        let finite = it.filter(|(re, im)| !re.is_nan() && !im.is_nan());
+        let mean = (n > 0).then(|| {
+            Mean::Complex(
+                mean_of(finite.clone().map(|c| c.0), n, re_sum, inf),
+                mean_of(finite.map(|c| c.1), n, im_sum, inf),
+            )
+        });
         (None, None, mean, nan, inf)
     }
     let int = |r: (Option<Num>, Option<Num>, Option<Mean>)| (r.0, r.1, r.2, 0, 0);
