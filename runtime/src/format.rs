@@ -226,8 +226,14 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
 ) -> Result<T> {
     context::clear_error();
+    // Validate UTF-8 once, with SIMD, up front; serde_json then reads a `str` and
+    // skips its own (slower, per-string) validation of every string and raw value.
+    let text = match simdutf8::basic::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => return Err(invalid_utf8(bytes)),
+    };
     context::decode_scope(opts, || {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let mut de = serde_json::Deserializer::from_str(text);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().clone();
             let inner = e.into_inner();
@@ -246,6 +252,18 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
         })?;
         Ok(value)
     })?
+}
+
+/// The syntax error for JSON input that is not UTF-8, with where it goes wrong.
+fn invalid_utf8(bytes: &[u8]) -> Error {
+    let e = std::str::from_utf8(bytes).err();
+    let at = e.map_or(0, |e| e.valid_up_to());
+    let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
+    let column = 1 + at - memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    Error::new(ErrorKind::Syntax {
+        format: "JSON",
+        message: format!("invalid UTF-8 at byte {at} (line {line} column {column})"),
+    })
 }
 
 /// Serializes `value` to msgpack as truss's binary mode does: structs as maps with

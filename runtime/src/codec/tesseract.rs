@@ -114,6 +114,14 @@ pub enum Buffer<'a> {
 }
 
 impl Buffer<'_> {
+    /// The text between the quotes of a raw JSON string buffer, escapes and all.
+    fn raw_inner(&self) -> Option<&str> {
+        match self {
+            Buffer::RawJson(raw) => raw.trim().strip_prefix('"')?.strip_suffix('"'),
+            _ => None,
+        }
+    }
+
     /// The text of a string buffer (base64 or binref), unescaped if needed.
     fn string(&self) -> Result<Cow<'_, str>> {
         let not_string = || Error::invalid("buffer must be a string for this encoding");
@@ -183,20 +191,32 @@ pub fn decode_data(
             .map_err(at_buffer)
         }
         "base64" => {
-            let text = buffer.string().map_err(at_buffer)?;
-            if lz4 {
-                let frame = base64::decode_to_vec(text.as_bytes()).map_err(at_buffer)?;
+            let decode = |text: &[u8]| -> Result<Array> {
+                if !lz4 {
+                    return base64::decode_array(text, dtype, shape.clone(), limits);
+                }
+                let frame = base64::decode_to_vec(text)?;
                 // Check the frame against the shape before allocating for the shape.
-                let nbytes =
-                    crate::shape::checked_nbytes(&shape, dtype, limits).map_err(at_buffer)?;
-                lz4::check_frame(&frame, nbytes).map_err(at_buffer)?;
-                Array::try_fill(dtype, shape, limits, |dst| {
+                let nbytes = crate::shape::checked_nbytes(&shape, dtype, limits)?;
+                lz4::check_frame(&frame, nbytes)?;
+                Array::try_fill(dtype, shape.clone(), limits, |dst| {
                     lz4::decompress_into(&frame, dst)
                 })
-                .map_err(at_buffer)
-            } else {
-                base64::decode_array(text.as_bytes(), dtype, shape, limits).map_err(at_buffer)
+            };
+            // Decode the raw text first: base64 has no `\`, so a JSON escape makes that
+            // fail, and only then is the string unescaped (saves a pass over the text).
+            let unescaped = || decode(buffer.string()?.as_bytes());
+            match buffer.raw_inner() {
+                Some(inner) => decode(inner.as_bytes()).or_else(|e| {
+                    if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+                        unescaped()
+                    } else {
+                        Err(e)
+                    }
+                }),
+                None => unescaped(),
             }
+            .map_err(at_buffer)
         }
         "binref" => {
             let text = buffer.string().map_err(at_buffer)?;
