@@ -185,6 +185,20 @@ def main() -> int:
                 line += f"   fresh with MADV_HUGEPAGE {thp['mb_per_s']:>9,.0f}"
             out.append(line)
 
+    # ---- encode into a fresh buffer
+    fresh = [r for r in rust if r["op"] == "encode-fresh"]
+    if fresh:
+        out += ["", "encode into a fresh Vec each time (to_json_vec / to_msgpack_vec; the table's encode reuses "
+                "its output buffer, to_json_into / to_msgpack_into), MB/s and x warm memcpy:"]  # fmt: skip
+        for r in fresh:
+            m = ours(r["case"], "memcpy", "copy")
+            reuse = ours(r["case"], r["codec"], "encode")
+            ratio = f"{r['mb_per_s'] / m['mb_per_s']:.3f}" if m else "-"
+            line = f"  {r['case']:<17} {r['codec']:<17} {r['mb_per_s']:>9,.0f}  x memcpy {ratio}"
+            if reuse:
+                line += f"   (reused buffer {reuse['mb_per_s']:>9,.0f})"
+            out.append(line)
+
     # ---- the other tesseract decode path
     alt = [r for r in peers["tesseract"]["timings"] if r["path"] == "model_validate_json"]
     if alt:

@@ -90,7 +90,7 @@ pub(crate) fn decode_array(
 }
 
 /// Builds a precise message for invalid base64 (only on the error path).
-fn describe(text: &[u8]) -> Error {
+pub(crate) fn describe(text: &[u8]) -> Error {
     let bad = text
         .iter()
         .position(|&c| !(c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='));

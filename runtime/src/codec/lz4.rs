@@ -37,6 +37,73 @@ pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
+/// Appends the base64 text of the frame [`compress_into`] would make, compressing and
+/// encoding block by block: the frame never exists whole (tesseract's
+/// `json+base64+lz4` buffer costs the array and its text, not a frame besides).
+///
+/// ```
+/// let data = [3u8; 5000];
+/// let mut frame = Vec::new();
+/// arraymodel::codec::lz4::compress_into(&data, &mut frame).unwrap();
+/// let mut text = Vec::new();
+/// arraymodel::codec::lz4::compress_base64_into(&data, &mut text).unwrap();
+/// let mut expected = Vec::new();
+/// arraymodel::codec::base64::encode_into(&frame, &mut expected);
+/// assert_eq!(text, expected);
+/// ```
+pub fn compress_base64_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let info = FrameInfo::new()
+        .block_size(BlockSize::Max64KB)
+        .block_mode(BlockMode::Independent)
+        .content_size(Some(bytes.len() as u64));
+    let mut enc = FrameEncoder::with_frame_info(
+        info,
+        Base64Writer {
+            out,
+            pending: ([0; 3], 0),
+        },
+    );
+    enc.write_all(bytes).map_err(|e| err(e.to_string()))?;
+    let w = enc.finish().map_err(|e| err(e.to_string()))?;
+    let (rest, n) = w.pending;
+    super::base64::encode_into(&rest[..n], w.out);
+    Ok(())
+}
+
+/// Encodes what is written to it as base64, carrying up to two bytes between writes
+/// so that the pieces join into one text.
+struct Base64Writer<'o> {
+    out: &'o mut Vec<u8>,
+    pending: ([u8; 3], usize),
+}
+
+impl Write for Base64Writer<'_> {
+    fn write(&mut self, mut b: &[u8]) -> std::io::Result<usize> {
+        let len = b.len();
+        let (buf, n) = &mut self.pending;
+        if *n > 0 {
+            let take = (3 - *n).min(b.len());
+            buf[*n..*n + take].copy_from_slice(&b[..take]);
+            *n += take;
+            b = &b[take..];
+            if *n < 3 {
+                return Ok(len);
+            }
+            super::base64::encode_into(&buf[..], self.out);
+            *n = 0;
+        }
+        let whole = b.len() / 3 * 3;
+        super::base64::encode_into(&b[..whole], self.out);
+        let rest = &b[whole..];
+        buf[..rest.len()].copy_from_slice(rest);
+        *n = rest.len();
+        Ok(len)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The content size a frame header declares, if it declares one.
 pub fn declared_size(frame: &[u8]) -> Result<Option<u64>> {
     if frame.len() < 7 || frame[..4] != MAGIC {
@@ -87,22 +154,104 @@ pub fn check_frame(frame: &[u8], size: usize) -> Result<()> {
     layout(frame, size).map(|_| ())
 }
 
-fn layout(frame: &[u8], size: usize) -> Result<Layout> {
-    if let Some(declared) = declared_size(frame)? {
+/// Where a frame's bytes come from: a slice, or base64 text decoded piece by piece
+/// ([`Base64Frame`]), so a frame inside a JSON string never has to exist whole.
+pub(crate) trait FrameSource {
+    /// The frame's length in bytes.
+    fn frame_len(&self) -> usize;
+    /// The `len` bytes at `pos` (decoded into `scratch` if need be), or `None` if they
+    /// run past the end.
+    fn bytes<'s>(
+        &'s self,
+        pos: usize,
+        len: usize,
+        scratch: &'s mut Vec<u8>,
+    ) -> Result<Option<&'s [u8]>>;
+}
+
+impl FrameSource for [u8] {
+    fn frame_len(&self) -> usize {
+        self.len()
+    }
+    fn bytes<'s>(&'s self, pos: usize, len: usize, _: &'s mut Vec<u8>) -> Result<Option<&'s [u8]>> {
+        Ok(pos.checked_add(len).and_then(|end| self.get(pos..end)))
+    }
+}
+
+/// An LZ4 frame given as base64 text (tesseract's `json+base64+lz4` buffer), decoded
+/// block by block straight from the text: decompressing never holds the whole frame,
+/// only one block of it. Every character is decoded (and so checked) exactly once
+/// over a [`check`](FrameSource) and a decompression, except the block headers, which
+/// the check reads first.
+pub(crate) struct Base64Frame<'t> {
+    text: &'t [u8],
+    len: usize,
+}
+
+impl<'t> Base64Frame<'t> {
+    /// Checks the text's length and padding; characters are checked as they are read.
+    pub(crate) fn new(text: &'t [u8]) -> Result<Base64Frame<'t>> {
+        Ok(Base64Frame {
+            text,
+            len: super::base64::decoded_len(text)?,
+        })
+    }
+}
+
+impl FrameSource for Base64Frame<'_> {
+    fn frame_len(&self) -> usize {
+        self.len
+    }
+    fn bytes<'s>(
+        &'s self,
+        pos: usize,
+        len: usize,
+        scratch: &'s mut Vec<u8>,
+    ) -> Result<Option<&'s [u8]>> {
+        let Some(end) = pos.checked_add(len).filter(|&e| e <= self.len) else {
+            return Ok(None);
+        };
+        // Whole 4-character groups covering the bytes [pos, end).
+        let (g0, g1) = (pos / 3, end.div_ceil(3));
+        let piece = &self.text[4 * g0..(4 * g1).min(self.text.len())];
+        let whole = |_| super::base64::describe(self.text);
+        let n = super::base64::decoded_len(piece).map_err(whole)?;
+        scratch.clear();
+        scratch.resize(n, 0);
+        super::base64::decode_into(piece, scratch).map_err(whole)?;
+        let off = pos - 3 * g0;
+        Ok(scratch.get(off..off + len))
+    }
+}
+
+/// [`check_frame`] for any [`FrameSource`].
+pub(crate) fn check_source<F: FrameSource + ?Sized>(frame: &F, size: usize) -> Result<()> {
+    layout(frame, size).map(|_| ())
+}
+
+fn layout<F: FrameSource + ?Sized>(frame: &F, size: usize) -> Result<Layout> {
+    let truncated = || err("frame is truncated");
+    let mut scratch = Vec::new();
+    let head_len = frame.frame_len().min(15);
+    let head = frame
+        .bytes(0, head_len, &mut scratch)?
+        .ok_or_else(truncated)?
+        .to_vec();
+    if let Some(declared) = declared_size(&head)? {
         if declared != size as u64 {
             return Err(err(format!(
                 "frame declares {declared} bytes but the shape needs {size}"
             )));
         }
     }
-    let flg = frame[4];
+    let flg = head[4];
     if flg & 0x02 != 0 {
         return Err(err("reserved bit set in the FLG byte"));
     }
     if flg & 0x01 != 0 {
         return Err(err("frames that need a dictionary are not supported"));
     }
-    let bd = frame[5];
+    let bd = head[5];
     if bd & 0x8F != 0 {
         return Err(err(format!("reserved bit set in the BD byte {bd:#04x}")));
     }
@@ -116,16 +265,15 @@ fn layout(frame: &[u8], size: usize) -> Result<Layout> {
     let block_checksum = flg & 0x10 != 0;
     let content_checksum = flg & 0x04 != 0;
     let descriptor_end = 4 + 2 + if flg & 0x08 != 0 { 8 } else { 0 };
-    let truncated = || err("frame is truncated");
-    let hc = *frame.get(descriptor_end).ok_or_else(truncated)?;
-    if (xxh32(&frame[4..descriptor_end]) >> 8) as u8 != hc {
+    let hc = *head.get(descriptor_end).ok_or_else(truncated)?;
+    if (xxh32(&head[4..descriptor_end]) >> 8) as u8 != hc {
         return Err(err("header checksum mismatch"));
     }
     let header = descriptor_end + 1;
     let mut pos = header;
     let mut capacity: u64 = 0;
     loop {
-        let word = frame.get(pos..pos + 4).ok_or_else(truncated)?;
+        let word = frame.bytes(pos, 4, &mut scratch)?.ok_or_else(truncated)?;
         let word = u32::from_le_bytes(word.try_into().expect("4 bytes"));
         pos += 4;
         if word == 0 {
@@ -145,18 +293,18 @@ fn layout(frame: &[u8], size: usize) -> Result<Layout> {
         capacity = capacity.saturating_add(produced);
         pos = pos
             .checked_add(len as usize + if block_checksum { 4 } else { 0 })
-            .filter(|&p| p <= frame.len())
+            .filter(|&p| p <= frame.frame_len())
             .ok_or_else(truncated)?;
     }
     if content_checksum {
         pos += 4;
     }
-    match pos.cmp(&frame.len()) {
+    match pos.cmp(&frame.frame_len()) {
         std::cmp::Ordering::Greater => return Err(truncated()),
         std::cmp::Ordering::Less => {
             return Err(err(format!(
                 "{} trailing bytes after the frame",
-                frame.len() - pos
+                frame.frame_len() - pos
             )));
         }
         std::cmp::Ordering::Equal => {}
@@ -164,7 +312,7 @@ fn layout(frame: &[u8], size: usize) -> Result<Layout> {
     if size as u64 > capacity {
         return Err(err(format!(
             "a frame of {} bytes cannot hold the {size} bytes the shape needs",
-            frame.len()
+            frame.frame_len()
         )));
     }
     Ok(Layout {
@@ -185,6 +333,12 @@ fn layout(frame: &[u8], size: usize) -> Result<Layout> {
 /// them as their dictionary), so decoding allocates nothing: a frame that declares
 /// 4 MiB blocks costs no more than the bytes it really produces.
 pub fn decompress_into(frame: &[u8], dst: &mut [u8]) -> Result<()> {
+    decompress_source(frame, dst)
+}
+
+/// [`decompress_into`] for any [`FrameSource`]: a base64 frame holds one decoded
+/// block at a time.
+pub(crate) fn decompress_source<F: FrameSource + ?Sized>(frame: &F, dst: &mut [u8]) -> Result<()> {
     const WINDOW: usize = 64 << 10;
     let l = layout(frame, dst.len())?;
     let size = dst.len();
@@ -193,20 +347,27 @@ pub fn decompress_into(frame: &[u8], dst: &mut [u8]) -> Result<()> {
             "frame holds more than the {size} bytes the shape needs"
         ))
     };
+    let truncated = || err("frame is truncated");
+    let (mut block_buf, mut word_buf) = (Vec::new(), Vec::new());
+    let mut word_at = |pos: usize| -> Result<u32> {
+        let w = frame.bytes(pos, 4, &mut word_buf)?.ok_or_else(truncated)?;
+        Ok(u32::from_le_bytes(w.try_into().expect("4 bytes")))
+    };
     let mut pos = l.header_len;
     let mut out = 0usize;
     loop {
-        // `layout` has checked every block header and length against the frame.
-        let word = u32::from_le_bytes(frame[pos..pos + 4].try_into().expect("4 bytes"));
+        let word = word_at(pos)?;
         pos += 4;
         if word == 0 {
             break;
         }
         let len = (word & 0x7FFF_FFFF) as usize;
-        let block = &frame[pos..pos + len];
+        let block = frame
+            .bytes(pos, len, &mut block_buf)?
+            .ok_or_else(truncated)?;
         pos += len;
         if l.block_checksum {
-            let stored = u32::from_le_bytes(frame[pos..pos + 4].try_into().expect("4 bytes"));
+            let stored = word_at(pos)?;
             pos += 4;
             if xxh32(block) != stored {
                 return Err(err("block checksum mismatch"));
@@ -248,11 +409,8 @@ pub fn decompress_into(frame: &[u8], dst: &mut [u8]) -> Result<()> {
             dst.len()
         )));
     }
-    if l.content_checksum {
-        let stored = u32::from_le_bytes(frame[pos..pos + 4].try_into().expect("4 bytes"));
-        if xxh32(dst) != stored {
-            return Err(err("content checksum mismatch"));
-        }
+    if l.content_checksum && xxh32(dst) != word_at(pos)? {
+        return Err(err("content checksum mismatch"));
     }
     Ok(())
 }
@@ -367,11 +525,52 @@ mod tests {
                             }
                             let mut long = vec![0u8; n + 1];
                             assert!(decompress_into(&f, &mut long).is_err());
+                            // The same frame as base64 text, decoded block by block.
+                            let text = base64_simd::STANDARD.encode_to_string(&f);
+                            let src = Base64Frame::new(text.as_bytes()).unwrap();
+                            let mut dst = vec![0u8; n];
+                            check_source(&src, n).unwrap();
+                            decompress_source(&src, &mut dst).unwrap_or_else(|e| {
+                                panic!("base64 {n} {mode:?} {size:?} {checks}: {e}")
+                            });
+                            assert_eq!(dst, data);
+                            assert!(check_source(&src, n + 1).is_err() || !sized);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// A bad character anywhere in a base64 frame is found (each is decoded once,
+    /// the block headers by the check and the rest by the decompression), and named
+    /// at its offset in the whole text.
+    #[test]
+    fn base64_frames_check_every_character() {
+        let data = sample(200_000);
+        let info = FrameInfo::new()
+            .block_size(BlockSize::Max64KB)
+            .content_size(Some(data.len() as u64));
+        let text = base64_simd::STANDARD.encode_to_string(frame(&data, info));
+        for at in [0usize, 5, 13, 20, 1000, text.len() / 2, text.len() - 3] {
+            let mut bad = text.clone().into_bytes();
+            bad[at] = b'*';
+            let src = Base64Frame::new(&bad).unwrap();
+            let mut dst = vec![0u8; data.len()];
+            let e = check_source(&src, data.len())
+                .and_then(|()| decompress_source(&src, &mut dst))
+                .unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                matches!(e.kind(), ErrorKind::Base64(_) | ErrorKind::Lz4(_)),
+                "{at}: {msg}"
+            );
+            if matches!(e.kind(), ErrorKind::Base64(_)) {
+                assert!(msg.contains(&format!("offset {at}")), "{at}: {msg}");
+            }
+        }
+        // Length and padding are checked up front.
+        assert!(Base64Frame::new(&text.as_bytes()[..text.len() - 1]).is_err());
     }
 
     #[test]

@@ -50,9 +50,7 @@ pub fn write_array(
         Encoding::Base64 => {
             out.push(b'"');
             if lz4 {
-                let mut frame = Vec::new();
-                lz4::compress_into(array.as_bytes(), &mut frame)?;
-                base64::encode_into(&frame, out);
+                lz4::compress_base64_into(array.as_bytes(), out)?;
             } else {
                 base64::encode_into(array.as_bytes(), out);
             }
@@ -195,12 +193,13 @@ pub fn decode_data(
                 if !lz4 {
                     return base64::decode_array(text, dtype, shape.clone(), limits);
                 }
-                let frame = base64::decode_to_vec(text)?;
-                // Check the frame against the shape before allocating for the shape.
+                // The frame is decoded from the text block by block, never whole; it is
+                // checked against the shape before anything is allocated for the shape.
+                let frame = lz4::Base64Frame::new(text)?;
                 let nbytes = crate::shape::checked_nbytes(&shape, dtype, limits)?;
-                lz4::check_frame(&frame, nbytes)?;
+                lz4::check_source(&frame, nbytes)?;
                 Array::try_fill(dtype, shape.clone(), limits, |dst| {
-                    lz4::decompress_into(&frame, dst)
+                    lz4::decompress_source(&frame, dst)
                 })
             };
             // Decode the raw text first: base64 has no `\`, so a JSON escape makes that
