@@ -417,42 +417,6 @@ impl<'de> Deserialize<'de> for Document {
     }
 }
 
-/// The raw text serde_json hands out for the raw-value token, borrowed from the input
-/// when it can be (a large `buffer` is never copied).
-struct RawText;
-
-impl<'de> DeserializeSeed<'de> for RawText {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Cow<'de, str>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("raw JSON text")
-            }
-            fn visit_borrowed_str<E: de::Error>(
-                self,
-                v: &'de str,
-            ) -> std::result::Result<Cow<'de, str>, E> {
-                Ok(Cow::Borrowed(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Cow<'de, str>, E> {
-                Ok(Cow::Owned(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(
-                self,
-                v: String,
-            ) -> std::result::Result<Cow<'de, str>, E> {
-                Ok(Cow::Owned(v))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
 struct TreeSeed {
     /// Ask serde_json for the raw text (the value of a `buffer` key).
     raw: bool,
@@ -562,7 +526,7 @@ impl<'de> Visitor<'de> for TreeVisitor {
                 && entries.is_empty()
                 && matches!(&key, Document::String(k) if k == RAW_TOKEN)
             {
-                let text = map.next_value_seed(RawText)?;
+                let text = map.next_value_seed(crate::serde_impl::StrSeed)?;
                 return Ok(Tree::Raw(text));
             }
             let raw = matches!(&key, Document::String(k) if k == "buffer");

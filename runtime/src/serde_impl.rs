@@ -643,8 +643,9 @@ impl<'de> Deserialize<'de> for ByteValue {
     }
 }
 
-/// A string, borrowed from the input when possible.
-struct StrSeed;
+/// A string, borrowed from the input when possible (also the raw text serde_json
+/// hands out for its raw-value token).
+pub(crate) struct StrSeed;
 
 impl<'de> DeserializeSeed<'de> for StrSeed {
     type Value = Cow<'de, str>;
