@@ -183,12 +183,8 @@ impl DirectWriter<'_, '_> {
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
         };
-        context::drain_output(STREAM_CHUNK, |buf| sink(buf)).map_err(|e| {
-            let kind = e.kind();
-            let msg = e.to_string();
-            *self.io_error = Some(e);
-            std::io::Error::new(kind, msg)
-        })
+        let r = context::drain_output(STREAM_CHUNK, |buf| sink(buf));
+        keep_io_error(self.io_error, r)
     }
 }
 
@@ -356,28 +352,28 @@ struct IoTrap<W> {
     error: Option<std::io::Error>,
 }
 
-impl<W: std::io::Write> IoTrap<W> {
-    fn trap<R>(&mut self, r: std::io::Result<R>) -> std::io::Result<R> {
-        r.map_err(|e| {
-            let copy = std::io::Error::new(e.kind(), e.to_string());
-            self.error.get_or_insert(e);
-            copy
-        })
-    }
+/// Keeps the first I/O error of `r` in `slot` and passes a copy on to the serializer
+/// (which turns it into its own message).
+fn keep_io_error<R>(
+    slot: &mut Option<std::io::Error>,
+    r: std::io::Result<R>,
+) -> std::io::Result<R> {
+    r.map_err(|e| {
+        let copy = std::io::Error::new(e.kind(), e.to_string());
+        slot.get_or_insert(e);
+        copy
+    })
 }
 
 impl<W: std::io::Write> std::io::Write for IoTrap<W> {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        let r = self.inner.write(b);
-        self.trap(r)
+        keep_io_error(&mut self.error, self.inner.write(b))
     }
     fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
-        let r = self.inner.write_all(b);
-        self.trap(r)
+        keep_io_error(&mut self.error, self.inner.write_all(b))
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        let r = self.inner.flush();
-        self.trap(r)
+        keep_io_error(&mut self.error, self.inner.flush())
     }
 }
 

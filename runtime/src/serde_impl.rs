@@ -386,17 +386,9 @@ impl Key {
     }
 }
 
-/// A map key as text or bytes (msgpack-numpy writes bin keys).
-struct KeyName(Vec<u8>);
-
-impl<'de> Deserialize<'de> for KeyName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<KeyName, D::Error> {
-        d.deserialize_any(BytesLike).map(KeyName)
-    }
-}
-
-/// A key of an array map, and whether it came as a str in a binary format (msgpack),
-/// where msgpack-numpy writes and recognises only bin keys.
+/// A key of an array map as text or bytes (msgpack-numpy writes bin keys), and
+/// whether it came as a str in a binary format (msgpack), where msgpack-numpy writes
+/// and recognises only bin keys.
 struct MapKey {
     name: Vec<u8>,
     str_in_binary: bool,
@@ -772,7 +764,7 @@ impl<'de> Visitor<'de> for DataVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Data<'de>, A::Error> {
         let (mut buffer, mut encoding, mut compression) = (None, None, None);
-        while let Some(KeyName(name)) = map.next_key()? {
+        while let Some(MapKey { name, .. }) = map.next_key()? {
             match name.as_slice() {
                 b"buffer" => buffer = Some(map.next_value_seed(BufferSeed)?),
                 b"encoding" => encoding = Some(map.next_value::<Text>()?.0),

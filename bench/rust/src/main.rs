@@ -499,31 +499,29 @@ fn run(dir: &Path, quick: bool) -> Res<()> {
             if codec != "msgpack-borrowed" {
                 clear_dir(&bindir)?;
                 let mut out = Vec::new();
-                let (t, r) = reps.best(|| {
-                    out.clear();
-                    let t0 = Timer::start();
-                    encode_into(codec, &doc, &bindir, &mut out)?;
-                    let dt = t0.elapsed();
-                    black_box(&mut out);
-                    if is_binref(codec) {
-                        clear_dir(&bindir)?;
-                    }
-                    Ok(dt)
-                })?;
-                let len = out.len();
-                drop(out);
-                records.push(rec(codec, "encode", t, r, Some(len)));
-                let (t, r) = reps.best(|| {
-                    let t0 = Timer::start();
-                    let out = encode(codec, &doc, &bindir)?;
-                    let dt = t0.elapsed();
-                    drop(black_box(out));
-                    if is_binref(codec) {
-                        clear_dir(&bindir)?;
-                    }
-                    Ok(dt)
-                })?;
-                records.push(rec(codec, "encode-fresh", t, r, Some(len)));
+                for (op, reuse) in [("encode", true), ("encode-fresh", false)] {
+                    let (t, r) = reps.best(|| {
+                        // Untimed: empty the reused buffer, or free the last fresh one.
+                        if reuse {
+                            out.clear();
+                        } else {
+                            out = Vec::new();
+                        }
+                        let t0 = Timer::start();
+                        if reuse {
+                            encode_into(codec, &doc, &bindir, &mut out)?;
+                        } else {
+                            out = encode(codec, &doc, &bindir)?;
+                        }
+                        let dt = t0.elapsed();
+                        black_box(&mut out);
+                        if is_binref(codec) {
+                            clear_dir(&bindir)?;
+                        }
+                        Ok(dt)
+                    })?;
+                    records.push(rec(codec, op, t, r, Some(out.len())));
+                }
             }
             // The input every decode repetition reads (binref: its file stays in place).
             clear_dir(&bindir)?;

@@ -16,6 +16,15 @@ fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Lz4(msg.into()))
 }
 
+/// python-lz4's defaults as tesseract uses them: independent 64 KiB blocks, the
+/// content size in the header, no checksums.
+fn frame_info(len: usize) -> FrameInfo {
+    FrameInfo::new()
+        .block_size(BlockSize::Max64KB)
+        .block_mode(BlockMode::Independent)
+        .content_size(Some(len as u64))
+}
+
 /// Appends one LZ4 frame holding `bytes` to `out`: independent 64 KiB blocks,
 /// content size in the header, no checksums (python-lz4's defaults as tesseract uses them).
 ///
@@ -27,11 +36,7 @@ fn err(msg: impl Into<String>) -> Error {
 /// assert_eq!(back, vec![7u8; 1000]);
 /// ```
 pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
-    let info = FrameInfo::new()
-        .block_size(BlockSize::Max64KB)
-        .block_mode(BlockMode::Independent)
-        .content_size(Some(bytes.len() as u64));
-    let mut enc = FrameEncoder::with_frame_info(info, out);
+    let mut enc = FrameEncoder::with_frame_info(frame_info(bytes.len()), out);
     enc.write_all(bytes).map_err(|e| err(e.to_string()))?;
     enc.finish().map_err(|e| err(e.to_string()))?;
     Ok(())
@@ -52,12 +57,8 @@ pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
 /// assert_eq!(text, expected);
 /// ```
 pub fn compress_base64_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
-    let info = FrameInfo::new()
-        .block_size(BlockSize::Max64KB)
-        .block_mode(BlockMode::Independent)
-        .content_size(Some(bytes.len() as u64));
     let mut enc = FrameEncoder::with_frame_info(
-        info,
+        frame_info(bytes.len()),
         Base64Writer {
             out,
             pending: ([0; 3], 0),
