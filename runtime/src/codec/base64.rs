@@ -4,7 +4,7 @@
 //! alphabet. Decoding is strict: wrong characters, missing padding, URL-safe
 //! characters and embedded whitespace are errors, as in tesseract.
 
-use base64_simd::{Out, STANDARD};
+use base64_simd::STANDARD;
 
 use crate::array::Array;
 use crate::dtype::DType;
@@ -52,10 +52,52 @@ pub fn decode_into(text: &[u8], dst: &mut [u8]) -> Result<()> {
             dst.len()
         ))));
     }
+    if decode_exact(text, dst) {
+        Ok(())
+    } else {
+        Err(describe(text))
+    }
+}
+
+/// Decodes `text` (already checked to decode to `dst.len()` bytes by its length and
+/// padding) into `dst` with simdutf; true when every byte of `dst` was written from
+/// valid strict base64.
+///
+/// simdutf's decoder is WHATWG's forgiving one made strict by its options: `Strict`
+/// rejects missing padding and non-zero padding bits, as base64-simd does. The one
+/// thing it still forgives, ASCII whitespace, is caught by the length: `text`'s
+/// length is exact for `dst`, so each skipped whitespace byte would leave `dst`
+/// short, and a short write is refused.
+#[cfg(all(feature = "simdutf", not(miri)))]
+#[allow(unsafe_code)]
+fn decode_exact(text: &[u8], dst: &mut [u8]) -> bool {
+    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+    let mut written = dst.len();
+    // SAFETY: both pointers come from live slices (non-null and aligned for u8 even
+    // when empty), `text` is readable for `text.len()` bytes, `dst` is writable for
+    // `written` = `dst.len()` bytes, which `base64_to_binary_safe` never exceeds (it
+    // reports OUTPUT_BUFFER_TOO_SMALL instead), and a `&[u8]` cannot overlap a
+    // `&mut [u8]`.
+    let r = unsafe {
+        simdutf::base64_to_binary_safe(
+            text.as_ptr(),
+            text.len(),
+            dst.as_mut_ptr(),
+            &mut written,
+            Base64Options::Default,
+            LastChunkHandlingOptions::Strict,
+            false,
+        )
+    };
+    r.error == ErrorCode::Success && written == dst.len()
+}
+
+/// Without simdutf (or under Miri): base64-simd, which accepts the same text.
+#[cfg(any(not(feature = "simdutf"), miri))]
+fn decode_exact(text: &[u8], dst: &mut [u8]) -> bool {
     STANDARD
-        .decode(text, Out::from_slice(dst))
-        .map(|_| ())
-        .map_err(|_| describe(text))
+        .decode(text, base64_simd::Out::from_slice(dst))
+        .is_ok()
 }
 
 /// Decodes `text` into a new vector.
@@ -134,5 +176,97 @@ pub mod url_safe {
         URL_SAFE
             .decode_to_vec(&normalized)
             .map_err(|_| Error::new(ErrorKind::Base64("invalid base64 bytes value".into())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    /// The reference: base64-simd's strict decoder (what arraymodel used before
+    /// simdutf, and what the fallback still uses).
+    fn reference(text: &[u8]) -> Option<Vec<u8>> {
+        base64_simd::STANDARD.decode_to_vec(text).ok()
+    }
+
+    fn ours(text: &[u8]) -> Option<Vec<u8>> {
+        super::decode_to_vec(text).ok()
+    }
+
+    #[test]
+    fn accepts_and_refuses_what_the_reference_does() {
+        for t in [
+            "",
+            "AQ==",
+            "AR==",
+            "AQI=",
+            "AQJ=",
+            "AQAB",
+            "AQ B",
+            "AQ==AQ==",
+            "AQ=A",
+            "A===",
+            "AQ-B",
+            "AQ_B",
+            "AQ\nAB==",
+            " AQAB",
+            "AQAB ",
+            "AQAB    ",
+            "    AQAB",
+            "AQ",
+            "AQI",
+            "====",
+            "AQ\tA",
+            "AQAB\r\n",
+            "AQ=\u{0}",
+            "\u{80}AAA",
+        ] {
+            assert_eq!(ours(t.as_bytes()), reference(t.as_bytes()), "{t:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Valid base64 of random bytes, then one to three random edits drawn from the
+        /// characters decoders disagree on (whitespace, padding, URL-safe, NUL).
+        #[test]
+        fn same_verdict_as_the_reference_on_edited_text(
+            raw in proptest::collection::vec(any::<u8>(), 0..200),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), prop::sample::select(
+                vec![b' ', b'\n', b'\t', b'\r', b'=', b'-', b'_', b'+', b'/', b'A', 0u8, 0x0c]), 0..3usize), 0..4),
+        ) {
+            let mut text = base64_simd::STANDARD.encode_to_string(&raw).into_bytes();
+            for (at, c, how) in edits {
+                let i = if text.is_empty() { 0 } else { at.index(text.len() + 1) };
+                match how {
+                    0 => text.insert(i, c),
+                    1 if i < text.len() => text[i] = c,
+                    _ if i < text.len() => { text.remove(i); }
+                    _ => text.push(c),
+                }
+            }
+            prop_assert_eq!(ours(&text), reference(&text));
+        }
+
+        /// Long inputs take simdutf's vector paths; each must still decode exactly.
+        #[test]
+        fn long_text_round_trips(raw in proptest::collection::vec(any::<u8>(), 0..5000)) {
+            let text = base64_simd::STANDARD.encode_to_string(&raw);
+            prop_assert_eq!(ours(text.as_bytes()), Some(raw));
+        }
+    }
+
+    #[test]
+    fn long_text_with_one_bad_byte_anywhere_is_refused() {
+        let raw: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let good = base64_simd::STANDARD.encode_to_string(&raw).into_bytes();
+        for i in (0..good.len()).step_by(37) {
+            for c in [b' ', b'-', b'=', b'\n', 0xff] {
+                let mut t = good.clone();
+                t[i] = c;
+                assert_eq!(ours(&t), None, "byte {c} at {i}");
+                assert_eq!(reference(&t), None, "reference, byte {c} at {i}");
+            }
+        }
     }
 }
