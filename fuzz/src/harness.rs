@@ -43,6 +43,7 @@ pub const TARGETS: &[Target] = &[
     ("msgpack", msgpack),
     ("model_json", model_json),
     ("model_msgpack", model_msgpack),
+    ("json_value", json_value),
 ];
 
 /// Arrays larger than this skip the fixed-point check (it re-encodes in seven forms).
@@ -398,6 +399,28 @@ pub fn tesseract_json(data: &[u8]) -> Outcome {
     let x: X = from_json_slice(data, &decode_opts())?;
     check_array(&x.x);
     Ok(())
+}
+
+/// Any bytes as a JSON document, read as a `serde_json::Value` by `from_json_slice`,
+/// which hands serde_json a copy with the long strings cut out (the runtime's
+/// `long_strings`; under `cfg(fuzzing)` every string of 4 bytes or more is cut): the
+/// outcome must be serde_json's own, the same value or an error with the same message.
+pub fn json_value(data: &[u8]) -> Outcome {
+    let ours = from_json_slice::<serde_json::Value>(data, &decode_opts());
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert!(ours.is_err(), "accepted invalid UTF-8");
+        return ours.map(drop);
+    };
+    match (&ours, serde_json::from_str::<serde_json::Value>(text)) {
+        (Ok(v), Ok(want)) => assert_eq!(v, &want, "a different value than serde_json's"),
+        (Err(e), Err(want)) => assert!(
+            e.to_string().contains(&want.to_string()),
+            "error {e} is not serde_json's {want}"
+        ),
+        (Ok(_), Err(want)) => panic!("accepted what serde_json refuses: {want}"),
+        (Err(e), Ok(_)) => panic!("refused what serde_json accepts: {e}"),
+    }
+    ours.map(drop)
 }
 
 /// A tesseract array object built from the input, so each encoding and compression is

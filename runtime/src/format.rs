@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context;
 use crate::error::{Error, ErrorKind, Path, Result};
+use crate::long_strings::{Cx, Elided, Restore};
 use crate::options::{DecodeOptions, EncodeOptions};
 
 /// Maximum nesting accepted by the msgpack decoder (serde_json's own limit is 128).
@@ -228,26 +229,55 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
         Ok(t) => t,
         Err(_) => return Err(invalid_utf8(bytes)),
     };
+    // Long strings (base64 buffers) are found with memchr rather than by serde_json,
+    // which parses a copy without them (see `long_strings`); if that fails, or a cut
+    // string turns out to hold a control character, the original is parsed as it is,
+    // so errors are exactly serde_json's.
     context::decode_scope(opts, || {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().clone();
-            let inner = e.into_inner();
-            let syntax = matches!(
-                inner.classify(),
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-            )
-            .then_some("JSON");
-            from_serde(&path, inner.to_string(), syntax)
-        })?;
-        de.end().map_err(|e| {
-            Error::new(ErrorKind::Syntax {
-                format: "JSON",
-                message: e.to_string(),
-            })
-        })?;
-        Ok(value)
+        if let Some(map) = Elided::new(text) {
+            let short = map.recording(|| {
+                parse_json(map.short(), |de| {
+                    serde_path_to_error::deserialize(Restore::new(de, Cx::new(&map)))
+                })
+                .ok()
+                .filter(|_| map.printable())
+            });
+            if let Some(value) = short {
+                return Ok(value);
+            }
+            context::clear_error();
+        }
+        parse_json(text, |de| serde_path_to_error::deserialize(de))
     })?
+}
+
+/// Runs `deserialize` over `text` and checks that nothing but whitespace follows,
+/// turning serde_json's errors into ours.
+fn parse_json<'s, T>(
+    text: &'s str,
+    deserialize: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'s>>,
+    )
+        -> std::result::Result<T, serde_path_to_error::Error<serde_json::Error>>,
+) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = deserialize(&mut de).map_err(|e| {
+        let path = e.path().clone();
+        let inner = e.into_inner();
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        )
+        .then_some("JSON");
+        from_serde(&path, inner.to_string(), syntax)
+    })?;
+    de.end().map_err(|e| {
+        Error::new(ErrorKind::Syntax {
+            format: "JSON",
+            message: e.to_string(),
+        })
+    })?;
+    Ok(value)
 }
 
 /// The syntax error for JSON input that is not UTF-8, with where it goes wrong.

@@ -48,6 +48,7 @@ pub mod document;
 mod dtype;
 mod error;
 mod format;
+mod long_strings;
 pub mod model;
 #[cfg(feature = "ndarray")]
 mod ndarray_impl;

@@ -128,7 +128,9 @@ pub(crate) fn decode_array(
             dtype,
         }));
     }
-    Array::try_fill(dtype, shape, limits, |dst| decode_into(text, dst))
+    let array = Array::try_fill(dtype, shape, limits, |dst| decode_into(text, dst))?;
+    crate::long_strings::note_base64(text);
+    Ok(array)
 }
 
 /// Builds a precise message for invalid base64 (only on the error path).

@@ -1,0 +1,556 @@
+//! JSON input whose long strings are found with memchr instead of by serde_json.
+//!
+//! serde_json looks for the end of a string eight bytes at a time (~3 GB/s on the
+//! reference machine), so for a 10 MB base64 buffer finding the closing quote cost
+//! more than decoding the base64. [`Elided::new`] finds every string with memchr
+//! (~15 GB/s) and, when some are long, keeps a copy of the document with their
+//! contents cut out (`"AAAA…"` becomes `""`). serde_json parses that short copy through
+//! [`Restore`], a deserializer that hands every visitor the original text: each emptied
+//! string, and every other borrowed string or raw value, is mapped back by its position
+//! to the same bytes of the original input. A visitor cannot tell the difference.
+//!
+//! Only strings that serde_json would pass through untouched are cut: no escapes and
+//! not object keys. The input is valid UTF-8 already (checked once up front), so the
+//! cut text is too. The one check serde_json makes that the cut skips, no control
+//! characters, is made after the parse ([`Elided::printable`]) for every cut string
+//! except those that decoded as base64 (whose bytes are all printable):
+//! [`note_base64`] records them. When that check or the parse itself fails, the caller
+//! parses the original text with serde_json alone, so errors (and their positions) are
+//! serde_json's own.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+
+use memchr::{memchr, memchr2};
+use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+
+/// Strings shorter than this are left to serde_json (at a few bytes per nanosecond,
+/// cutting them saves less than the bookkeeping costs). Fuzzing cuts nearly every
+/// string, so the fuzz targets exercise the cutting on small inputs.
+const LONG: usize = if cfg!(fuzzing) { 4 } else { 4096 };
+
+/// A JSON text with its long strings cut out, and where they were.
+pub(crate) struct Elided<'de> {
+    original: &'de str,
+    short: String,
+    cuts: Vec<Cut>,
+}
+
+/// One emptied string: where its (now empty) content starts in the short text, the
+/// number of bytes cut before it, and its length.
+#[derive(Clone, Copy)]
+struct Cut {
+    at: usize,
+    before: usize,
+    len: usize,
+}
+
+impl<'de> Elided<'de> {
+    /// Scans `original` for strings; `None` when none is long enough to cut (the text
+    /// is then parsed as it is).
+    pub(crate) fn new(original: &'de str) -> Option<Self> {
+        Self::cutting(original, LONG)
+    }
+
+    /// [`Self::new`] with strings of `long` bytes or more cut.
+    fn cutting(original: &'de str, long: usize) -> Option<Self> {
+        if original.len() < long {
+            return None;
+        }
+        let b = original.as_bytes();
+        // (content start, content end) of each string to cut, in `original`.
+        let mut spans = Vec::new();
+        let mut i = 0;
+        'strings: while let Some(q) = memchr(b'"', &b[i..]) {
+            let start = i + q + 1;
+            let mut j = start;
+            let mut escaped = false;
+            let end = loop {
+                match memchr2(b'"', b'\\', &b[j..]) {
+                    Some(k) if b[j + k] == b'\\' => {
+                        escaped = true;
+                        j += k + 2;
+                        if j >= b.len() {
+                            break 'strings;
+                        }
+                    }
+                    Some(k) => break j + k,
+                    // Unterminated: serde_json reports it; what was found before stands.
+                    None => break 'strings,
+                }
+            };
+            i = end + 1;
+            if !escaped && end - start >= long && !is_key(&b[i..]) {
+                spans.push((start, end));
+            }
+        }
+        if spans.is_empty() {
+            return None;
+        }
+        let cut_total: usize = spans.iter().map(|(s, e)| e - s).sum();
+        let mut short = String::with_capacity(original.len() - cut_total);
+        let mut cuts = Vec::with_capacity(spans.len());
+        let mut from = 0;
+        let mut before = 0;
+        for (start, end) in spans {
+            short.push_str(&original[from..start]);
+            cuts.push(Cut {
+                at: short.len(),
+                before,
+                len: end - start,
+            });
+            before += end - start;
+            from = end;
+        }
+        short.push_str(&original[from..]);
+        Some(Elided {
+            original,
+            short,
+            cuts,
+        })
+    }
+
+    /// The text serde_json parses: the original with the long strings emptied.
+    pub(crate) fn short(&self) -> &str {
+        &self.short
+    }
+
+    /// The number of bytes cut out before position `p` of the short text.
+    fn shift(&self, p: usize) -> usize {
+        match self.cuts.partition_point(|c| c.at < p) {
+            0 => 0,
+            k => self.cuts[k - 1].before + self.cuts[k - 1].len,
+        }
+    }
+
+    /// The original bytes behind `s`, a slice of the short text: an emptied string
+    /// gets its content back, any other slice (a string, a raw value spanning emptied
+    /// strings) the same span of the original. `None` if `s` is not from the short text.
+    fn restore(&self, s: &[u8]) -> Option<(usize, usize)> {
+        let at = (s.as_ptr() as usize).checked_sub(self.short.as_ptr() as usize)?;
+        let end = at.checked_add(s.len())?;
+        if end > self.short.len() {
+            return None;
+        }
+        if s.is_empty() {
+            if let Ok(k) = self.cuts.binary_search_by_key(&at, |c| c.at) {
+                let c = self.cuts[k];
+                return Some((at + c.before, at + c.before + c.len));
+            }
+        }
+        Some((at + self.shift(at), end + self.shift(end)))
+    }
+
+    fn restore_str(&self, s: &str) -> Option<&'de str> {
+        let (a, b) = self.restore(s.as_bytes())?;
+        self.original.get(a..b)
+    }
+
+    fn restore_bytes(&self, s: &[u8]) -> Option<&'de [u8]> {
+        let (a, b) = self.restore(s)?;
+        self.original.as_bytes().get(a..b)
+    }
+
+    /// Whether no cut string holds a control character, as serde_json requires;
+    /// strings [`note_base64`] saw decode are not read again.
+    pub(crate) fn printable(&self) -> bool {
+        let base = self.original.as_ptr() as usize;
+        DECODED.with(|d| {
+            let d = d.borrow();
+            self.cuts.iter().all(|c| {
+                let (a, b) = (base + c.at + c.before, base + c.at + c.before + c.len);
+                d.iter().any(|&(x, y)| x <= a && b <= y)
+                    || printable(&self.original.as_bytes()[c.at + c.before..][..c.len])
+            })
+        })
+    }
+
+    /// Runs `parse` while recording the base64 text it decodes (for [`Self::printable`]).
+    pub(crate) fn recording<R>(&self, parse: impl FnOnce() -> R) -> R {
+        let outer = DECODED.with(|d| d.take());
+        let r = parse();
+        DECODED.with(|d| *d.borrow_mut() = outer);
+        r
+    }
+}
+
+thread_local! {
+    /// Address ranges of long texts decoded as base64 in the current parse.
+    static DECODED: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that `text` was decoded as base64 without error: every byte of it is in the
+/// base64 alphabet, so a cut string within it needs no control-character check.
+pub(crate) fn note_base64(text: &[u8]) {
+    if text.len() >= LONG {
+        let a = text.as_ptr() as usize;
+        DECODED.with(|d| d.borrow_mut().push((a, a + text.len())));
+    }
+}
+
+/// Whether the text after a string's closing quote makes it an object key.
+fn is_key(rest: &[u8]) -> bool {
+    rest.iter()
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|&c| c == b':')
+}
+
+/// No control characters (serde_json refuses them inside strings); written to
+/// vectorize.
+fn printable(s: &[u8]) -> bool {
+    s.chunks(64)
+        .all(|c| c.iter().fold(true, |ok, &x| ok & (x >= 0x20)))
+}
+
+/// The cut map, and the lifetime `'s` of the short text being parsed.
+pub(crate) struct Cx<'a, 's, 'de> {
+    map: &'a Elided<'de>,
+    short: PhantomData<&'s str>,
+}
+
+impl<'a, 's, 'de> Cx<'a, 's, 'de> {
+    pub(crate) fn new(map: &'a Elided<'de>) -> Self {
+        Cx {
+            map,
+            short: PhantomData,
+        }
+    }
+}
+
+impl Clone for Cx<'_, '_, '_> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl Copy for Cx<'_, '_, '_> {}
+
+/// A deserializer over the short text that gives visitors the original text.
+pub(crate) struct Restore<'a, 's, 'de, D> {
+    de: D,
+    map: Cx<'a, 's, 'de>,
+}
+
+impl<'a, 's, 'de, D> Restore<'a, 's, 'de, D> {
+    pub(crate) fn new(de: D, map: Cx<'a, 's, 'de>) -> Self {
+        Restore { de, map }
+    }
+}
+
+/// Wraps a visitor, seed or access of the original lifetime so it can be driven by
+/// serde_json over the short text.
+struct Wrap<'a, 's, 'de, T> {
+    inner: T,
+    map: Cx<'a, 's, 'de>,
+}
+
+macro_rules! forward_deserialize {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.de.$method($($arg,)* Wrap { inner: visitor, map: self.map })
+        }
+    )*};
+}
+
+impl<'a, 's, 'de, D: Deserializer<'s>> Deserializer<'de> for Restore<'a, 's, 'de, D> {
+    type Error = D::Error;
+
+    forward_deserialize! {
+        deserialize_any(); deserialize_bool(); deserialize_i8(); deserialize_i16();
+        deserialize_i32(); deserialize_i64(); deserialize_i128(); deserialize_u8();
+        deserialize_u16(); deserialize_u32(); deserialize_u64(); deserialize_u128();
+        deserialize_f32(); deserialize_f64(); deserialize_char(); deserialize_str();
+        deserialize_string(); deserialize_bytes(); deserialize_byte_buf();
+        deserialize_option(); deserialize_unit(); deserialize_seq(); deserialize_map();
+        deserialize_identifier(); deserialize_ignored_any();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.de.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+            self.inner.$method(v)
+        }
+    )*};
+}
+
+impl<'a, 's, 'de, V: Visitor<'de>> Visitor<'s> for Wrap<'a, 's, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    forward_visit! {
+        visit_bool(bool); visit_i8(i8); visit_i16(i16); visit_i32(i32); visit_i64(i64);
+        visit_i128(i128); visit_u8(u8); visit_u16(u16); visit_u32(u32); visit_u64(u64);
+        visit_u128(u128); visit_f32(f32); visit_f64(f64); visit_char(char);
+        visit_str(&str); visit_string(String); visit_bytes(&[u8]); visit_byte_buf(Vec<u8>);
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'s str) -> Result<V::Value, E> {
+        match self.map.map.restore_str(v) {
+            Some(original) => self.inner.visit_borrowed_str(original),
+            None => self.inner.visit_str(v),
+        }
+    }
+
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'s [u8]) -> Result<V::Value, E> {
+        match self.map.map.restore_bytes(v) {
+            Some(original) => self.inner.visit_borrowed_bytes(original),
+            None => self.inner.visit_bytes(v),
+        }
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'s>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.inner.visit_some(Restore::new(d, self.map))
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'s>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.inner.visit_newtype_struct(Restore::new(d, self.map))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'s>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_seq(Wrap {
+            inner: seq,
+            map: self.map,
+        })
+    }
+
+    fn visit_map<A: de::MapAccess<'s>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_map(Wrap {
+            inner: map,
+            map: self.map,
+        })
+    }
+
+    fn visit_enum<A: de::EnumAccess<'s>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_enum(Wrap {
+            inner: data,
+            map: self.map,
+        })
+    }
+}
+
+impl<'a, 's, 'de, T: DeserializeSeed<'de>> DeserializeSeed<'s> for Wrap<'a, 's, 'de, T> {
+    type Value = T::Value;
+
+    fn deserialize<D: Deserializer<'s>>(self, d: D) -> Result<T::Value, D::Error> {
+        self.inner.deserialize(Restore::new(d, self.map))
+    }
+}
+
+impl<'a, 's, 'de, A: de::SeqAccess<'s>> de::SeqAccess<'de> for Wrap<'a, 's, 'de, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.inner.next_element_seed(Wrap {
+            inner: seed,
+            map: self.map,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'a, 's, 'de, A: de::MapAccess<'s>> de::MapAccess<'de> for Wrap<'a, 's, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.inner.next_key_seed(Wrap {
+            inner: seed,
+            map: self.map,
+        })
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        self.inner.next_value_seed(Wrap {
+            inner: seed,
+            map: self.map,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+impl<'a, 's, 'de, A: de::EnumAccess<'s>> de::EnumAccess<'de> for Wrap<'a, 's, 'de, A> {
+    type Error = A::Error;
+    type Variant = Wrap<'a, 's, 'de, A::Variant>;
+
+    fn variant_seed<T: DeserializeSeed<'de>>(
+        self,
+        seed: T,
+    ) -> Result<(T::Value, Self::Variant), A::Error> {
+        let map = self.map;
+        let (value, variant) = self.inner.variant_seed(Wrap { inner: seed, map })?;
+        Ok((
+            value,
+            Wrap {
+                inner: variant,
+                map,
+            },
+        ))
+    }
+}
+
+impl<'a, 's, 'de, A: de::VariantAccess<'s>> de::VariantAccess<'de> for Wrap<'a, 's, 'de, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
+        self.inner.newtype_variant_seed(Wrap {
+            inner: seed,
+            map: self.map,
+        })
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        self.inner.tuple_variant(
+            len,
+            Wrap {
+                inner: visitor,
+                map: self.map,
+            },
+        )
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.struct_variant(
+            fields,
+            Wrap {
+                inner: visitor,
+                map: self.map,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    use super::{Cx, Elided, Restore};
+
+    /// `T` from `text` with every string of `long` bytes or more cut, or `None` when
+    /// the cut parse fails or a cut string holds a control character (the caller then
+    /// parses the original).
+    fn cut_parse<'de, T: Deserialize<'de>>(text: &'de str, long: usize) -> Option<T> {
+        let map = Elided::cutting(text, long)?;
+        let mut de = serde_json::Deserializer::from_str(map.short());
+        let v = T::deserialize(Restore::new(&mut de, Cx::new(&map))).ok()?;
+        de.end().ok()?;
+        map.printable().then_some(v)
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-c\"\\\\\n\t\u{1}\u{e9}\u{1F600} ]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::vec(("[a-c\"\u{e9}]{0,6}", inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// With nearly every string cut (threshold 1 to 6 bytes), any document reads as
+        /// serde_json reads it, pretty or compact, and raw values are the original text.
+        #[test]
+        fn cut_parse_is_serde_json(v in value(), long in 1usize..7, pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+            if let Some(map) = Elided::cutting(&text, long) {
+                prop_assert!(map.short().len() < text.len());
+            }
+            let direct: Value = serde_json::from_str(&text).unwrap();
+            // Control characters can only be in escaped strings, which are never cut.
+            let through: Value = cut_parse(&text, long).unwrap_or_else(|| serde_json::from_str(&text).unwrap());
+            prop_assert_eq!(&through, &direct);
+            let raw: Box<serde_json::value::RawValue> = cut_parse(&text, long).unwrap_or_else(|| serde_json::from_str(&text).unwrap());
+            prop_assert_eq!(raw.get(), text.trim());
+        }
+
+        /// Broken documents: the cut parse never accepts what serde_json refuses.
+        #[test]
+        fn cut_parse_refuses_what_serde_json_refuses(
+            v in value(), long in 1usize..7, cut in any::<prop::sample::Index>(),
+            junk in prop::sample::select(vec!["", "]", "}", ",", "\"", "x", "\u{1}", ":", "\\"]),
+        ) {
+            let text = serde_json::to_string(&v).unwrap();
+            let mut at = cut.index(text.len() + 1);
+            while !text.is_char_boundary(at) { at -= 1; }
+            let broken = format!("{}{junk}{}", &text[..at], &text[at..]);
+            let direct = serde_json::from_str::<Value>(&broken).ok();
+            let through = cut_parse::<Value>(&broken, long);
+            if through.is_some() {
+                prop_assert_eq!(through, direct);
+            }
+        }
+    }
+
+    #[test]
+    fn raw_control_characters_in_cut_strings_are_found_after_the_parse() {
+        let text = "[\"ab\u{1}cd\", \"efgh\"]";
+        let map = Elided::cutting(text, 3).unwrap();
+        assert_eq!(map.short(), r#"["", ""]"#);
+        assert!(!map.printable());
+        assert!(cut_parse::<Value>(text, 3).is_none());
+        assert!(serde_json::from_str::<Value>(text).is_err());
+    }
+
+    #[test]
+    fn keys_and_escaped_strings_are_not_cut() {
+        let text = r#"{"long key": "a\"quoted\" value", "k": "plain value"}"#;
+        let map = Elided::cutting(text, 3).unwrap();
+        assert_eq!(map.short(), r#"{"long key": "a\"quoted\" value", "k": ""}"#);
+        let v: Value = cut_parse(text, 3).unwrap();
+        assert_eq!(v, serde_json::from_str::<Value>(text).unwrap());
+    }
+}

@@ -1,0 +1,285 @@
+//! JSON documents with long strings are parsed through a copy without them
+//! (`long_strings` in the runtime); everything a deserializer sees must be exactly what
+//! serde_json alone gives for the original text: values, borrowed strings and raw
+//! values (pointing into the input), errors and their positions.
+
+use std::borrow::Cow;
+
+use arraymodel::{Array, DecodeOptions, from_json_slice};
+use proptest::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// Long enough to be cut (the threshold is 4096 bytes).
+fn long(n: usize, seed: u8) -> String {
+    (0..n)
+        .map(|i| {
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    [(i * 7 + seed as usize) % 64],
+            )
+        })
+        .collect()
+}
+
+fn ours<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, String> {
+    from_json_slice(text.as_bytes(), &DecodeOptions::default()).map_err(|e| e.to_string())
+}
+
+fn within(input: &str, s: &str) -> bool {
+    let (a, b) = (input.as_ptr() as usize, s.as_ptr() as usize);
+    b >= a && b + s.len() <= a + input.len()
+}
+
+#[test]
+fn borrowed_strings_and_raw_values_point_into_the_input() {
+    #[derive(Deserialize)]
+    struct Doc<'a> {
+        #[serde(borrow)]
+        first: &'a str,
+        #[serde(borrow)]
+        raw: &'a RawValue,
+        small: &'a str,
+        #[serde(borrow)]
+        cow: Cow<'a, str>,
+        #[serde(with = "serde_bytes")]
+        bytes: &'a [u8],
+        #[serde(borrow)]
+        opt: Option<&'a str>,
+    }
+    let (a, b, c, d, e) = (
+        long(5000, 1),
+        long(4096, 2),
+        long(9000, 3),
+        long(70000, 4),
+        long(4100, 5),
+    );
+    let text = format!(
+        r#"{{"first": "{a}", "raw": {{"x": [1, "{b}", {{"y": "{c}"}}], "z": "short"}}, "small": "s", "cow": "{d}", "bytes": "{e}", "opt": "{a}"}}"#
+    );
+    let doc: Doc = ours(&text).unwrap();
+    assert_eq!(doc.first, a);
+    assert!(within(&text, doc.first));
+    assert_eq!(
+        doc.raw.get(),
+        format!(r#"{{"x": [1, "{b}", {{"y": "{c}"}}], "z": "short"}}"#)
+    );
+    assert!(within(&text, doc.raw.get()));
+    assert_eq!(doc.small, "s");
+    assert!(within(&text, doc.small));
+    assert!(matches!(doc.cow, Cow::Borrowed(_)));
+    assert_eq!(doc.cow, d);
+    assert_eq!(doc.bytes, e.as_bytes());
+    assert!(within(&text, std::str::from_utf8(doc.bytes).unwrap()));
+    assert_eq!(doc.opt, Some(a.as_str()));
+}
+
+#[test]
+fn strings_that_are_keys_escaped_or_hold_control_characters_are_read_as_before() {
+    let k = long(5000, 7);
+    let escaped = format!("{}\\n{}", long(3000, 1), long(3000, 2));
+    let text = format!(r#"{{"{k}": 1, "e": "{escaped}", "tail": "{k}"}}"#);
+    let v: Value = ours(&text).unwrap();
+    assert_eq!(v, serde_json::from_str::<Value>(&text).unwrap());
+    assert_eq!(v[&k], 1);
+
+    // A raw control character inside a long string: the same error as serde_json's.
+    let bad = format!("{{\"a\": \"{}\t{}\"}}", long(5000, 1), long(10, 1));
+    let want = serde_json::from_str::<Value>(&bad).unwrap_err().to_string();
+    let got = ours::<Value>(&bad).unwrap_err();
+    assert!(got.contains(&want), "{got} / {want}");
+}
+
+#[test]
+fn error_positions_are_those_of_the_original_text() {
+    let a = long(6000, 1);
+    let b = long(8000, 2);
+    let cases = [
+        // Syntax error on the line of two cut strings, and one on a later line.
+        format!(r#"{{"a": "{a}", "b": "{b}", "c": tru}}"#),
+        format!("{{\"a\": \"{a}\",\n \"b\": \"{b}\", \"c\": [1, 2,, 3]}}"),
+        // A type error after cut strings.
+        format!(r#"{{"a": "{a}", "b": "{b}", "n": "seven"}}"#),
+        // Trailing characters after the value.
+        format!(r#"{{"a": "{a}"}} x"#),
+        // Unterminated string after a cut one.
+        format!(r#"{{"a": "{a}", "b": "{b}"#),
+    ];
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Typed {
+        a: String,
+        b: String,
+        n: u32,
+    }
+    for text in &cases {
+        let want = serde_json::from_str::<Value>(text)
+            .and_then(|_| serde_json::from_str::<Typed>(text))
+            .unwrap_err()
+            .to_string();
+        let got = ours::<Value>(text)
+            .and_then(|_| ours::<Typed>(text))
+            .unwrap_err();
+        assert!(got.contains(&want), "ours: {got}\nserde_json: {want}");
+    }
+}
+
+#[test]
+fn arrays_in_every_json_form_decode_the_same_with_long_buffers() {
+    let a = Array::from_vec((0..3000).map(|i| i as f64 * 0.5).collect::<Vec<f64>>());
+    for opts in [
+        arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64),
+        arraymodel::EncodeOptions::truss(),
+    ] {
+        let text = arraymodel::to_json_vec(&vec![a.clone(), a.clone()], &opts).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let back: Vec<Array> = ours(&text).unwrap();
+        assert_eq!(back, vec![a.clone(), a.clone()]);
+        // One byte of the second buffer made invalid: the error names it, by path.
+        let at = text.rfind("AAAA").unwrap();
+        let mut bad = text.clone();
+        bad.replace_range(at..at + 1, "-");
+        let e =
+            from_json_slice::<Vec<Array>>(bad.as_bytes(), &DecodeOptions::default()).unwrap_err();
+        assert!(e.path().to_string().starts_with("[1]."), "{e}");
+        assert!(e.to_string().contains("invalid base64"), "{e}");
+    }
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+enum Tagged {
+    Unit,
+    Text(String),
+    Pair(String, u8),
+    Named { s: String },
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(untagged)]
+enum Untagged {
+    Num(u8),
+    Text(String),
+}
+
+#[test]
+fn enums_options_and_buffered_content_see_the_original_strings() {
+    let a = long(5000, 9);
+    let text = format!(
+        r#"[{{"Text": "{a}"}}, {{"Pair": ["{a}", 3]}}, {{"Named": {{"s": "{a}"}}}}, "Unit"]"#
+    );
+    let v: Vec<Tagged> = ours(&text).unwrap();
+    assert_eq!(v, serde_json::from_str::<Vec<Tagged>>(&text).unwrap());
+    let text = format!(r#"[1, "{a}", null, "{a}"]"#);
+    let v: Vec<Option<Untagged>> = ours(&text).unwrap();
+    assert_eq!(v[1], Some(Untagged::Text(a.clone())));
+    assert_eq!(
+        v,
+        serde_json::from_str::<Vec<Option<Untagged>>>(&text).unwrap()
+    );
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![
+        Just(String::new()),
+        "[a-z\"\\\\\n\u{e9}\u{1F600}]{0,8}",
+        (4090usize..4100, any::<u8>()).prop_map(|(n, s)| long(n, s)),
+        (0usize..3, any::<u8>()).prop_map(|(k, s)| format!(
+            "{}\"{}",
+            long(3000 + k, s),
+            long(2000, s)
+        )),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        text.clone().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 40, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            proptest::collection::vec((text.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn any_document_parses_as_serde_json_parses_it(v in json_value(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+        let direct: Value = serde_json::from_str(&text).unwrap();
+        let through: Value = ours(&text).unwrap();
+        prop_assert_eq!(through, direct);
+    }
+
+    /// Truncating or corrupting a document fails with serde_json's own message.
+    #[test]
+    fn any_broken_document_fails_as_serde_json_fails(
+        v in json_value(), cut in any::<prop::sample::Index>(), junk in prop::sample::select(vec!["", "]", "}", ",", "\"", "x"]),
+    ) {
+        let text = serde_json::to_string(&v).unwrap();
+        let mut at = cut.index(text.len() + 1);
+        while !text.is_char_boundary(at) { at -= 1; }
+        let broken = format!("{}{junk}", &text[..at]);
+        match serde_json::from_str::<Value>(&broken) {
+            Ok(direct) => prop_assert_eq!(ours::<Value>(&broken).unwrap(), direct),
+            Err(e) => {
+                let got = ours::<Value>(&broken).unwrap_err();
+                prop_assert!(got.contains(&e.to_string()), "ours: {}\nserde_json: {}", got, e);
+            }
+        }
+    }
+}
+
+#[test]
+fn ignored_and_decoded_long_strings_are_checked_as_serde_json_checks_them() {
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct OnlyA {
+        a: Array,
+    }
+    /// Reads nothing: serde_json skips every value, as it does the raw value of a buffer.
+    #[derive(Deserialize)]
+    struct Nothing {}
+    let a = Array::from_vec(vec![1.5f64; 2000]);
+    let enc = arraymodel::to_json_vec(
+        &a,
+        &arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64),
+    )
+    .unwrap();
+    let enc = String::from_utf8(enc).unwrap();
+    // An unknown field holding a long string: fine when printable ...
+    let ok = format!(r#"{{"a": {enc}, "junk": "{}"}}"#, long(9000, 3));
+    assert_eq!(ours::<OnlyA>(&ok).unwrap().a, a);
+    // ... refused, with serde_json's message and position, when it holds a control
+    // character, although nothing reads it.
+    let bad = format!(
+        "{{\"a\": {enc}, \"junk\": \"{}\u{1}{}\"}}",
+        long(9000, 3),
+        long(5, 1)
+    );
+    let want = serde_json::from_str::<Nothing>(&bad)
+        .err()
+        .unwrap()
+        .to_string();
+    let got = ours::<OnlyA>(&bad).unwrap_err();
+    assert!(got.contains(&want), "ours: {got}\nserde_json: {want}");
+    // A control character inside the long base64 buffer itself.
+    let at = enc.find("AAAA").unwrap() + 100;
+    let mut broken = enc.clone();
+    broken.replace_range(at..at + 1, "\u{7}");
+    let text = format!(r#"{{"a": {broken}}}"#);
+    let want = serde_json::from_str::<Nothing>(&text)
+        .err()
+        .unwrap()
+        .to_string();
+    let got = ours::<OnlyA>(&text).unwrap_err();
+    assert!(got.contains(&want), "ours: {got}\nserde_json: {want}");
+}
