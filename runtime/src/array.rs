@@ -225,8 +225,11 @@ impl ArrayData {
         } else {
             ArrayData::zeros(dtype, n)
         };
-        dispatch_pod!(&mut data, _b => unreachable!("bool is filled as uint8"),
-            v => fill(bytemuck::cast_slice_mut(v.as_mut_slice()))?);
+        dispatch_pod!(&mut data, _b => unreachable!("bool is filled as uint8"), v => {
+            let bytes = bytemuck::cast_slice_mut(v.as_mut_slice());
+            crate::hugepages::advise(bytes);
+            fill(bytes)?
+        });
         if dtype == DType::Bool {
             let ArrayData::UInt8(bytes) = data else {
                 unreachable!()

@@ -30,7 +30,7 @@
 //! let packed = to_msgpack_vec(&inputs).unwrap();
 //! assert_eq!(&packed[..3], b"\x82\xa1a");
 //! ```
-// One audited call into simdutf (`codec::base64::decode_exact`) is the only `unsafe`.
+// The only `unsafe` is in one audited module, `ffi` (two foreign calls).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -47,7 +47,9 @@ pub mod context;
 pub mod document;
 mod dtype;
 mod error;
+mod ffi;
 mod format;
+mod hugepages;
 mod long_strings;
 pub mod model;
 #[cfg(feature = "ndarray")]

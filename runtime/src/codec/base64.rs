@@ -60,44 +60,17 @@ pub fn decode_into(text: &[u8], dst: &mut [u8]) -> Result<()> {
 }
 
 /// Decodes `text` (already checked to decode to `dst.len()` bytes by its length and
-/// padding) into `dst` with simdutf; true when every byte of `dst` was written from
-/// valid strict base64.
-///
-/// simdutf's decoder is WHATWG's forgiving one made strict by its options: `Strict`
-/// rejects missing padding and non-zero padding bits, as base64-simd does. The one
-/// thing it still forgives, ASCII whitespace, is caught by the length: `text`'s
-/// length is exact for `dst`, so each skipped whitespace byte would leave `dst`
-/// short, and a short write is refused.
-#[cfg(all(feature = "simdutf", not(miri)))]
-#[allow(unsafe_code)]
+/// padding) into `dst`; true when every byte of `dst` was written from valid strict
+/// base64. With the `simdutf` feature (default) simdutf decodes (see
+/// [`crate::ffi::simdutf_base64_exact`]); without it, or under Miri, base64-simd, which
+/// accepts exactly the same text (the tests below compare the two).
 fn decode_exact(text: &[u8], dst: &mut [u8]) -> bool {
-    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
-    let mut written = dst.len();
-    // SAFETY: both pointers come from live slices (non-null and aligned for u8 even
-    // when empty), `text` is readable for `text.len()` bytes, `dst` is writable for
-    // `written` = `dst.len()` bytes, which `base64_to_binary_safe` never exceeds (it
-    // reports OUTPUT_BUFFER_TOO_SMALL instead), and a `&[u8]` cannot overlap a
-    // `&mut [u8]`.
-    let r = unsafe {
-        simdutf::base64_to_binary_safe(
-            text.as_ptr(),
-            text.len(),
-            dst.as_mut_ptr(),
-            &mut written,
-            Base64Options::Default,
-            LastChunkHandlingOptions::Strict,
-            false,
-        )
-    };
-    r.error == ErrorCode::Success && written == dst.len()
-}
-
-/// Without simdutf (or under Miri): base64-simd, which accepts the same text.
-#[cfg(any(not(feature = "simdutf"), miri))]
-fn decode_exact(text: &[u8], dst: &mut [u8]) -> bool {
-    STANDARD
+    #[cfg(all(feature = "simdutf", not(miri)))]
+    return crate::ffi::simdutf_base64_exact(text, dst);
+    #[cfg(any(not(feature = "simdutf"), miri))]
+    return STANDARD
         .decode(text, base64_simd::Out::from_slice(dst))
-        .is_ok()
+        .is_ok();
 }
 
 /// Decodes `text` into a new vector.

@@ -1,0 +1,61 @@
+//! The crate's only `unsafe`: two calls into foreign code, each behind a safe function
+//! taking slices, each with its `// SAFETY:` argument. Miri cannot run foreign code, so
+//! under Miri (and without the `simdutf` feature, or off Linux) neither is compiled and
+//! the callers use their safe fallbacks; the base64 call is instead checked by property
+//! tests against base64-simd (`codec::base64`'s tests) and by the fuzz targets.
+#![allow(unsafe_code)]
+
+/// simdutf's base64 decoder (AVX-512/AVX2 chosen at run time; 2.2x base64-simd on the
+/// reference machine), made as strict as base64-simd: decodes `text` into `dst` and
+/// says whether it was strict base64 filling `dst` exactly.
+///
+/// simdutf's decoder is WHATWG's forgiving one; `Strict` last-chunk handling refuses
+/// missing padding and non-zero padding bits, as base64-simd does. The one thing it
+/// still forgives, ASCII whitespace, is caught by the length: callers pass a `dst` of
+/// exactly the length `text`'s length and padding give, so each skipped whitespace
+/// byte would leave `dst` short, and a short write is refused.
+#[cfg(all(feature = "simdutf", not(miri)))]
+pub(crate) fn simdutf_base64_exact(text: &[u8], dst: &mut [u8]) -> bool {
+    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+    let mut written = dst.len();
+    // SAFETY: both pointers come from live slices (non-null and aligned for u8 even
+    // when empty); `text` is readable for `text.len()` bytes; `dst` is writable for
+    // `written` = `dst.len()` bytes, which `base64_to_binary_safe` never exceeds (it
+    // reports OUTPUT_BUFFER_TOO_SMALL instead); a `&[u8]` cannot overlap a `&mut [u8]`.
+    let r = unsafe {
+        simdutf::base64_to_binary_safe(
+            text.as_ptr(),
+            text.len(),
+            dst.as_mut_ptr(),
+            &mut written,
+            Base64Options::Default,
+            LastChunkHandlingOptions::Strict,
+            false,
+        )
+    };
+    r.error == ErrorCode::Success && written == dst.len()
+}
+
+/// `madvise(MADV_HUGEPAGE)` over the whole pages inside `bytes` (see `hugepages`).
+/// Any refusal by the kernel is ignored: the advice is only a hint.
+#[cfg(all(target_os = "linux", not(miri)))]
+pub(crate) fn advise_hugepages(bytes: &mut [u8]) {
+    const PAGE: usize = 4096;
+    let start = bytes.as_mut_ptr() as usize;
+    let (Some(from), Some(end)) = (
+        start.checked_next_multiple_of(PAGE),
+        start.checked_add(bytes.len()),
+    ) else {
+        return;
+    };
+    let to = end & !(PAGE - 1);
+    if to > from {
+        // SAFETY: [from, to) lies inside `bytes`, memory this process owns and has
+        // mapped; MADV_HUGEPAGE only sets how the kernel backs the range and never
+        // changes its contents (with larger base pages the call fails with EINVAL,
+        // ignored like any other refusal).
+        unsafe {
+            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+        }
+    }
+}
