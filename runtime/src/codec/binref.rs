@@ -216,19 +216,51 @@ impl BinrefReader {
             )));
         }
         if compressed {
-            // `stored <= len`, a real file size, so this allocation is backed by data.
-            let mut frame = vec![0u8; stored as usize];
-            file.read_exact_at(&mut frame, r.offset)?;
-            // Refuse a shape the frame cannot fill before allocating for it.
-            super::lz4::check_frame(&frame, nbytes)?;
+            // The frame is read from the file block by block, never whole; a shape it
+            // cannot fill is refused before anything is allocated for the shape.
+            let frame = FileFrame {
+                file: &file,
+                offset: r.offset,
+                len: stored as usize,
+            };
+            super::lz4::check_source(&frame, nbytes)?;
             Array::try_fill(dtype, shape, limits, |dst| {
-                super::lz4::decompress_into(&frame, dst)
+                super::lz4::decompress_source(&frame, dst)
             })
         } else {
             Array::try_fill(dtype, shape, limits, |dst| {
                 file.read_exact_at(dst, r.offset).map_err(Error::from)
             })
         }
+    }
+}
+
+/// An LZ4 frame stored in a file at `offset` (`len` bytes, checked to be in the file),
+/// read piece by piece as decompression asks for it: reading a compressed binref
+/// buffer holds one block of the frame at a time, not the whole frame.
+struct FileFrame<'f> {
+    file: &'f File,
+    offset: u64,
+    len: usize,
+}
+
+impl super::lz4::FrameSource for FileFrame<'_> {
+    fn frame_len(&self) -> usize {
+        self.len
+    }
+    fn bytes<'s>(
+        &'s self,
+        pos: usize,
+        len: usize,
+        scratch: &'s mut Vec<u8>,
+    ) -> Result<Option<&'s [u8]>> {
+        if pos.checked_add(len).is_none_or(|end| end > self.len) {
+            return Ok(None);
+        }
+        scratch.clear();
+        scratch.resize(len, 0);
+        self.file.read_exact_at(scratch, self.offset + pos as u64)?;
+        Ok(Some(scratch))
     }
 }
 
