@@ -283,3 +283,20 @@ fn ignored_and_decoded_long_strings_are_checked_as_serde_json_checks_them() {
     let got = ours::<OnlyA>(&text).unwrap_err();
     assert!(got.contains(&want), "ours: {got}\nserde_json: {want}");
 }
+
+#[test]
+fn nesting_to_serde_json_s_limit_with_a_long_string_inside() {
+    // serde_json stops at 128 levels; the restoring deserializer adds frames per
+    // level, which must still fit a test thread's 2 MiB stack.
+    let a = long(5000, 4);
+    for depth in [127, 128, 129, 1000] {
+        let text = format!("{}\"{a}\"{}", "[".repeat(depth), "]".repeat(depth));
+        let direct = serde_json::from_str::<Value>(&text).map_err(|e| e.to_string());
+        let through = ours::<Value>(&text);
+        match (direct, through) {
+            (Ok(d), Ok(t)) => assert_eq!(d, t),
+            (Err(d), Err(t)) => assert!(t.contains(&d), "{t} / {d}"),
+            (d, t) => panic!("depth {depth}: serde_json {d:?}, ours {t:?}"),
+        }
+    }
+}
