@@ -143,6 +143,13 @@ struct Seeds {
 
 impl Seeds {
     fn put(&mut self, target: &str, name: &str, data: &[u8]) {
+        // json_value (any JSON document, compared with serde_json) starts from the
+        // documents of the model and truss targets.
+        match target {
+            "model_json" => self.put("json_value", name, data),
+            "truss_json" => self.put("json_value", &format!("truss-{name}"), data),
+            _ => {}
+        }
         let dir = self.root.join(target);
         std::fs::create_dir_all(&dir).unwrap();
         let clean: String = name
