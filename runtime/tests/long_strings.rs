@@ -130,6 +130,7 @@ fn arrays_in_every_json_form_decode_the_same_with_long_buffers() {
     let a = Array::from_vec((0..3000).map(|i| i as f64 * 0.5).collect::<Vec<f64>>());
     for opts in [
         arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64),
+        arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64).lz4(),
         arraymodel::EncodeOptions::truss(),
     ] {
         let text = arraymodel::to_json_vec(&vec![a.clone(), a.clone()], &opts).unwrap();

@@ -198,9 +198,12 @@ pub fn decode_data(
                 let frame = lz4::Base64Frame::new(text)?;
                 let nbytes = crate::shape::checked_nbytes(&shape, dtype, limits)?;
                 lz4::check_source(&frame, nbytes)?;
-                Array::try_fill(dtype, shape.clone(), limits, |dst| {
+                let array = Array::try_fill(dtype, shape.clone(), limits, |dst| {
                     lz4::decompress_source(&frame, dst)
-                })
+                })?;
+                // A frame read to its end has had every character of `text` decoded.
+                crate::long_strings::note_base64(text);
+                Ok(array)
             };
             // Decode the raw text first: base64 has no `\`, so a JSON escape makes that
             // fail, and only then is the string unescaped (saves a pass over the text).
