@@ -30,6 +30,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 /// string, so the fuzz targets exercise the cutting on small inputs.
 const LONG: usize = if cfg!(fuzzing) { 4 } else { 4096 };
 
+/// The short copy may be up to this long, or an eighth of the input if that is more.
+const MAX_SHORT: usize = 64 << 10;
+
 /// A JSON text with its long strings cut out, and where they were.
 pub(crate) struct Elided<'de> {
     original: &'de str,
@@ -85,10 +88,13 @@ impl<'de> Elided<'de> {
                 spans.push((start, end));
             }
         }
-        if spans.is_empty() {
+        let cut_total: usize = spans.iter().map(|(s, e)| e - s).sum();
+        // The short copy must be small next to the input: a document that is mostly
+        // something else (a large `json` list beside one long string) is parsed as it
+        // is, rather than held twice.
+        if spans.is_empty() || original.len() - cut_total > MAX_SHORT.max(original.len() / 8) {
             return None;
         }
-        let cut_total: usize = spans.iter().map(|(s, e)| e - s).sum();
         let mut short = String::with_capacity(original.len() - cut_total);
         let mut cuts = Vec::with_capacity(spans.len());
         let mut from = 0;
@@ -543,6 +549,17 @@ mod tests {
         assert!(!map.printable());
         assert!(cut_parse::<Value>(text, 3).is_none());
         assert!(serde_json::from_str::<Value>(text).is_err());
+    }
+
+    #[test]
+    fn documents_mostly_left_uncut_are_not_copied() {
+        let numbers = vec!["1.5"; 100_000].join(",");
+        let long = "A".repeat(10_000);
+        let mostly_numbers = format!(r#"{{"s": "{long}", "x": [{numbers}]}}"#);
+        assert!(Elided::new(&mostly_numbers).is_none());
+        let mostly_text = format!(r#"{{"s": "{long}{long}{long}", "x": [1.5, 2.5]}}"#);
+        let map = Elided::new(&mostly_text).unwrap();
+        assert_eq!(map.short(), r#"{"s": "", "x": [1.5, 2.5]}"#);
     }
 
     #[test]
