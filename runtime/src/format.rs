@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context;
 use crate::error::{Error, ErrorKind, Path, Result};
-use crate::long_strings::{Cx, Elided, Restore};
+use crate::long_strings::{Elided, Restore};
 use crate::options::{DecodeOptions, EncodeOptions};
 
 /// Maximum nesting accepted by the msgpack decoder (serde_json's own limit is 128).
@@ -237,7 +237,7 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
         if let Some(map) = Elided::new(text) {
             let short = map.recording(|| {
                 parse_json(map.short(), |de| {
-                    serde_path_to_error::deserialize(Restore::new(de, Cx::new(&map)))
+                    serde_path_to_error::deserialize(Restore::over(de, &map))
                 })
                 .ok()
                 .filter(|_| map.printable())

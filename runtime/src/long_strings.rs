@@ -62,10 +62,19 @@ impl<'de> Elided<'de> {
             return None;
         }
         let b = original.as_bytes();
+        // The short copy must be small next to the input: a document that is mostly
+        // something else (a large `json` list beside one long string, or many short
+        // strings) is parsed as it is, rather than held twice. The scan stops as soon
+        // as what it has kept exceeds that.
+        let max_short = MAX_SHORT.max(original.len() / 8);
         // (content start, content end) of each string to cut, in `original`.
         let mut spans = Vec::new();
+        let mut cut_total = 0;
         let mut i = 0;
         'strings: while let Some(q) = memchr(b'"', &b[i..]) {
+            if i + q - cut_total > max_short {
+                return None;
+            }
             let start = i + q + 1;
             let mut j = start;
             let mut escaped = false;
@@ -86,13 +95,10 @@ impl<'de> Elided<'de> {
             i = end + 1;
             if !escaped && end - start >= long && !is_key(&b[i..]) {
                 spans.push((start, end));
+                cut_total += end - start;
             }
         }
-        let cut_total: usize = spans.iter().map(|(s, e)| e - s).sum();
-        // The short copy must be small next to the input: a document that is mostly
-        // something else (a large `json` list beside one long string) is parsed as it
-        // is, rather than held twice.
-        if spans.is_empty() || original.len() - cut_total > MAX_SHORT.max(original.len() / 8) {
+        if spans.is_empty() || original.len() - cut_total > max_short {
             return None;
         }
         let mut short = String::with_capacity(original.len() - cut_total);
@@ -122,30 +128,26 @@ impl<'de> Elided<'de> {
         &self.short
     }
 
-    /// The number of bytes cut out before position `p` of the short text.
-    fn shift(&self, p: usize) -> usize {
-        match self.cuts.partition_point(|c| c.at < p) {
-            0 => 0,
-            k => self.cuts[k - 1].before + self.cuts[k - 1].len,
-        }
+    /// The number of bytes cut out of the first `k` cuts.
+    fn cut_before(&self, k: usize) -> usize {
+        k.checked_sub(1)
+            .map_or(0, |k| self.cuts[k].before + self.cuts[k].len)
     }
 
-    /// The original bytes behind `s`, a slice of the short text: an emptied string
-    /// gets its content back, any other slice (a string, a raw value spanning emptied
-    /// strings) the same span of the original. `None` if `s` is not from the short text.
+    /// The original bytes behind `s`, a slice of the short text: the same span of the
+    /// original, with every cut inside it put back. A slice starts after the cuts
+    /// before its start and ends after the cuts up to its end (a token never starts or
+    /// ends at an emptied string's position, except the emptied string itself, which
+    /// so gets its content back). `None` if `s` is not from the short text.
     fn restore(&self, s: &[u8]) -> Option<(usize, usize)> {
         let at = (s.as_ptr() as usize).checked_sub(self.short.as_ptr() as usize)?;
         let end = at.checked_add(s.len())?;
         if end > self.short.len() {
             return None;
         }
-        if s.is_empty() {
-            if let Ok(k) = self.cuts.binary_search_by_key(&at, |c| c.at) {
-                let c = self.cuts[k];
-                return Some((at + c.before, at + c.before + c.len));
-            }
-        }
-        Some((at + self.shift(at), end + self.shift(end)))
+        let starts_after = self.cut_before(self.cuts.partition_point(|c| c.at < at));
+        let ends_after = self.cut_before(self.cuts.partition_point(|c| c.at <= end));
+        Some((at + starts_after, end + ends_after))
     }
 
     fn restore_str(&self, s: &str) -> Option<&'de str> {
@@ -161,13 +163,12 @@ impl<'de> Elided<'de> {
     /// Whether no cut string holds a control character, as serde_json requires;
     /// strings [`note_base64`] saw decode are not read again.
     pub(crate) fn printable(&self) -> bool {
-        let base = self.original.as_ptr() as usize;
         DECODED.with(|d| {
             let d = d.borrow();
             self.cuts.iter().all(|c| {
-                let (a, b) = (base + c.at + c.before, base + c.at + c.before + c.len);
-                d.iter().any(|&(x, y)| x <= a && b <= y)
-                    || printable(&self.original.as_bytes()[c.at + c.before..][..c.len])
+                let text = &self.original.as_bytes()[c.at + c.before..][..c.len];
+                let (a, b) = (text.as_ptr() as usize, text.as_ptr() as usize + c.len);
+                d.iter().any(|&(x, y)| x <= a && b <= y) || printable(text)
             })
         })
     }
@@ -210,27 +211,11 @@ fn printable(s: &[u8]) -> bool {
 }
 
 /// The cut map, and the lifetime `'s` of the short text being parsed.
-pub(crate) struct Cx<'a, 's, 'de> {
+#[derive(Clone, Copy)]
+struct Cx<'a, 's, 'de> {
     map: &'a Elided<'de>,
     short: PhantomData<&'s str>,
 }
-
-impl<'a, 's, 'de> Cx<'a, 's, 'de> {
-    pub(crate) fn new(map: &'a Elided<'de>) -> Self {
-        Cx {
-            map,
-            short: PhantomData,
-        }
-    }
-}
-
-impl Clone for Cx<'_, '_, '_> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl Copy for Cx<'_, '_, '_> {}
 
 /// A deserializer over the short text that gives visitors the original text.
 pub(crate) struct Restore<'a, 's, 'de, D> {
@@ -238,9 +223,16 @@ pub(crate) struct Restore<'a, 's, 'de, D> {
     map: Cx<'a, 's, 'de>,
 }
 
-impl<'a, 's, 'de, D> Restore<'a, 's, 'de, D> {
-    pub(crate) fn new(de: D, map: Cx<'a, 's, 'de>) -> Self {
-        Restore { de, map }
+impl<'a, 's, 'de, D: Deserializer<'s>> Restore<'a, 's, 'de, D> {
+    /// `de` reads `map`'s short text; visitors get `map`'s original text.
+    pub(crate) fn over(de: D, map: &'a Elided<'de>) -> Self {
+        Restore {
+            de,
+            map: Cx {
+                map,
+                short: PhantomData,
+            },
+        }
     }
 }
 
@@ -328,11 +320,17 @@ impl<'a, 's, 'de, V: Visitor<'de>> Visitor<'s> for Wrap<'a, 's, 'de, V> {
     }
 
     fn visit_some<D: Deserializer<'s>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_some(Restore::new(d, self.map))
+        self.inner.visit_some(Restore {
+            de: d,
+            map: self.map,
+        })
     }
 
     fn visit_newtype_struct<D: Deserializer<'s>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_newtype_struct(Restore::new(d, self.map))
+        self.inner.visit_newtype_struct(Restore {
+            de: d,
+            map: self.map,
+        })
     }
 
     fn visit_seq<A: de::SeqAccess<'s>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -361,7 +359,10 @@ impl<'a, 's, 'de, T: DeserializeSeed<'de>> DeserializeSeed<'s> for Wrap<'a, 's, 
     type Value = T::Value;
 
     fn deserialize<D: Deserializer<'s>>(self, d: D) -> Result<T::Value, D::Error> {
-        self.inner.deserialize(Restore::new(d, self.map))
+        self.inner.deserialize(Restore {
+            de: d,
+            map: self.map,
+        })
     }
 }
 
@@ -473,7 +474,7 @@ mod tests {
     use serde::Deserialize;
     use serde_json::Value;
 
-    use super::{Cx, Elided, Restore};
+    use super::{Elided, Restore};
 
     /// `T` from `text` with every string of `long` bytes or more cut, or `None` when
     /// the cut parse fails or a cut string holds a control character (the caller then
@@ -481,7 +482,7 @@ mod tests {
     fn cut_parse<'de, T: Deserialize<'de>>(text: &'de str, long: usize) -> Option<T> {
         let map = Elided::cutting(text, long)?;
         let mut de = serde_json::Deserializer::from_str(map.short());
-        let v = T::deserialize(Restore::new(&mut de, Cx::new(&map))).ok()?;
+        let v = T::deserialize(Restore::over(&mut de, &map)).ok()?;
         de.end().ok()?;
         map.printable().then_some(v)
     }

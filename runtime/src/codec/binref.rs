@@ -248,19 +248,11 @@ impl super::lz4::FrameSource for FileFrame<'_> {
     fn frame_len(&self) -> usize {
         self.len
     }
-    fn bytes<'s>(
-        &'s self,
-        pos: usize,
-        len: usize,
-        scratch: &'s mut Vec<u8>,
-    ) -> Result<Option<&'s [u8]>> {
-        if pos.checked_add(len).is_none_or(|end| end > self.len) {
-            return Ok(None);
-        }
+    fn read<'s>(&'s self, pos: usize, len: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
         scratch.clear();
         scratch.resize(len, 0);
         self.file.read_exact_at(scratch, self.offset + pos as u64)?;
-        Ok(Some(scratch))
+        Ok(scratch)
     }
 }
 

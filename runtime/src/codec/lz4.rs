@@ -160,22 +160,33 @@ pub fn check_frame(frame: &[u8], size: usize) -> Result<()> {
 pub(crate) trait FrameSource {
     /// The frame's length in bytes.
     fn frame_len(&self) -> usize;
-    /// The `len` bytes at `pos` (decoded into `scratch` if need be), or `None` if they
-    /// run past the end.
+    /// The `len` bytes at `pos`, which lie within the frame (decoded or read into
+    /// `scratch` if need be).
+    fn read<'s>(&'s self, pos: usize, len: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]>;
+    /// The `len` bytes at `pos`, or `None` if they run past the end.
     fn bytes<'s>(
         &'s self,
         pos: usize,
         len: usize,
         scratch: &'s mut Vec<u8>,
-    ) -> Result<Option<&'s [u8]>>;
+    ) -> Result<Option<&'s [u8]>> {
+        if pos
+            .checked_add(len)
+            .is_none_or(|end| end > self.frame_len())
+        {
+            return Ok(None);
+        }
+        self.read(pos, len, scratch).map(Some)
+    }
 }
 
 impl FrameSource for [u8] {
     fn frame_len(&self) -> usize {
         self.len()
     }
-    fn bytes<'s>(&'s self, pos: usize, len: usize, _: &'s mut Vec<u8>) -> Result<Option<&'s [u8]>> {
-        Ok(pos.checked_add(len).and_then(|end| self.get(pos..end)))
+    fn read<'s>(&'s self, pos: usize, len: usize, _: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        self.get(pos..pos.saturating_add(len))
+            .ok_or_else(|| err("frame is truncated"))
     }
 }
 
@@ -203,17 +214,9 @@ impl FrameSource for Base64Frame<'_> {
     fn frame_len(&self) -> usize {
         self.len
     }
-    fn bytes<'s>(
-        &'s self,
-        pos: usize,
-        len: usize,
-        scratch: &'s mut Vec<u8>,
-    ) -> Result<Option<&'s [u8]>> {
-        let Some(end) = pos.checked_add(len).filter(|&e| e <= self.len) else {
-            return Ok(None);
-        };
-        // Whole 4-character groups covering the bytes [pos, end).
-        let (g0, g1) = (pos / 3, end.div_ceil(3));
+    fn read<'s>(&'s self, pos: usize, len: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
+        // Whole 4-character groups covering the bytes [pos, pos + len).
+        let (g0, g1) = (pos / 3, (pos + len).div_ceil(3));
         let piece = &self.text[4 * g0..(4 * g1).min(self.text.len())];
         let whole = |_| super::base64::describe(self.text);
         let n = super::base64::decoded_len(piece).map_err(whole)?;
@@ -221,7 +224,9 @@ impl FrameSource for Base64Frame<'_> {
         scratch.resize(n, 0);
         super::base64::decode_into(piece, scratch).map_err(whole)?;
         let off = pos - 3 * g0;
-        Ok(scratch.get(off..off + len))
+        scratch
+            .get(off..off + len)
+            .ok_or_else(|| err("frame is truncated"))
     }
 }
 
