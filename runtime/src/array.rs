@@ -239,6 +239,29 @@ impl ArrayData {
         Ok(data)
     }
 
+    /// Builds `n` elements of `dtype` from a writer that fills new, uninitialised
+    /// storage itself ([`FreshFill`]), so the buffer is not zero-filled first. `bool`
+    /// bytes must be 0 or 1.
+    #[cfg_attr(any(not(feature = "simdutf"), miri), allow(dead_code))]
+    pub(crate) fn try_fresh(dtype: DType, n: usize, fill: impl FreshFill) -> Result<ArrayData> {
+        Ok(match dtype {
+            DType::Bool => ArrayData::Bool(bools_from_bytes(&fill.fresh::<u8>(n)?)?),
+            DType::Int8 => ArrayData::Int8(fill.fresh(n)?),
+            DType::Int16 => ArrayData::Int16(fill.fresh(n)?),
+            DType::Int32 => ArrayData::Int32(fill.fresh(n)?),
+            DType::Int64 => ArrayData::Int64(fill.fresh(n)?),
+            DType::UInt8 => ArrayData::UInt8(fill.fresh(n)?),
+            DType::UInt16 => ArrayData::UInt16(fill.fresh(n)?),
+            DType::UInt32 => ArrayData::UInt32(fill.fresh(n)?),
+            DType::UInt64 => ArrayData::UInt64(fill.fresh(n)?),
+            DType::Float16 => ArrayData::Float16(fill.fresh(n)?),
+            DType::Float32 => ArrayData::Float32(fill.fresh(n)?),
+            DType::Float64 => ArrayData::Float64(fill.fresh(n)?),
+            DType::Complex64 => ArrayData::Complex64(fill.fresh(n)?),
+            DType::Complex128 => ArrayData::Complex128(fill.fresh(n)?),
+        })
+    }
+
     /// Copies `bytes` (in `order`) into typed storage of `dtype`, swapping to host order.
     /// The length must be a multiple of the item size; `bool` bytes must be 0 or 1.
     pub fn from_bytes(dtype: DType, bytes: &[u8], order: ByteOrder) -> Result<ArrayData> {
@@ -278,6 +301,14 @@ impl ArrayData {
 }
 
 /// Converts 0/1 bytes to `bool`s, refusing any other byte value.
+/// A decoder that writes a whole new vector of plain elements itself, into memory
+/// that is not zero-filled first (the writer is trusted foreign code; see `ffi`).
+#[cfg_attr(any(not(feature = "simdutf"), miri), allow(dead_code))]
+pub(crate) trait FreshFill {
+    /// Exactly `n` elements, every byte written by the decoder.
+    fn fresh<T: bytemuck::Pod>(self, n: usize) -> Result<Vec<T>>;
+}
+
 pub(crate) fn bools_from_bytes(bytes: &[u8]) -> Result<Vec<bool>> {
     if let Some(pos) = bytes.iter().position(|&b| b > 1) {
         return Err(Error::new(ErrorKind::Value(format!(
@@ -412,6 +443,20 @@ impl Array {
     ) -> Result<Array> {
         let nbytes = shape::checked_nbytes(&shape, dtype, limits)?;
         let data = ArrayData::try_fill(dtype, nbytes / dtype.itemsize(), fill)?;
+        Ok(Array { shape, data })
+    }
+
+    /// [`Array::try_fill`] for a writer that fills new storage itself (see
+    /// [`FreshFill`]).
+    #[cfg_attr(any(not(feature = "simdutf"), miri), allow(dead_code))]
+    pub(crate) fn try_fresh(
+        dtype: DType,
+        shape: Vec<usize>,
+        limits: &Limits,
+        fill: impl FreshFill,
+    ) -> Result<Array> {
+        let nbytes = shape::checked_nbytes(&shape, dtype, limits)?;
+        let data = ArrayData::try_fresh(dtype, nbytes / dtype.itemsize(), fill)?;
         Ok(Array { shape, data })
     }
 

@@ -11,11 +11,12 @@
 /// Arrays from this size up are advised, as numpy does.
 const MIN: usize = 4 << 20;
 
-/// Asks for huge pages behind `bytes` if it is large, before it is first written.
-pub(crate) fn advise(bytes: &mut [u8]) {
-    if bytes.len() < MIN {
+/// Asks for huge pages behind `memory` (initialised or not) if it is large, before
+/// it is first written.
+pub(crate) fn advise<T>(memory: &mut [T]) {
+    if std::mem::size_of_val(memory) < MIN {
         return;
     }
     #[cfg(all(target_os = "linux", not(miri)))]
-    crate::ffi::advise_hugepages(bytes);
+    crate::ffi::advise_hugepages(memory);
 }

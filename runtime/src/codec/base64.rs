@@ -106,9 +106,26 @@ pub(crate) fn decode_array(
             dtype,
         }));
     }
+    // simdutf writes into storage that is not zero-filled first; base64-simd into a
+    // zeroed buffer.
+    #[cfg(all(feature = "simdutf", not(miri)))]
+    let array = Array::try_fresh(dtype, shape, limits, Fresh(text))?;
+    #[cfg(any(not(feature = "simdutf"), miri))]
     let array = Array::try_fill(dtype, shape, limits, |dst| decode_into(text, dst))?;
     crate::long_strings::note_base64(text);
     Ok(array)
+}
+
+/// Base64 text (checked to decode to the array's size) decoded by simdutf into new
+/// storage.
+#[cfg(all(feature = "simdutf", not(miri)))]
+struct Fresh<'t>(&'t [u8]);
+
+#[cfg(all(feature = "simdutf", not(miri)))]
+impl crate::array::FreshFill for Fresh<'_> {
+    fn fresh<T: bytemuck::Pod>(self, n: usize) -> Result<Vec<T>> {
+        crate::ffi::simdutf_base64_new(self.0, n).ok_or_else(|| describe(self.0))
+    }
 }
 
 /// Builds a precise message for invalid base64 (only on the error path).
