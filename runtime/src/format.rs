@@ -223,30 +223,42 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
 ) -> Result<T> {
     context::clear_error();
-    // Validate UTF-8 once, with SIMD, up front; serde_json then reads a `str` and
-    // skips its own (slower, per-string) validation of every string and raw value.
-    let text = match simdutf8::basic::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(_) => return Err(invalid_utf8(bytes)),
-    };
-    // Long strings (base64 buffers) are found with memchr rather than by serde_json,
-    // which parses a copy without them (see `long_strings`); if that fails, or a cut
-    // string turns out to hold a control character, the original is parsed as it is,
-    // so errors are exactly serde_json's.
     context::decode_scope(opts, || {
-        if let Some(map) = Elided::new(text) {
+        // Long strings (base64 buffers) are found with memchr rather than by
+        // serde_json, which parses a copy without them (see `long_strings`); base64
+        // decoding them proves them UTF-8, so they are not validated separately. If
+        // that fails, or a cut string turns out not to be UTF-8 or to hold a control
+        // character, the original is checked and parsed as it is, so errors are
+        // exactly serde_json's.
+        if let Some(map) = Elided::new(bytes) {
             let short = map.recording(|| {
                 parse_json(map.short(), |de| {
                     serde_path_to_error::deserialize(Restore::over(de, &map))
                 })
                 .ok()
-                .filter(|_| map.printable())
+                .filter(|_| map.checked())
             });
             if let Some(value) = short {
                 return Ok(value);
             }
             context::clear_error();
         }
+        // Validate UTF-8 once, with SIMD, up front; serde_json then reads a `str` and
+        // skips its own (slower, per-string) validation of every string and raw value.
+        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))?;
+        parse_json(text, |de| serde_path_to_error::deserialize(de))
+    })?
+}
+
+/// [`from_json_slice`] without the long-string path: the input checked as UTF-8 and
+/// parsed by serde_json as it is. For the fuzz harnesses, which compare the two.
+pub fn from_json_slice_uncut<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DecodeOptions,
+) -> Result<T> {
+    context::clear_error();
+    context::decode_scope(opts, || {
+        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))?;
         parse_json(text, |de| serde_path_to_error::deserialize(de))
     })?
 }

@@ -174,6 +174,7 @@ pub mod __private {
     pub use crate::cast::Casting;
     pub use crate::dtype::DType;
     pub use crate::error::{Error, Result};
+    pub use crate::format::from_json_slice_uncut;
     pub use crate::model::{
         ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, SchemaStyle, ShapeSpec, de_error,
     };

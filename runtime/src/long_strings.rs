@@ -10,15 +10,17 @@
 //! to the same bytes of the original input. A visitor cannot tell the difference.
 //!
 //! Only strings that serde_json would pass through untouched are cut: no escapes and
-//! not object keys. The input is valid UTF-8 already (checked once up front), so the
-//! cut text is too. The one check serde_json makes that the cut skips, no control
-//! characters, is made after the parse ([`Elided::printable`]) for every cut string
-//! except those that decoded as base64 (whose bytes are all printable):
-//! [`note_base64`] records them. When that check or the parse itself fails, the caller
-//! parses the original text with serde_json alone, so errors (and their positions) are
-//! serde_json's own.
+//! not object keys. The input is bytes, not yet known to be UTF-8: the short copy is
+//! checked as it is built, and a cut string when a visitor is handed it as a `str`.
+//! A visitor that asks for [`TEXT_TOKEN`] (the base64 decoders) is handed a cut string
+//! as bytes instead, unchecked, since decoding it as base64 proves it ASCII. What the
+//! parse skips is made up after it ([`Elided::checked`]): every cut string that did not
+//! decode as base64 ([`note_base64`] records those) is checked for UTF-8, if it was not
+//! already, and for control characters, which serde_json refuses in strings. When that
+//! check or the parse itself fails, the caller checks and parses the original input
+//! with serde_json alone, so errors (and their positions) are serde_json's own.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -33,35 +35,64 @@ const LONG: usize = if cfg!(fuzzing) { 4 } else { 4096 };
 /// The short copy may be up to this long, or an eighth of the input if that is more.
 const MAX_SHORT: usize = 64 << 10;
 
+/// The name of the newtype struct a visitor asks for to be handed a long string as
+/// bytes, not checked as UTF-8 (see the module docs). Any other deserializer passes it
+/// to `visit_newtype_struct`, so such a visitor must also read a plain string there.
+pub(crate) const TEXT_TOKEN: &str = "$arraymodel::private::Text";
+
 /// A JSON text with its long strings cut out, and where they were.
 pub(crate) struct Elided<'de> {
-    original: &'de str,
+    original: &'de [u8],
     short: String,
     cuts: Vec<Cut>,
 }
 
 /// One emptied string: where its (now empty) content starts in the short text, the
-/// number of bytes cut before it, and its length.
-#[derive(Clone, Copy)]
+/// number of bytes cut before it, its length, whether it is known to hold no quote or
+/// backslash (`scanned`; not yet for a [`base64_buffer_end`] guess) and whether it is
+/// known to be UTF-8.
 struct Cut {
     at: usize,
     before: usize,
     len: usize,
+    scanned: Cell<bool>,
+    utf8: Cell<bool>,
+}
+
+impl Cut {
+    /// Whether the text of this cut in `original` is what serde_json would read as one
+    /// whole string (no quote or backslash) and UTF-8, checking what is not yet known.
+    fn is_str(&self, original: &[u8]) -> bool {
+        let text = &original[self.at + self.before..][..self.len];
+        if !self.scanned.get() {
+            if memchr2(b'"', b'\\', text).is_some() {
+                return false;
+            }
+            self.scanned.set(true);
+        }
+        if !self.utf8.get() {
+            if simdutf8::basic::from_utf8(text).is_err() {
+                return false;
+            }
+            self.utf8.set(true);
+        }
+        true
+    }
 }
 
 impl<'de> Elided<'de> {
-    /// Scans `original` for strings; `None` when none is long enough to cut (the text
-    /// is then parsed as it is).
-    pub(crate) fn new(original: &'de str) -> Option<Self> {
+    /// Scans `original` for strings; `None` when none is long enough to cut, or when
+    /// what is left is not UTF-8 (the input is then checked and parsed as it is).
+    pub(crate) fn new(original: &'de [u8]) -> Option<Self> {
         Self::cutting(original, LONG)
     }
 
     /// [`Self::new`] with strings of `long` bytes or more cut.
-    fn cutting(original: &'de str, long: usize) -> Option<Self> {
+    fn cutting(original: &'de [u8], long: usize) -> Option<Self> {
         if original.len() < long {
             return None;
         }
-        let b = original.as_bytes();
+        let b = original;
         // The short copy must be small next to the input: a document that is mostly
         // something else (a large `json` list beside one long string, or many short
         // strings) is parsed as it is, rather than held twice. The scan stops as soon
@@ -76,6 +107,12 @@ impl<'de> Elided<'de> {
                 return None;
             }
             let start = i + q + 1;
+            if let Some(end) = base64_buffer_end(b, start).filter(|end| end - start >= long) {
+                spans.push((start, end, false));
+                cut_total += end - start;
+                i = end + 1;
+                continue;
+            }
             let mut j = start;
             let mut escaped = false;
             let end = loop {
@@ -94,28 +131,33 @@ impl<'de> Elided<'de> {
             };
             i = end + 1;
             if !escaped && end - start >= long && !is_key(&b[i..]) {
-                spans.push((start, end));
+                spans.push((start, end, true));
                 cut_total += end - start;
             }
         }
         if spans.is_empty() || original.len() - cut_total > max_short {
             return None;
         }
+        // Each piece ends and starts at a quote, so the pieces are UTF-8 one by one
+        // exactly when they are together.
+        let utf8 = |piece| simdutf8::basic::from_utf8(piece).ok();
         let mut short = String::with_capacity(original.len() - cut_total);
         let mut cuts = Vec::with_capacity(spans.len());
         let mut from = 0;
         let mut before = 0;
-        for (start, end) in spans {
-            short.push_str(&original[from..start]);
+        for (start, end, scanned) in spans {
+            short.push_str(utf8(&original[from..start])?);
             cuts.push(Cut {
                 at: short.len(),
                 before,
                 len: end - start,
+                scanned: Cell::new(scanned),
+                utf8: Cell::new(false),
             });
             before += end - start;
             from = end;
         }
-        short.push_str(&original[from..]);
+        short.push_str(utf8(&original[from..])?);
         Some(Elided {
             original,
             short,
@@ -134,46 +176,59 @@ impl<'de> Elided<'de> {
             .map_or(0, |k| self.cuts[k].before + self.cuts[k].len)
     }
 
-    /// The original bytes behind `s`, a slice of the short text: the same span of the
-    /// original, with every cut inside it put back. A slice starts after the cuts
-    /// before its start and ends after the cuts up to its end (a token never starts or
-    /// ends at an emptied string's position, except the emptied string itself, which
-    /// so gets its content back). `None` if `s` is not from the short text.
-    fn restore(&self, s: &[u8]) -> Option<(usize, usize)> {
+    /// The original bytes behind `s`, a slice of the short text, and the range of
+    /// cuts inside them: the same span of the original, with every cut inside it put
+    /// back. A slice starts after the cuts before its start and ends after the cuts up
+    /// to its end (a token never starts or ends at an emptied string's position, except
+    /// the emptied string itself, which so gets its content back). `None` if `s` is not
+    /// from the short text.
+    fn restore(&self, s: &[u8]) -> Option<(&'de [u8], std::ops::Range<usize>)> {
         let at = (s.as_ptr() as usize).checked_sub(self.short.as_ptr() as usize)?;
         let end = at.checked_add(s.len())?;
         if end > self.short.len() {
             return None;
         }
-        let starts_after = self.cut_before(self.cuts.partition_point(|c| c.at < at));
-        let ends_after = self.cut_before(self.cuts.partition_point(|c| c.at <= end));
-        Some((at + starts_after, end + ends_after))
+        let first = self.cuts.partition_point(|c| c.at < at);
+        let past = self.cuts.partition_point(|c| c.at <= end);
+        let original = self
+            .original
+            .get(at + self.cut_before(first)..end + self.cut_before(past))?;
+        Some((original, first..past))
     }
 
-    fn restore_str(&self, s: &str) -> Option<&'de str> {
-        let (a, b) = self.restore(s.as_bytes())?;
-        self.original.get(a..b)
+    /// The original text behind `s`, a slice of the short text: `Some(Err(()))` if it
+    /// is not UTF-8 (a cut string inside it is not), `None` if `s` is not from the
+    /// short text.
+    fn restore_str(&self, s: &str) -> Option<Result<&'de str, ()>> {
+        let (original, cuts) = self.restore(s.as_bytes())?;
+        if !self.cuts[cuts].iter().all(|c| c.is_str(self.original)) {
+            return Some(Err(()));
+        }
+        // The rest is a copy of the short text, which is UTF-8.
+        Some(simdutf8::basic::from_utf8(original).map_err(|_| ()))
     }
 
     fn restore_bytes(&self, s: &[u8]) -> Option<&'de [u8]> {
-        let (a, b) = self.restore(s)?;
-        self.original.as_bytes().get(a..b)
+        self.restore(s).map(|(original, _)| original)
     }
 
-    /// Whether no cut string holds a control character, as serde_json requires;
-    /// strings [`note_base64`] saw decode are not read again.
-    pub(crate) fn printable(&self) -> bool {
+    /// Whether every cut string is what serde_json read it as: one whole string,
+    /// UTF-8, without control characters. Strings [`note_base64`] saw decode are not
+    /// read again (base64 has no quote, backslash, control or non-ASCII character), nor
+    /// for what was already checked when they were handed out as `str`.
+    pub(crate) fn checked(&self) -> bool {
         DECODED.with(|d| {
             let d = d.borrow();
             self.cuts.iter().all(|c| {
-                let text = &self.original.as_bytes()[c.at + c.before..][..c.len];
+                let text = &self.original[c.at + c.before..][..c.len];
                 let (a, b) = (text.as_ptr() as usize, text.as_ptr() as usize + c.len);
-                d.iter().any(|&(x, y)| x <= a && b <= y) || printable(text)
+                d.iter().any(|&(x, y)| x <= a && b <= y)
+                    || (c.is_str(self.original) && printable(text))
             })
         })
     }
 
-    /// Runs `parse` while recording the base64 text it decodes (for [`Self::printable`]).
+    /// Runs `parse` while recording the base64 text it decodes (for [`Self::checked`]).
     pub(crate) fn recording<R>(&self, parse: impl FnOnce() -> R) -> R {
         let outer = DECODED.with(|d| d.take());
         let r = parse();
@@ -188,12 +243,72 @@ thread_local! {
 }
 
 /// Records that `text` was decoded as base64 without error: every byte of it is in the
-/// base64 alphabet, so a cut string within it needs no control-character check.
+/// base64 alphabet, so a cut string within it is UTF-8 and has no control characters.
 pub(crate) fn note_base64(text: &[u8]) {
     if text.len() >= LONG {
         let a = text.as_ptr() as usize;
         DECODED.with(|d| d.borrow_mut().push((a, a + text.len())));
     }
+}
+
+/// Where the base64 text of a tesseract array object starting at `start` must end,
+/// when the object is laid out as tesseract writes it: `"shape": [..], "dtype": ".."`
+/// before `"data": {"buffer": "<text>", "encoding": "base64"}`. The length of the text
+/// follows from the shape and dtype, so its end is checked at one position (a quote
+/// followed by the `encoding` key) instead of scanned for: a 10 MB buffer is then read
+/// once, by the base64 decoder, not twice. The guess is not trusted: the text between
+/// is checked for quotes and backslashes by decoding it as base64 (which has none), or
+/// else when it is handed out as a string or after the parse ([`Cut::is_str`]).
+fn base64_buffer_end(b: &[u8], start: usize) -> Option<usize> {
+    const BEFORE: usize = 1024;
+    let head = &b[start.saturating_sub(BEFORE)..start.checked_sub(1)?];
+    let head = trim_end(head).strip_suffix(b":")?;
+    if !trim_end(head).ends_with(b"\"buffer\"") {
+        return None;
+    }
+    let value = |key: &[u8]| -> Option<&[u8]> {
+        let at = memchr::memmem::rfind(head, key)?;
+        trim_start(&head[at + key.len()..])
+            .strip_prefix(b":")
+            .map(trim_start)
+    };
+    let dtype = value(b"\"dtype\"")?.strip_prefix(b"\"")?;
+    let dtype = &dtype[..memchr(b'"', dtype)?];
+    let (dtype, _) = crate::dtype::DType::parse(std::str::from_utf8(dtype).ok()?).ok()?;
+    let shape = value(b"\"shape\"")?.strip_prefix(b"[")?;
+    let shape = &shape[..memchr(b']', shape)?];
+    let mut nbytes = dtype.itemsize();
+    for dim in shape.split(|&c| c == b',') {
+        let dim: usize = std::str::from_utf8(trim_start(trim_end(dim)))
+            .ok()?
+            .parse()
+            .ok()?;
+        nbytes = nbytes.checked_mul(dim)?;
+    }
+    let end = start.checked_add(nbytes.div_ceil(3).checked_mul(4)?)?;
+    let tail = trim_start(b.get(end..)?.strip_prefix(b"\"")?);
+    let tail = trim_start(tail.strip_prefix(b",")?);
+    let tail = trim_start(tail.strip_prefix(b"\"encoding\"")?);
+    trim_start(tail.strip_prefix(b":")?)
+        .starts_with(b"\"base64\"")
+        .then_some(end)
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
+    &s[n..]
+}
+
+fn trim_end(s: &[u8]) -> &[u8] {
+    let n = s
+        .iter()
+        .rev()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
+    &s[..s.len() - n]
 }
 
 /// Whether the text after a string's closing quote makes it an object key.
@@ -263,15 +378,67 @@ impl<'a, 's, 'de, D: Deserializer<'s>> Deserializer<'de> for Restore<'a, 's, 'de
         deserialize_option(); deserialize_unit(); deserialize_seq(); deserialize_map();
         deserialize_identifier(); deserialize_ignored_any();
         deserialize_unit_struct(name: &'static str);
-        deserialize_newtype_struct(name: &'static str);
         deserialize_tuple(len: usize);
         deserialize_tuple_struct(name: &'static str, len: usize);
         deserialize_struct(name: &'static str, fields: &'static [&'static str]);
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
     }
 
+    /// [`TEXT_TOKEN`] asks for a string, handed over as bytes of the original.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let map = self.map;
+        if name == TEXT_TOKEN {
+            self.de.deserialize_str(Unchecked {
+                inner: visitor,
+                map,
+            })
+        } else {
+            self.de.deserialize_newtype_struct(
+                name,
+                Wrap {
+                    inner: visitor,
+                    map,
+                },
+            )
+        }
+    }
+
     fn is_human_readable(&self) -> bool {
         self.de.is_human_readable()
+    }
+}
+
+/// Wraps the visitor of a [`TEXT_TOKEN`] request: a string of the short text is
+/// handed over as the original's bytes, not checked as UTF-8.
+struct Unchecked<'a, 's, 'de, V> {
+    inner: V,
+    map: Cx<'a, 's, 'de>,
+}
+
+impl<'a, 's, 'de, V: Visitor<'de>> Visitor<'s> for Unchecked<'a, 's, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'s str) -> Result<V::Value, E> {
+        match self.map.map.restore_bytes(v.as_bytes()) {
+            Some(original) => self.inner.visit_borrowed_bytes(original),
+            None => self.inner.visit_str(v),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.inner.visit_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        self.inner.visit_string(v)
     }
 }
 
@@ -299,7 +466,8 @@ impl<'a, 's, 'de, V: Visitor<'de>> Visitor<'s> for Wrap<'a, 's, 'de, V> {
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'s str) -> Result<V::Value, E> {
         match self.map.map.restore_str(v) {
-            Some(original) => self.inner.visit_borrowed_str(original),
+            Some(Ok(original)) => self.inner.visit_borrowed_str(original),
+            Some(Err(())) => Err(E::custom("invalid UTF-8")),
             None => self.inner.visit_str(v),
         }
     }
@@ -480,11 +648,11 @@ mod tests {
     /// the cut parse fails or a cut string holds a control character (the caller then
     /// parses the original).
     fn cut_parse<'de, T: Deserialize<'de>>(text: &'de str, long: usize) -> Option<T> {
-        let map = Elided::cutting(text, long)?;
+        let map = Elided::cutting(text.as_bytes(), long)?;
         let mut de = serde_json::Deserializer::from_str(map.short());
         let v = T::deserialize(Restore::over(&mut de, &map)).ok()?;
         de.end().ok()?;
-        map.printable().then_some(v)
+        map.checked().then_some(v)
     }
 
     fn value() -> impl Strategy<Value = Value> {
@@ -513,7 +681,7 @@ mod tests {
         #[test]
         fn cut_parse_is_serde_json(v in value(), long in 1usize..7, pretty in any::<bool>()) {
             let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
-            if let Some(map) = Elided::cutting(&text, long) {
+            if let Some(map) = Elided::cutting(text.as_bytes(), long) {
                 prop_assert!(map.short().len() < text.len());
             }
             let direct: Value = serde_json::from_str(&text).unwrap();
@@ -545,9 +713,9 @@ mod tests {
     #[test]
     fn raw_control_characters_in_cut_strings_are_found_after_the_parse() {
         let text = "[\"ab\u{1}cd\", \"efgh\"]";
-        let map = Elided::cutting(text, 3).unwrap();
+        let map = Elided::cutting(text.as_bytes(), 3).unwrap();
         assert_eq!(map.short(), r#"["", ""]"#);
-        assert!(!map.printable());
+        assert!(!map.checked());
         assert!(cut_parse::<Value>(text, 3).is_none());
         assert!(serde_json::from_str::<Value>(text).is_err());
     }
@@ -557,16 +725,69 @@ mod tests {
         let numbers = vec!["1.5"; 100_000].join(",");
         let long = "A".repeat(10_000);
         let mostly_numbers = format!(r#"{{"s": "{long}", "x": [{numbers}]}}"#);
-        assert!(Elided::new(&mostly_numbers).is_none());
+        assert!(Elided::new(mostly_numbers.as_bytes()).is_none());
         let mostly_text = format!(r#"{{"s": "{long}{long}{long}", "x": [1.5, 2.5]}}"#);
-        let map = Elided::new(&mostly_text).unwrap();
+        let map = Elided::new(mostly_text.as_bytes()).unwrap();
         assert_eq!(map.short(), r#"{"s": "", "x": [1.5, 2.5]}"#);
+    }
+
+    #[test]
+    fn tesseract_buffer_ends_follow_from_shape_and_dtype() {
+        let body = "A".repeat(16);
+        let doc = |before: &str, after: &str| format!("{before}\"buffer\":\"{body}\"{after}");
+        let end = |text: &str| {
+            let start = text.find(&body).unwrap();
+            super::base64_buffer_end(text.as_bytes(), start).map(|e| e - start)
+        };
+        let tesseract = r#"{"object_type":"array","shape":[2, 3],"dtype":"<u2","data":{"#;
+        assert_eq!(end(&doc(tesseract, r#","encoding":"base64"}}"#)), Some(16));
+        let spaced = "{ \"shape\" :\n[ 2 ,3 ] , \"dtype\": \"uint16\", \"data\": { ";
+        assert_eq!(
+            end(&doc(spaced, " ,\r\n\"encoding\" : \"base64\" } }")),
+            Some(16)
+        );
+        // Anything else is scanned for as before.
+        for (before, after) in [
+            (tesseract, r#","encoding":"binref"}}"#),
+            (tesseract, r#","compression":"lz4","encoding":"base64"}}"#),
+            (
+                r#"{"dtype":"<u2","data":{"#,
+                r#","encoding":"base64"}, "shape": [2, 3]}"#,
+            ),
+            (
+                r#"{"shape":[2, 3],"dtype":"float64","data":{"#,
+                r#","encoding":"base64"}}"#,
+            ),
+            (
+                r#"{"shape":[18446744073709551615, 3],"dtype":"<u2","data":{"#,
+                r#","encoding":"base64"}}"#,
+            ),
+            (
+                r#"{"shape":[2, -3],"dtype":"<u2","data":{"#,
+                r#","encoding":"base64"}}"#,
+            ),
+            (
+                r#"{"shape":[2, 3],"dtype":"object","data":{"#,
+                r#","encoding":"base64"}}"#,
+            ),
+        ] {
+            assert_eq!(end(&doc(before, after)), None, "{before} {after}");
+        }
+        let other_key = doc(tesseract, r#","encoding":"base64"}}"#).replace("buffer", "text");
+        assert_eq!(end(&other_key), None);
+        // A guessed cut is not known to be one string until checked.
+        let text = doc(tesseract, r#","encoding":"base64"}}"#);
+        let map = Elided::cutting(text.as_bytes(), 16).unwrap();
+        assert_eq!(map.short(), text.replace(&body, ""));
+        assert!(!map.cuts[0].scanned.get());
+        assert!(map.checked());
+        assert!(map.cuts[0].scanned.get());
     }
 
     #[test]
     fn keys_and_escaped_strings_are_not_cut() {
         let text = r#"{"long key": "a\"quoted\" value", "k": "plain value"}"#;
-        let map = Elided::cutting(text, 3).unwrap();
+        let map = Elided::cutting(text.as_bytes(), 3).unwrap();
         assert_eq!(map.short(), r#"{"long key": "a\"quoted\" value", "k": ""}"#);
         let v: Value = cut_parse(text, 3).unwrap();
         assert_eq!(v, serde_json::from_str::<Value>(text).unwrap());

@@ -488,7 +488,7 @@ struct Parts<'de> {
     shape: Option<Vec<usize>>,
     dtype: Option<String>,
     data: Option<Data<'de>>,
-    data_b64: Option<Cow<'de, str>>,
+    data_b64: Option<Cow<'de, [u8]>>,
     nd: Option<bool>,
     type_: Option<String>,
     kind: Option<Vec<u8>>,
@@ -578,7 +578,7 @@ impl<'de> Parts<'de> {
                     }
                     p.data = Some(map.next_value_seed(DataSeed)?);
                 }
-                Key::DataB64 => p.data_b64 = Some(map.next_value_seed(StrSeed)?),
+                Key::DataB64 => p.data_b64 = Some(map.next_value_seed(Base64TextSeed)?),
                 Key::Nd => p.nd = Some(map.next_value::<NdFlag>()?.0),
                 Key::Type => p.type_ = Some(map.next_value::<TypeName>()?.0),
                 Key::Kind => {
@@ -680,6 +680,61 @@ impl<'de> Visitor<'de> for StrVisitor {
         String::from_utf8(v.to_vec())
             .map(Cow::Owned)
             .map_err(|_| E::custom("string is not UTF-8"))
+    }
+}
+
+/// The text of a base64 string (or of a raw JSON value), as bytes: from JSON input
+/// with long strings cut out, a long string is handed over without being checked as
+/// UTF-8 (the base64 decoder refuses anything that is not ASCII, and the input is
+/// checked afterwards for strings that did not decode; see `long_strings`). From any
+/// other deserializer, a checked string.
+struct Base64TextSeed;
+
+impl<'de> DeserializeSeed<'de> for Base64TextSeed {
+    type Value = Cow<'de, [u8]>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, [u8]>, D::Error> {
+        d.deserialize_newtype_struct(crate::long_strings::TEXT_TOKEN, Base64TextVisitor)
+    }
+}
+
+struct Base64TextVisitor;
+
+impl<'de> Visitor<'de> for Base64TextVisitor {
+    type Value = Cow<'de, [u8]>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    /// Only the long-string path hands over bytes (other deserializers call
+    /// `visit_newtype_struct`, or a string method when they forward to `deserialize_any`).
+    fn visit_borrowed_bytes<E: de::Error>(
+        self,
+        v: &'de [u8],
+    ) -> std::result::Result<Cow<'de, [u8]>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(
+        self,
+        v: &'de str,
+    ) -> std::result::Result<Cow<'de, [u8]>, E> {
+        Ok(Cow::Borrowed(v.as_bytes()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Cow<'de, [u8]>, E> {
+        Ok(Cow::Owned(v.as_bytes().to_vec()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Cow<'de, [u8]>, E> {
+        Ok(Cow::Owned(v.into_bytes()))
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, [u8]>, D::Error> {
+        Ok(match StrSeed.deserialize(d)? {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        })
     }
 }
 
@@ -826,7 +881,7 @@ impl<'de> Visitor<'de> for BufferVisitor {
         mut map: A,
     ) -> std::result::Result<Buffer<'de>, A::Error> {
         map.next_key::<IgnoredAny>()?;
-        let text = map.next_value_seed(StrSeed)?;
+        let text = map.next_value_seed(Base64TextSeed)?;
         Ok(Buffer::RawJson(text))
     }
     /// Any other deserializer: a string (base64, binref) or nested lists (json).

@@ -185,6 +185,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(String::new()),
         "[a-z\"\\\\\n\u{e9}\u{1F600}]{0,8}",
         (4090usize..4100, any::<u8>()).prop_map(|(n, s)| long(n, s)),
+        // Long and not ASCII: cut, and checked as UTF-8 when handed out or afterwards.
+        (2045usize..2050).prop_map(|n| "\u{e9}".repeat(n)),
         (0usize..3, any::<u8>()).prop_map(|(k, s)| format!(
             "{}\"{}",
             long(3000 + k, s),
@@ -298,6 +300,177 @@ fn nesting_to_serde_json_s_limit_with_a_long_string_inside() {
             (Ok(d), Ok(t)) => assert_eq!(d, t),
             (Err(d), Err(t)) => assert!(t.contains(&d), "{t} / {d}"),
             (d, t) => panic!("depth {depth}: serde_json {d:?}, ours {t:?}"),
+        }
+    }
+}
+
+/// The error for input that is not UTF-8: where it first goes wrong, as the whole input
+/// is checked when long strings are not cut.
+fn utf8_error_at(bytes: &[u8]) -> String {
+    let at = std::str::from_utf8(bytes).unwrap_err().valid_up_to();
+    format!("invalid UTF-8 at byte {at} ")
+}
+
+#[test]
+fn invalid_utf8_is_refused_wherever_it_is() {
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Doc<'a> {
+        a: Array,
+        #[serde(borrow)]
+        name: Option<&'a str>,
+        owned: Option<String>,
+        #[serde(borrow)]
+        raw: Option<&'a RawValue>,
+    }
+    let a = Array::from_vec((0..2000).map(f64::from).collect::<Vec<f64>>());
+    let text = |opts| String::from_utf8(arraymodel::to_json_vec(&a, &opts).unwrap()).unwrap();
+    let base64 = text(arraymodel::EncodeOptions::tesseract(
+        arraymodel::Encoding::Base64,
+    ));
+    let lz4 = text(arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64).lz4());
+    let truss = text(arraymodel::EncodeOptions::truss());
+    let s = long(6000, 2);
+    let docs = [
+        format!(r#"{{"a": {base64}}}"#),
+        format!(r#"{{"a": {lz4}}}"#),
+        format!(r#"{{"a": {truss}}}"#),
+        format!(r#"{{"a": {base64}, "name": "{s}"}}"#),
+        format!(r#"{{"a": {truss}, "owned": "{s}"}}"#),
+        format!(r#"{{"a": {truss}, "raw": ["{s}", 1]}}"#),
+        format!(r#"{{"a": {base64}, "unknown": "{s}"}}"#),
+        format!(r#"{{"a": {base64}, "unknown": {{"x": ["{s}"]}}}}"#),
+    ];
+    // Bytes that are never UTF-8, a sequence cut short, an overlong form, a surrogate.
+    let invalid: [&[u8]; 5] = [b"\xff", b"\x80", b"\xc3", b"\xc0\x80", b"\xed\xa0\x80"];
+    for doc in &docs {
+        let parsed: Doc = ours(doc).unwrap();
+        assert_eq!(parsed.a, a);
+        // Every long string (the base64 buffers and `s`) and the short text around them.
+        let mut places: Vec<usize> = doc
+            .match_indices("AAA")
+            .map(|(i, _)| i + 1)
+            .step_by(97)
+            .collect();
+        places.extend(doc.find(&s).map(|i| i + 3000));
+        places.extend([1, doc.len() - 1]);
+        for &at in &places {
+            for bad in invalid {
+                let mut bytes = doc.clone().into_bytes();
+                bytes.splice(at..at, bad.iter().copied());
+                let Err(got) = from_json_slice::<Doc>(&bytes, &DecodeOptions::default()) else {
+                    panic!("{bad:?} at {at} accepted");
+                };
+                let got = got.to_string();
+                let want = utf8_error_at(&bytes);
+                assert!(got.contains(&want), "{bad:?} at {at}: {got}\nwant {want}");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    /// Bytes that are not UTF-8 anywhere in a document with long strings: always the
+    /// error for the first of them, never a value.
+    #[test]
+    fn any_document_with_invalid_utf8_is_refused(
+        v in json_value(),
+        at in any::<prop::sample::Index>(),
+        bad in prop::sample::select(vec![&b"\xff"[..], b"\xc3", b"\xe2\x82", b"\xed\xb0\x80", b"\xf4\x90\x80\x80"]),
+    ) {
+        let mut bytes = serde_json::to_vec(&v).unwrap();
+        let at = at.index(bytes.len() + 1);
+        bytes.splice(at..at, bad.iter().copied());
+        let got = from_json_slice::<Value>(&bytes, &DecodeOptions::default()).unwrap_err().to_string();
+        let want = utf8_error_at(&bytes);
+        prop_assert!(got.contains(&want), "{}\nwant {}", got, want);
+    }
+}
+
+/// tesseract's base64 buffers are not scanned for their closing quote: the end follows
+/// from the shape and dtype written before them, and is checked at one position. A
+/// document built so that the guess lands on a quote that is not the buffer's own
+/// still reads as serde_json reads it, whichever visitor gets the text, or none.
+#[test]
+fn a_guessed_buffer_end_is_checked_before_it_is_trusted() {
+    let zeros = Array::from_vec(vec![0u8; 3072]);
+    let a = String::from_utf8(
+        arraymodel::to_json_vec(
+            &zeros,
+            &arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64).lz4(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // The guess for 3072 bytes: 4096 characters after the buffer's opening quote.
+    let head = format!(r#"{{"a": {a}, "pad": {{"p": {{"q": ""#);
+    let start = head.find(r#""buffer":""#).unwrap() + r#""buffer":""#.len();
+    let pad = long(start + 4096 - head.len(), 3);
+    let text = format!(r#"{head}{pad}","encoding":"base64"}}}}}}"#);
+    assert_eq!(&text[start + 4096..start + 4098], "\",");
+    let direct: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(direct["pad"]["p"]["q"], pad.as_str());
+
+    // Handed out as a string (the guess is checked for quotes first) ...
+    assert_eq!(ours::<Value>(&text).unwrap(), direct);
+    // ... decoded as base64 (which refuses the quotes inside) ...
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Doc {
+        a: Array,
+        pad: Value,
+    }
+    let doc: Doc = ours(&text).unwrap();
+    assert_eq!(doc.a, zeros);
+    assert_eq!(doc.pad, direct["pad"]);
+    // ... or never read at all (checked after the parse).
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct PadOnly {
+        pad: Value,
+    }
+    assert_eq!(ours::<PadOnly>(&text).unwrap().pad, direct["pad"]);
+}
+
+#[test]
+fn tesseract_buffers_decode_with_whitespace_and_in_several_arrays() {
+    let a = Array::from_vec((0..5000).map(|i| i as f32).collect::<Vec<f32>>());
+    let b = Array::from_vec((0..3000).map(|i| -(i as f64)).collect::<Vec<f64>>());
+    let opts = arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64);
+    let enc = |x: &Array| String::from_utf8(arraymodel::to_json_vec(x, &opts).unwrap()).unwrap();
+    let compact = format!(r#"{{"inputs":{{"a":{},"b":{}}}}}"#, enc(&a), enc(&b));
+    // Base64 has no quote, so spacing every token leaves the buffers as they are.
+    let spaced = compact
+        .replace("\":", "\" :\n ")
+        .replace(",\"", " ,\r\n\t\"")
+        .replace("{", "{ ");
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Inputs {
+        a: Array,
+        b: Array,
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Doc {
+        inputs: Inputs,
+    }
+    for text in [compact, spaced] {
+        let doc: Doc = ours(&text).unwrap();
+        assert_eq!(
+            doc.inputs,
+            Inputs {
+                a: a.clone(),
+                b: b.clone()
+            }
+        );
+        // The second buffer one character short or long is refused as before.
+        let start = text.rfind("\"buffer\"").unwrap();
+        let start = start + text[start + 8..].find('"').unwrap() + 9;
+        let end = start + text[start..].find('"').unwrap();
+        for bad in [
+            format!("{}{}", &text[..end - 1], &text[end..]),
+            format!("{}A{}", &text[..end], &text[end..]),
+        ] {
+            let e = ours::<Doc>(&bad).unwrap_err();
+            assert!(e.contains("inputs.b.data.buffer"), "{e}");
         }
     }
 }

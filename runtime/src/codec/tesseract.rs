@@ -103,8 +103,10 @@ pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
 /// The `buffer` of a tesseract `data` object, as found in the payload.
 #[derive(Debug)]
 pub enum Buffer<'a> {
-    /// The raw JSON text of the value (a list, a scalar or a quoted string).
-    RawJson(Cow<'a, str>),
+    /// The raw JSON text of the value (a list, a scalar or a quoted string). Bytes,
+    /// not `str`: from [`from_json_slice`](crate::from_json_slice), a long string in
+    /// it is checked as UTF-8 only if it does not decode as base64.
+    RawJson(Cow<'a, [u8]>),
     /// A string value (base64 or binref) from a deserializer without raw access.
     Text(Cow<'a, str>),
     /// Nested lists or a scalar (`json`) from a deserializer without raw access.
@@ -113,9 +115,9 @@ pub enum Buffer<'a> {
 
 impl Buffer<'_> {
     /// The text between the quotes of a raw JSON string buffer, escapes and all.
-    fn raw_inner(&self) -> Option<&str> {
+    fn raw_inner(&self) -> Option<&[u8]> {
         match self {
-            Buffer::RawJson(raw) => raw.trim().strip_prefix('"')?.strip_suffix('"'),
+            Buffer::RawJson(raw) => raw.trim_ascii().strip_prefix(b"\"")?.strip_suffix(b"\""),
             _ => None,
         }
     }
@@ -125,17 +127,19 @@ impl Buffer<'_> {
         let not_string = || Error::invalid("buffer must be a string for this encoding");
         match self {
             Buffer::RawJson(raw) => {
-                let t = raw.trim();
+                let t = raw.trim_ascii();
                 let inner = t
-                    .strip_prefix('"')
-                    .and_then(|r| r.strip_suffix('"'))
+                    .strip_prefix(b"\"")
+                    .and_then(|r| r.strip_suffix(b"\""))
                     .ok_or_else(not_string)?;
-                if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
-                    serde_json::from_str::<String>(t)
+                if memchr::memchr(b'\\', inner).is_some() {
+                    serde_json::from_slice::<String>(t)
                         .map(Cow::Owned)
                         .map_err(|e| Error::invalid(e.to_string()))
                 } else {
-                    Ok(Cow::Borrowed(inner))
+                    std::str::from_utf8(inner)
+                        .map(Cow::Borrowed)
+                        .map_err(|_| Error::invalid("buffer is not UTF-8"))
                 }
             }
             Buffer::Text(s) => Ok(Cow::Borrowed(s)),
@@ -180,7 +184,7 @@ pub fn decode_data(
                 );
             }
             match buffer {
-                Buffer::RawJson(raw) => json::parse_buffer(raw.as_bytes(), dtype, shape, limits),
+                Buffer::RawJson(raw) => json::parse_buffer(&raw, dtype, shape, limits),
                 Buffer::List(list) => list.into_array_as(dtype, &shape),
                 Buffer::Text(_) => Err(Error::invalid(
                     "a json buffer must be nested lists or a number, not a string",
@@ -209,8 +213,8 @@ pub fn decode_data(
             // fail, and only then is the string unescaped (saves a pass over the text).
             let unescaped = || decode(buffer.string()?.as_bytes());
             match buffer.raw_inner() {
-                Some(inner) => decode(inner.as_bytes()).or_else(|e| {
-                    if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+                Some(inner) => decode(inner).or_else(|e| {
+                    if memchr::memchr(b'\\', inner).is_some() {
                         unescaped()
                     } else {
                         Err(e)

@@ -28,10 +28,15 @@ pub fn write_array(array: &Array, out: &mut Vec<u8>) {
 
 /// Decodes the parts of a truss object. Any numpy dtype spelling is accepted, and
 /// big-endian data (`">f8"`) is swapped to host order. Base64 is decoded strictly.
-pub fn decode(data_b64: &str, dtype: &str, shape: Vec<usize>, limits: &Limits) -> Result<Array> {
+pub fn decode(
+    data_b64: impl AsRef<[u8]>,
+    dtype: &str,
+    shape: Vec<usize>,
+    limits: &Limits,
+) -> Result<Array> {
     let (dtype, order): (DType, ByteOrder) =
         DType::parse(dtype).map_err(|e| Error::from(e).at_field("dtype"))?;
-    let mut array = base64::decode_array(data_b64.as_bytes(), dtype, shape, limits)
+    let mut array = base64::decode_array(data_b64.as_ref(), dtype, shape, limits)
         .map_err(|e| e.at_field("data_b64"))?;
     if order != ByteOrder::NATIVE {
         array.swap_bytes();
