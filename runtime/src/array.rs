@@ -242,7 +242,6 @@ impl ArrayData {
     /// Builds `n` elements of `dtype` from a writer that fills new, uninitialised
     /// storage itself ([`FreshFill`]), so the buffer is not zero-filled first. `bool`
     /// bytes must be 0 or 1.
-    #[cfg_attr(any(not(feature = "simdutf"), miri), allow(dead_code))]
     pub(crate) fn try_fresh(dtype: DType, n: usize, fill: impl FreshFill) -> Result<ArrayData> {
         Ok(match dtype {
             DType::Bool => ArrayData::Bool(bools_from_bytes(&fill.fresh::<u8>(n)?)?),
@@ -272,10 +271,7 @@ impl ArrayData {
                 bytes.len()
             ))));
         }
-        let mut data = ArrayData::try_fill(dtype, bytes.len() / size, |dst| {
-            dst.copy_from_slice(bytes);
-            Ok(())
-        })?;
+        let mut data = ArrayData::try_fresh(dtype, bytes.len() / size, CopyFrom(bytes))?;
         if order != ByteOrder::NATIVE {
             data.swap_bytes();
         }
@@ -301,12 +297,37 @@ impl ArrayData {
 }
 
 /// Converts 0/1 bytes to `bool`s, refusing any other byte value.
-/// A decoder that writes a whole new vector of plain elements itself, into memory
-/// that is not zero-filled first (the writer is trusted foreign code; see `ffi`).
-#[cfg_attr(any(not(feature = "simdutf"), miri), allow(dead_code))]
+/// A decoder that builds a whole new vector of plain elements itself, so it is not
+/// zero-filled first: safe code extending an empty vector ([`CopyFrom`]), or trusted
+/// foreign code writing its capacity (simdutf's base64 decoder; see `ffi`).
 pub(crate) trait FreshFill {
-    /// Exactly `n` elements, every byte written by the decoder.
+    /// Exactly `n` elements.
     fn fresh<T: bytemuck::Pod>(self, n: usize) -> Result<Vec<T>>;
+}
+
+/// Elements copied from bytes in host order (exactly `n` elements' worth). Reading
+/// them one by one into an empty vector compiles to a plain copy: 1M float64 at
+/// 10.8 GB/s against 6.6-6.9 GB/s for zero-filling a vector and copying into it.
+pub(crate) struct CopyFrom<'a>(pub(crate) &'a [u8]);
+
+impl FreshFill for CopyFrom<'_> {
+    fn fresh<T: bytemuck::Pod>(self, n: usize) -> Result<Vec<T>> {
+        let size = std::mem::size_of::<T>();
+        if n.checked_mul(size) != Some(self.0.len()) {
+            return Err(Error::invalid(format!(
+                "{} bytes are not {n} elements of {size} bytes",
+                self.0.len()
+            )));
+        }
+        let mut v = Vec::with_capacity(n);
+        crate::hugepages::advise(v.spare_capacity_mut());
+        v.extend(
+            self.0
+                .chunks_exact(size)
+                .map(bytemuck::pod_read_unaligned::<T>),
+        );
+        Ok(v)
+    }
 }
 
 pub(crate) fn bools_from_bytes(bytes: &[u8]) -> Result<Vec<bool>> {
