@@ -340,13 +340,7 @@ impl BinrefWriter {
 
     /// Appends `bytes` (an LZ4 frame when `compressed`) and returns the reference.
     pub fn append(&mut self, bytes: &[u8], compressed: bool) -> Result<String> {
-        if self
-            .current
-            .as_ref()
-            .is_none_or(|f| f.len > self.max_file_bytes)
-        {
-            self.roll()?;
-        }
+        self.open()?;
         let f = self.current.as_mut().ok_or_else(|| err("no open file"))?;
         let offset = f.len;
         f.file.write_all(bytes)?;
@@ -356,6 +350,50 @@ impl BinrefWriter {
             r.push_str(&format!(":{}", bytes.len()));
         }
         Ok(r)
+    }
+
+    /// Appends one LZ4 frame of `bytes` (as [`lz4::compress_into`](super::lz4::compress_into)
+    /// makes it) and returns the reference. The frame is compressed block by block
+    /// straight into the file, so it never exists whole in memory: a 128 MB array
+    /// costs no 128 MB frame buffer, grown and faulted in on every encode.
+    ///
+    /// ```
+    /// use arraymodel::codec::binref::{BinrefReader, BinrefWriter};
+    /// use arraymodel::{DType, Limits};
+    /// let dir = std::env::temp_dir().join(format!("am-doc-lz4-{}", std::process::id()));
+    /// let mut w = BinrefWriter::new(&dir, "");
+    /// let r = w.append_lz4(&[5u8; 3000]).unwrap();
+    /// w.finish().unwrap();
+    /// let x = BinrefReader::new(&dir).unwrap()
+    ///     .read(&r, DType::UInt8, vec![3000], true, &Limits::default()).unwrap();
+    /// assert_eq!(x.as_slice::<u8>().unwrap(), &[5u8; 3000][..]);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn append_lz4(&mut self, bytes: &[u8]) -> Result<String> {
+        self.open()?;
+        let f = self.current.as_mut().ok_or_else(|| err("no open file"))?;
+        let offset = f.len;
+        let counted = Counted {
+            inner: std::io::BufWriter::with_capacity(1 << 20, &mut f.file),
+            written: 0,
+        };
+        let mut counted = super::lz4::compress_to(bytes, counted)?;
+        counted.inner.flush()?;
+        let len = counted.written;
+        f.len += len;
+        Ok(format!("{}{}:{offset}:{len}", self.prefix, f.name))
+    }
+
+    /// Opens a file to write to if none is, or rolls over to a new one when it is full.
+    fn open(&mut self) -> Result<()> {
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|f| f.len > self.max_file_bytes)
+        {
+            self.roll()?;
+        }
+        Ok(())
     }
 
     fn roll(&mut self) -> Result<()> {
@@ -390,6 +428,23 @@ impl BinrefWriter {
             out.push(dest);
         }
         Ok(out)
+    }
+}
+
+/// A writer that counts the bytes it passes on.
+struct Counted<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(b)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -36,10 +36,15 @@ fn frame_info(len: usize) -> FrameInfo {
 /// assert_eq!(back, vec![7u8; 1000]);
 /// ```
 pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
-    let mut enc = FrameEncoder::with_frame_info(frame_info(bytes.len()), out);
+    compress_to(bytes, out).map(drop)
+}
+
+/// Writes the frame [`compress_into`] makes to `w`, block by block (the frame never
+/// exists whole in memory), and gives `w` back.
+pub(crate) fn compress_to<W: Write>(bytes: &[u8], w: W) -> Result<W> {
+    let mut enc = FrameEncoder::with_frame_info(frame_info(bytes.len()), w);
     enc.write_all(bytes).map_err(|e| err(e.to_string()))?;
-    enc.finish().map_err(|e| err(e.to_string()))?;
-    Ok(())
+    enc.finish().map_err(|e| err(e.to_string()))
 }
 
 /// Appends the base64 text of the frame [`compress_into`] would make, compressing and

@@ -63,9 +63,7 @@ pub fn write_array(
                 ))
             })?;
             let reference = if lz4 {
-                let mut frame = Vec::new();
-                lz4::compress_into(array.as_bytes(), &mut frame)?;
-                writer.append(&frame, true)?
+                writer.append_lz4(array.as_bytes())?
             } else {
                 writer.append(array.as_bytes(), false)?
             };
