@@ -243,10 +243,7 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
             }
             context::clear_error();
         }
-        // Validate UTF-8 once, with SIMD, up front; serde_json then reads a `str` and
-        // skips its own (slower, per-string) validation of every string and raw value.
-        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))?;
-        parse_json(text, |de| serde_path_to_error::deserialize(de))
+        parse_whole(bytes)
     })?
 }
 
@@ -257,10 +254,15 @@ pub fn from_json_slice_uncut<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
 ) -> Result<T> {
     context::clear_error();
-    context::decode_scope(opts, || {
-        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))?;
-        parse_json(text, |de| serde_path_to_error::deserialize(de))
-    })?
+    context::decode_scope(opts, || parse_whole(bytes))?
+}
+
+/// Checks `bytes` as UTF-8 once, with SIMD, up front, and parses it as it is: serde_json
+/// then reads a `str` and skips its own (slower, per-string) validation of every
+/// string and raw value.
+fn parse_whole<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    let text = simdutf8::basic::from_utf8(bytes).map_err(|_| invalid_utf8(bytes))?;
+    parse_json(text, |de| serde_path_to_error::deserialize(de))
 }
 
 /// Runs `deserialize` over `text` and checks that nothing but whitespace follows,

@@ -474,3 +474,67 @@ fn tesseract_buffers_decode_with_whitespace_and_in_several_arrays() {
         }
     }
 }
+
+/// The outcome of the long-string path and of parsing the input as it is, as text: the
+/// array's dtype, shape and bytes, or the error message.
+fn both_ways<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    show: impl Fn(&T) -> String,
+) -> (String, String) {
+    let opts = DecodeOptions::default();
+    let show = |r: arraymodel::Result<T>| r.map_or_else(|e| format!("error: {e}"), |v| show(&v));
+    (
+        show(from_json_slice::<T>(bytes, &opts)),
+        show(arraymodel::__private::from_json_slice_uncut::<T>(
+            bytes, &opts,
+        )),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    /// tesseract documents with long base64 buffers, corrupted anywhere (a shape or
+    /// dtype changed, a character inserted or removed, the encoding renamed): the
+    /// long-string path, which guesses each buffer's end from its shape and dtype,
+    /// gives exactly what parsing the input as it is gives.
+    #[test]
+    fn corrupted_tesseract_documents_read_as_without_the_long_string_path(
+        n in 1000usize..1400,
+        wide in any::<bool>(),
+        zone in 0usize..3,
+        at in any::<prop::sample::Index>(),
+        edit in prop::sample::select(vec!["", "\"", "A", "\\", "]", "1", ",", " ", "\u{e9}", "\u{1}"]),
+        remove in 0usize..3,
+    ) {
+        #[derive(Deserialize)]
+        struct Inputs {
+            a: Array,
+            b: Option<Array>,
+        }
+        let a = if wide {
+            Array::from_vec((0..n).map(|i| i as f64).collect::<Vec<f64>>())
+        } else {
+            Array::from_vec((0..n * 4).map(|i| i as u16).collect::<Vec<u16>>())
+        };
+        let enc = |x: &Array| String::from_utf8(arraymodel::to_json_vec(
+            x, &arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64)).unwrap()).unwrap();
+        let text = format!(r#"{{"a": {}, "b": {}}}"#, enc(&a), enc(&a));
+        // Anywhere, or in the keys, shape and dtype before either buffer.
+        let buffers: Vec<usize> = text.match_indices("\"buffer\"").map(|(i, _)| i + 10).collect();
+        let mut at = match zone {
+            0 => at.index(text.len() + 1),
+            1 => at.index(buffers[0]),
+            _ => buffers[0] + 200 + at.index(buffers[1] - buffers[0] - 200),
+        };
+        while !text.is_char_boundary(at) { at -= 1; }
+        let mut end = (at + remove).min(text.len());
+        while !text.is_char_boundary(end) { end += 1; }
+        let broken = format!("{}{edit}{}", &text[..at], &text[end..]);
+        let show = |d: &Inputs| {
+            let b = d.b.as_ref().map(|b| (b.dtype(), b.shape().to_vec(), b.as_bytes().to_vec()));
+            format!("{:?}", (d.a.dtype(), d.a.shape(), d.a.as_bytes(), b))
+        };
+        let (cut, whole) = both_ways::<Inputs>(broken.as_bytes(), show);
+        prop_assert_eq!(cut, whole);
+    }
+}
