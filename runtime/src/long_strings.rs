@@ -19,6 +19,13 @@
 //! already, and for control characters, which serde_json refuses in strings. When that
 //! check or the parse itself fails, the caller checks and parses the original input
 //! with serde_json alone, so errors (and their positions) are serde_json's own.
+//!
+//! tesseract's base64 buffers are not even scanned for their closing quote when the
+//! array object is laid out as tesseract writes it ([`base64_buffer_end`]): the shape
+//! and dtype before the buffer give its length, and the end is checked at that one
+//! position. Such a cut is not known to be one string until its text is found to hold
+//! no quote or backslash, which decoding it as base64 shows, or else [`Cut::is_str`]
+//! checks when it is handed out or after the parse.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
