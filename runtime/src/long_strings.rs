@@ -109,18 +109,29 @@ impl<'de> Elided<'de> {
         let mut spans = Vec::new();
         let mut cut_total = 0;
         let mut i = 0;
+        // Where the document's last long run of text ends (found once, from the end).
+        let mut last_run = None;
         'strings: while let Some(q) = memchr(b'"', &b[i..]) {
             if i + q - cut_total > max_short {
                 return None;
             }
             let start = i + q + 1;
-            if let Some(end) = base64_buffer_end(b, start).filter(|end| end - start >= long) {
-                spans.push((start, end, false));
-                cut_total += end - start;
-                i = end + 1;
-                continue;
+            // A string with no quote or backslash in its first `long` bytes is long: if it
+            // is a base64 buffer laid out as tesseract or truss write them, where it ends
+            // is guessed rather than scanned for (checked later; see `base64_buffer_end`).
+            let probe = start.saturating_add(long).min(b.len());
+            let long_run = probe < b.len() && memchr2(b'"', b'\\', &b[start..probe]).is_none();
+            if long_run {
+                let guess = base64_buffer_end(b, start)
+                    .or_else(|| truss_buffer_end(b, start, &mut last_run));
+                if let Some(end) = guess {
+                    spans.push((start, end, false));
+                    cut_total += end - start;
+                    i = end + 1;
+                    continue;
+                }
             }
-            let mut j = start;
+            let mut j = if long_run { probe } else { start };
             let mut escaped = false;
             let end = loop {
                 match memchr2(b'"', b'\\', &b[j..]) {
@@ -268,21 +279,83 @@ pub(crate) fn note_base64(text: &[u8]) {
 /// else when it is handed out as a string or after the parse ([`Cut::is_str`]).
 fn base64_buffer_end(b: &[u8], start: usize) -> Option<usize> {
     const BEFORE: usize = 1024;
-    let head = &b[start.saturating_sub(BEFORE)..start.checked_sub(1)?];
-    let head = trim_end(head).strip_suffix(b":")?;
-    if !trim_end(head).ends_with(b"\"buffer\"") {
-        return None;
-    }
+    let head = after_key(
+        &b[start.saturating_sub(BEFORE)..start.checked_sub(1)?],
+        b"buffer",
+    )?;
     let value = |key: &[u8]| -> Option<&[u8]> {
         let at = memchr::memmem::rfind(head, key)?;
         trim_start(&head[at + key.len()..])
             .strip_prefix(b":")
             .map(trim_start)
     };
-    let dtype = value(b"\"dtype\"")?.strip_prefix(b"\"")?;
+    let len = base64_len(value(b"\"shape\"")?, value(b"\"dtype\"")?)?;
+    let end = start.checked_add(len)?;
+    let tail = trim_start(b.get(end..)?.strip_prefix(b"\"")?);
+    let tail = trim_start(tail.strip_prefix(b",")?);
+    let tail = trim_start(tail.strip_prefix(b"\"encoding\"")?);
+    trim_start(tail.strip_prefix(b":")?)
+        .starts_with(b"\"base64\"")
+        .then_some(end)
+}
+
+/// Where the base64 text of a truss `NumpyArrayField` starting at `start` ends, when
+/// it is the document's last long string. truss writes `data_b64` first, so the shape
+/// and dtype follow the text: the document's end is read backwards, quote by quote,
+/// down to the last quote after a long run without one, and that quote is the end
+/// if it is followed by truss's `, "shape": [..], "dtype": ".."` giving exactly the
+/// text's length. Verified as [`base64_buffer_end`]'s guess is.
+fn truss_buffer_end(b: &[u8], start: usize, last_run: &mut Option<Option<usize>>) -> Option<usize> {
+    after_key(
+        &b[start.saturating_sub(64)..start.checked_sub(1)?],
+        b"data_b64",
+    )?;
+    let end = (*last_run.get_or_insert_with(|| last_run_end(b)))?;
+    if end <= start {
+        return None;
+    }
+    let tail = trim_start(b[end + 1..].strip_prefix(b",")?);
+    let tail = trim_start(tail.strip_prefix(b"\"shape\"")?);
+    let shape = trim_start(tail.strip_prefix(b":")?);
+    let after = trim_start(&shape[memchr(b']', shape)? + 1..]);
+    let tail = trim_start(after.strip_prefix(b",")?);
+    let tail = trim_start(tail.strip_prefix(b"\"dtype\"")?);
+    let dtype = trim_start(tail.strip_prefix(b":")?);
+    (base64_len(shape, dtype)? == end - start).then_some(end)
+}
+
+/// The last quote of `b` that follows a run of [`LONG`] bytes without one, reading `b`
+/// backwards from its end, at most 64 KiB of it (a document's short tail).
+fn last_run_end(b: &[u8]) -> Option<usize> {
+    const TAIL: usize = 64 << 10;
+    let mut end = b.len();
+    loop {
+        let from = end.saturating_sub(LONG);
+        match memchr::memrchr(b'"', &b[from..end]) {
+            Some(q) => end = from + q,
+            None if end < b.len() && from > 0 => return Some(end),
+            None => return None,
+        }
+        if b.len() - end > TAIL {
+            return None;
+        }
+    }
+}
+
+/// `head` (the text before a string's opening quote) without `"key":` at its end.
+fn after_key<'a>(head: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let head = trim_end(trim_end(head).strip_suffix(b":")?);
+    let head = head.strip_suffix(b"\"")?.strip_suffix(key)?;
+    head.strip_suffix(b"\"")
+}
+
+/// The length of the padded base64 text of an array, from the JSON text of its shape
+/// (`[2, 3]`) and of its dtype (`"float64"`), each followed by anything.
+fn base64_len(shape: &[u8], dtype: &[u8]) -> Option<usize> {
+    let dtype = dtype.strip_prefix(b"\"")?;
     let dtype = &dtype[..memchr(b'"', dtype)?];
     let (dtype, _) = crate::dtype::DType::parse(std::str::from_utf8(dtype).ok()?).ok()?;
-    let shape = value(b"\"shape\"")?.strip_prefix(b"[")?;
+    let shape = shape.strip_prefix(b"[")?;
     let shape = &shape[..memchr(b']', shape)?];
     let mut nbytes = dtype.itemsize();
     for dim in shape.split(|&c| c == b',') {
@@ -292,13 +365,7 @@ fn base64_buffer_end(b: &[u8], start: usize) -> Option<usize> {
             .ok()?;
         nbytes = nbytes.checked_mul(dim)?;
     }
-    let end = start.checked_add(nbytes.div_ceil(3).checked_mul(4)?)?;
-    let tail = trim_start(b.get(end..)?.strip_prefix(b"\"")?);
-    let tail = trim_start(tail.strip_prefix(b",")?);
-    let tail = trim_start(tail.strip_prefix(b"\"encoding\"")?);
-    trim_start(tail.strip_prefix(b":")?)
-        .starts_with(b"\"base64\"")
-        .then_some(end)
+    nbytes.div_ceil(3).checked_mul(4)
 }
 
 fn trim_start(s: &[u8]) -> &[u8] {
@@ -789,6 +856,30 @@ mod tests {
         assert!(!map.cuts[0].scanned.get());
         assert!(map.checked());
         assert!(map.cuts[0].scanned.get());
+    }
+
+    #[test]
+    fn the_last_truss_buffer_end_follows_from_the_shape_and_dtype_after_it() {
+        // 4,098 bytes of uint16: 5,464 characters of base64.
+        let body = "A".repeat(5464);
+        let array = format!(r#"{{"data_b64": "{body}", "shape": [2049], "dtype": "uint16"}}"#);
+        let cuts = |text: &str| {
+            let map = Elided::new(text.as_bytes()).unwrap();
+            map.cuts
+                .iter()
+                .map(|c| (c.len, c.scanned.get()))
+                .collect::<Vec<_>>()
+        };
+        // The last buffer's end is guessed; a buffer before it is scanned for.
+        let two = format!(r#"{{"a": {array}, "b": {array}}}"#);
+        assert_eq!(cuts(&two), [(5464, true), (5464, false)]);
+        // A long string after the last buffer, or a shape that does not match: scanned.
+        let note = format!(r#"{{"b": {array}, "note": "{}"}}"#, "n".repeat(5000));
+        assert_eq!(cuts(&note), [(5464, true), (5000, true)]);
+        let mismatch = array.replace("2049", "2050");
+        assert_eq!(cuts(&mismatch), [(5464, true)]);
+        let tesseract_keys = array.replace("data_b64", "buffer");
+        assert_eq!(cuts(&tesseract_keys), [(5464, true)]);
     }
 
     #[test]

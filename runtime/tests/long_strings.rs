@@ -493,14 +493,15 @@ fn both_ways<T: for<'de> Deserialize<'de>>(
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
-    /// tesseract documents with long base64 buffers, corrupted anywhere (a shape or
-    /// dtype changed, a character inserted or removed, the encoding renamed): the
-    /// long-string path, which guesses each buffer's end from its shape and dtype,
-    /// gives exactly what parsing the input as it is gives.
+    /// tesseract and truss documents with long base64 buffers, corrupted anywhere (a
+    /// shape or dtype changed, a character inserted or removed, a key renamed): the
+    /// long-string path, which guesses a buffer's end from its shape and dtype, gives
+    /// exactly what parsing the input as it is gives.
     #[test]
-    fn corrupted_tesseract_documents_read_as_without_the_long_string_path(
+    fn corrupted_documents_read_as_without_the_long_string_path(
         n in 1000usize..1400,
         wide in any::<bool>(),
+        truss in any::<bool>(),
         zone in 0usize..3,
         at in any::<prop::sample::Index>(),
         edit in prop::sample::select(vec!["", "\"", "A", "\\", "]", "1", ",", " ", "\u{e9}", "\u{1}"]),
@@ -516,15 +517,21 @@ proptest! {
         } else {
             Array::from_vec((0..n * 4).map(|i| i as u16).collect::<Vec<u16>>())
         };
-        let enc = |x: &Array| String::from_utf8(arraymodel::to_json_vec(
-            x, &arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64)).unwrap()).unwrap();
+        let opts = if truss {
+            arraymodel::EncodeOptions::truss()
+        } else {
+            arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Base64)
+        };
+        let enc = |x: &Array| String::from_utf8(arraymodel::to_json_vec(x, &opts).unwrap()).unwrap();
         let text = format!(r#"{{"a": {}, "b": {}}}"#, enc(&a), enc(&a));
-        // Anywhere, or in the keys, shape and dtype before either buffer.
-        let buffers: Vec<usize> = text.match_indices("\"buffer\"").map(|(i, _)| i + 10).collect();
+        // Anywhere, or within 100 bytes of a key, shape or dtype around either buffer
+        // (tesseract writes them before the buffer, truss after).
+        let key = if truss { "\"shape\"" } else { "\"dtype\"" };
+        let keys: Vec<usize> = text.match_indices(key).map(|(i, _)| i).collect();
+        let near = |k: usize| (keys[k] + at.index(200)).saturating_sub(100).min(text.len());
         let mut at = match zone {
             0 => at.index(text.len() + 1),
-            1 => at.index(buffers[0]),
-            _ => buffers[0] + 200 + at.index(buffers[1] - buffers[0] - 200),
+            z => near(z - 1),
         };
         while !text.is_char_boundary(at) { at -= 1; }
         let mut end = (at + remove).min(text.len());
