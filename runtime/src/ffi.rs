@@ -16,24 +16,9 @@
 /// byte would leave `dst` short, and a short write is refused.
 #[cfg(all(feature = "simdutf", not(miri)))]
 pub(crate) fn simdutf_base64_exact(text: &[u8], dst: &mut [u8]) -> bool {
-    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
-    let mut written = dst.len();
-    // SAFETY: both pointers come from live slices (non-null and aligned for u8 even
-    // when empty); `text` is readable for `text.len()` bytes; `dst` is writable for
-    // `written` = `dst.len()` bytes, which `base64_to_binary_safe` never exceeds (it
-    // reports OUTPUT_BUFFER_TOO_SMALL instead); a `&[u8]` cannot overlap a `&mut [u8]`.
-    let r = unsafe {
-        simdutf::base64_to_binary_safe(
-            text.as_ptr(),
-            text.len(),
-            dst.as_mut_ptr(),
-            &mut written,
-            Base64Options::Default,
-            LastChunkHandlingOptions::Strict,
-            false,
-        )
-    };
-    r.error == ErrorCode::Success && written == dst.len()
+    // SAFETY: `dst` is a live slice (non-null and aligned for u8 even when empty),
+    // writable for its length; a `&[u8]` cannot overlap a `&mut [u8]`.
+    unsafe { strict_base64_decode(text, dst.as_mut_ptr(), dst.len()) }
 }
 
 /// [`simdutf_base64_exact`] into a new vector of `n` elements, which is not
@@ -42,34 +27,46 @@ pub(crate) fn simdutf_base64_exact(text: &[u8], dst: &mut [u8]) -> bool {
 /// Large vectors are advised onto huge pages before they are written.
 #[cfg(all(feature = "simdutf", not(miri)))]
 pub(crate) fn simdutf_base64_new<T: bytemuck::Pod>(text: &[u8], n: usize) -> Option<Vec<T>> {
-    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
     let nbytes = n.checked_mul(std::mem::size_of::<T>())?;
     let mut v = Vec::<T>::with_capacity(n);
     let spare = &mut v.spare_capacity_mut()[..n];
     crate::hugepages::advise(spare);
-    let mut written = nbytes;
-    // SAFETY: `text` is readable for `text.len()` bytes; `spare` (non-null and aligned
-    // for `T`, so for u8) is writable for `n` elements, `nbytes` bytes, which
-    // `base64_to_binary_safe` never exceeds (it reports OUTPUT_BUFFER_TOO_SMALL
-    // instead); `text` cannot overlap the new vector's capacity.
+    // SAFETY: `spare` (non-null and aligned for `T`, so for u8) is the new vector's
+    // capacity, writable for `n` elements, `nbytes` bytes; `text` cannot overlap it.
+    if !unsafe { strict_base64_decode(text, spare.as_mut_ptr().cast::<u8>(), nbytes) } {
+        return None;
+    }
+    // SAFETY: success means simdutf wrote exactly `nbytes` bytes, the first `n`
+    // elements, within the capacity; any bytes are a valid `T: Pod`.
+    unsafe { v.set_len(n) };
+    Some(v)
+}
+
+/// The one call of simdutf's decoder: strict base64 `text` into `len` bytes at `dst`;
+/// true only if it succeeded and wrote exactly `len` bytes.
+///
+/// # Safety
+/// `dst` must be non-null and valid for writes of `len` bytes, and must not overlap
+/// `text`. simdutf's `_safe` entry point never writes more than the length it is given
+/// (it reports OUTPUT_BUFFER_TOO_SMALL instead).
+#[cfg(all(feature = "simdutf", not(miri)))]
+unsafe fn strict_base64_decode(text: &[u8], dst: *mut u8, len: usize) -> bool {
+    use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+    let mut written = len;
+    // SAFETY: `text` is readable for `text.len()` bytes; the caller guarantees `dst`
+    // is writable for `written` = `len` bytes and does not overlap `text`.
     let r = unsafe {
         simdutf::base64_to_binary_safe(
             text.as_ptr(),
             text.len(),
-            spare.as_mut_ptr().cast::<u8>(),
+            dst,
             &mut written,
             Base64Options::Default,
             LastChunkHandlingOptions::Strict,
             false,
         )
     };
-    if r.error != ErrorCode::Success || written != nbytes {
-        return None;
-    }
-    // SAFETY: success with `written == nbytes` means simdutf wrote all `nbytes` bytes
-    // of the first `n` elements, within the capacity; any bytes are a valid `T: Pod`.
-    unsafe { v.set_len(n) };
-    Some(v)
+    r.error == ErrorCode::Success && written == len
 }
 
 /// Appends the standard padded base64 of `bytes` to `out` with simdutf's encoder

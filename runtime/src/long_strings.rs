@@ -24,10 +24,10 @@
 //! array object is laid out as tesseract writes it ([`base64_buffer_end`]): the shape
 //! and dtype before the buffer give its length, and the end is checked at that one
 //! position. Such a cut is not known to be one string until its text is found to hold
-//! no quote or backslash, which decoding it as base64 shows, or else [`Cut::is_str`]
-//! checks when it is handed out or after the parse.
+//! no quote or backslash, which decoding it as base64 shows, or else
+//! [`Cut::is_one_string`] checks when it is handed out or after the parse.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -67,21 +67,19 @@ struct Cut {
 }
 
 impl Cut {
-    /// Whether the text of this cut in `original` is what serde_json would read as one
-    /// whole string (no quote or backslash) and UTF-8, checking what is not yet known.
-    fn is_str(&self, original: &[u8]) -> bool {
-        let text = &original[self.at + self.before..][..self.len];
+    /// This cut's text in `original`.
+    fn text<'o>(&self, original: &'o [u8]) -> &'o [u8] {
+        &original[self.at + self.before..][..self.len]
+    }
+
+    /// Whether this cut's text is what serde_json would read as one whole string: no
+    /// quote or backslash (scanned for once, if it was guessed).
+    fn is_one_string(&self, original: &[u8]) -> bool {
         if !self.scanned.get() {
-            if memchr2(b'"', b'\\', text).is_some() {
+            if memchr2(b'"', b'\\', self.text(original)).is_some() {
                 return false;
             }
             self.scanned.set(true);
-        }
-        if !self.utf8.get() {
-            if simdutf8::basic::from_utf8(text).is_err() {
-                return false;
-            }
-            self.utf8.set(true);
         }
         true
     }
@@ -110,7 +108,7 @@ impl<'de> Elided<'de> {
         let mut cut_total = 0;
         let mut i = 0;
         // Where the document's last long run of text ends (found once, from the end).
-        let mut last_run = None;
+        let last_run = OnceCell::new();
         'strings: while let Some(q) = memchr(b'"', &b[i..]) {
             if i + q - cut_total > max_short {
                 return None;
@@ -122,8 +120,8 @@ impl<'de> Elided<'de> {
             let probe = start.saturating_add(long).min(b.len());
             let long_run = probe < b.len() && memchr2(b'"', b'\\', &b[start..probe]).is_none();
             if long_run {
-                let guess = base64_buffer_end(b, start)
-                    .or_else(|| truss_buffer_end(b, start, &mut last_run));
+                let guess =
+                    base64_buffer_end(b, start).or_else(|| truss_buffer_end(b, start, &last_run));
                 if let Some(end) = guess {
                     spans.push((start, end, false));
                     cut_total += end - start;
@@ -219,11 +217,15 @@ impl<'de> Elided<'de> {
     /// short text.
     fn restore_str(&self, s: &str) -> Option<Result<&'de str, ()>> {
         let (original, cuts) = self.restore(s.as_bytes())?;
-        if !self.cuts[cuts].iter().all(|c| c.is_str(self.original)) {
+        let cuts = &self.cuts[cuts];
+        if !cuts.iter().all(|c| c.is_one_string(self.original)) {
             return Some(Err(()));
         }
-        // The rest is a copy of the short text, which is UTF-8.
-        Some(simdutf8::basic::from_utf8(original).map_err(|_| ()))
+        let text = simdutf8::basic::from_utf8(original).map_err(|_| ());
+        if text.is_ok() {
+            cuts.iter().for_each(|c| c.utf8.set(true));
+        }
+        Some(text)
     }
 
     fn restore_bytes(&self, s: &[u8]) -> Option<&'de [u8]> {
@@ -238,10 +240,12 @@ impl<'de> Elided<'de> {
         DECODED.with(|d| {
             let d = d.borrow();
             self.cuts.iter().all(|c| {
-                let text = &self.original[c.at + c.before..][..c.len];
+                let text = c.text(self.original);
                 let (a, b) = (text.as_ptr() as usize, text.as_ptr() as usize + c.len);
                 d.iter().any(|&(x, y)| x <= a && b <= y)
-                    || (c.is_str(self.original) && printable(text))
+                    || (c.is_one_string(self.original)
+                        && (c.utf8.get() || simdutf8::basic::from_utf8(text).is_ok())
+                        && printable(text))
             })
         })
     }
@@ -276,27 +280,21 @@ pub(crate) fn note_base64(text: &[u8]) {
 /// followed by the `encoding` key) instead of scanned for: a 10 MB buffer is then read
 /// once, by the base64 decoder, not twice. The guess is not trusted: the text between
 /// is checked for quotes and backslashes by decoding it as base64 (which has none), or
-/// else when it is handed out as a string or after the parse ([`Cut::is_str`]).
+/// else when it is handed out as a string or after the parse ([`Cut::is_one_string`]).
 fn base64_buffer_end(b: &[u8], start: usize) -> Option<usize> {
     const BEFORE: usize = 1024;
     let head = after_key(
         &b[start.saturating_sub(BEFORE)..start.checked_sub(1)?],
         b"buffer",
     )?;
-    let value = |key: &[u8]| -> Option<&[u8]> {
-        let at = memchr::memmem::rfind(head, key)?;
-        trim_start(&head[at + key.len()..])
-            .strip_prefix(b":")
-            .map(trim_start)
-    };
+    let value = |key: &[u8]| tokens(&head[memchr::memmem::rfind(head, key)?..], &[key, b":"]);
     let len = base64_len(value(b"\"shape\"")?, value(b"\"dtype\"")?)?;
     let end = start.checked_add(len)?;
-    let tail = trim_start(b.get(end..)?.strip_prefix(b"\"")?);
-    let tail = trim_start(tail.strip_prefix(b",")?);
-    let tail = trim_start(tail.strip_prefix(b"\"encoding\"")?);
-    trim_start(tail.strip_prefix(b":")?)
-        .starts_with(b"\"base64\"")
-        .then_some(end)
+    tokens(
+        b.get(end..)?,
+        &[b"\"", b",", b"\"encoding\"", b":", b"\"base64\""],
+    )?;
+    Some(end)
 }
 
 /// Where the base64 text of a truss `NumpyArrayField` starting at `start` ends, when
@@ -305,22 +303,15 @@ fn base64_buffer_end(b: &[u8], start: usize) -> Option<usize> {
 /// down to the last quote after a long run without one, and that quote is the end
 /// if it is followed by truss's `, "shape": [..], "dtype": ".."` giving exactly the
 /// text's length. Verified as [`base64_buffer_end`]'s guess is.
-fn truss_buffer_end(b: &[u8], start: usize, last_run: &mut Option<Option<usize>>) -> Option<usize> {
+fn truss_buffer_end(b: &[u8], start: usize, last_run: &OnceCell<Option<usize>>) -> Option<usize> {
     after_key(
         &b[start.saturating_sub(64)..start.checked_sub(1)?],
         b"data_b64",
     )?;
-    let end = (*last_run.get_or_insert_with(|| last_run_end(b)))?;
-    if end <= start {
-        return None;
-    }
-    let tail = trim_start(b[end + 1..].strip_prefix(b",")?);
-    let tail = trim_start(tail.strip_prefix(b"\"shape\"")?);
-    let shape = trim_start(tail.strip_prefix(b":")?);
-    let after = trim_start(&shape[memchr(b']', shape)? + 1..]);
-    let tail = trim_start(after.strip_prefix(b",")?);
-    let tail = trim_start(tail.strip_prefix(b"\"dtype\"")?);
-    let dtype = trim_start(tail.strip_prefix(b":")?);
+    let end = (*last_run.get_or_init(|| last_run_end(b))).filter(|&end| end > start)?;
+    let shape = tokens(&b[end..], &[b"\"", b",", b"\"shape\"", b":"])?;
+    let after_shape = &shape[memchr(b']', shape)? + 1..];
+    let dtype = tokens(after_shape, &[b",", b"\"dtype\"", b":"])?;
     (base64_len(shape, dtype)? == end - start).then_some(end)
 }
 
@@ -344,9 +335,20 @@ fn last_run_end(b: &[u8]) -> Option<usize> {
 
 /// `head` (the text before a string's opening quote) without `"key":` at its end.
 fn after_key<'a>(head: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let head = trim_end(trim_end(head).strip_suffix(b":")?);
-    let head = head.strip_suffix(b"\"")?.strip_suffix(key)?;
-    head.strip_suffix(b"\"")
+    let head = head.trim_ascii_end().strip_suffix(b":")?.trim_ascii_end();
+    head.strip_suffix(b"\"")?
+        .strip_suffix(key)?
+        .strip_suffix(b"\"")
+}
+
+/// What follows `expected` JSON tokens at the start of `s` (whitespace around them
+/// skipped), or `None` if `s` does not start with them.
+fn tokens<'a>(s: &'a [u8], expected: &[&[u8]]) -> Option<&'a [u8]> {
+    expected.iter().try_fold(s, |s, token| {
+        s.trim_ascii_start()
+            .strip_prefix(*token)
+            .map(<[u8]>::trim_ascii_start)
+    })
 }
 
 /// The length of the padded base64 text of an array, from the JSON text of its shape
@@ -359,30 +361,10 @@ fn base64_len(shape: &[u8], dtype: &[u8]) -> Option<usize> {
     let shape = &shape[..memchr(b']', shape)?];
     let mut nbytes = dtype.itemsize();
     for dim in shape.split(|&c| c == b',') {
-        let dim: usize = std::str::from_utf8(trim_start(trim_end(dim)))
-            .ok()?
-            .parse()
-            .ok()?;
+        let dim: usize = std::str::from_utf8(dim.trim_ascii()).ok()?.parse().ok()?;
         nbytes = nbytes.checked_mul(dim)?;
     }
     nbytes.div_ceil(3).checked_mul(4)
-}
-
-fn trim_start(s: &[u8]) -> &[u8] {
-    let n = s
-        .iter()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        .count();
-    &s[n..]
-}
-
-fn trim_end(s: &[u8]) -> &[u8] {
-    let n = s
-        .iter()
-        .rev()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        .count();
-    &s[..s.len() - n]
 }
 
 /// Whether the text after a string's closing quote makes it an object key.
