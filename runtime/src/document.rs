@@ -36,10 +36,12 @@
 //! absent, null or `"array"`, and `data` a list or an object with a `buffer` and no
 //! keys beyond `buffer`, `encoding`, `compression`; truss needs exactly `data_b64`
 //! (a string), `shape` and `dtype` (a map with more keys is kept as a map, since
-//! dropping them would lose data); msgpack-numpy needs a boolean `nd`, a `type` and
-//! `data`, and no keys beyond `nd`, `type`, `kind`, `shape`, `data`, with `nd` a bin
-//! key as msgpack-numpy requires (a str `"nd"` map stays a map, as it does in
-//! msgpack-numpy and truss); a Python complex is exactly `{b"complex": true, data}`. Once an object is
+//! dropping them would lose data); msgpack-numpy maps are recognised by msgpack-numpy's
+//! own rule (only bin keys count: `b"nd"` makes an array or numpy scalar when the keys
+//! it reads are there, whatever else the map holds, then `b"complex"` a Python complex).
+//! Keys follow the typed decoder's rules (`wire::KeyTracker`): a duplicated array key,
+//! or str and bin spellings of array keys in one msgpack map, make the document an
+//! error, never a map passed through that a peer would read differently. Once an object is
 //! recognised, decoding problems are errors (a bad base64 buffer, a refused pickle,
 //! an unsupported dtype) with the payload path, never a silent pass-through.
 //! [`Forms`] restricts which forms are recognised.
@@ -66,6 +68,7 @@ use serde::{Deserialize, Serialize};
 use crate::array::Array;
 use crate::error::{Path, Result};
 use crate::options::{Compression, DecodeOptions, EncodeOptions, Encoding};
+use crate::wire::{KeyTracker, MsgpackNumpyForm, Spelling};
 
 /// serde_json's private marker for raw values (feature `raw_value`); see `serde_impl`.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
@@ -370,7 +373,7 @@ impl Serialize for Document {
 /// holds such a raw value (a tesseract `data` object, until its parent is known).
 enum Tree<'a> {
     Doc(Document),
-    Raw(Cow<'a, str>),
+    Raw(Cow<'a, str>, Depth),
     /// A string borrowed from the input (a truss `data_b64` is not copied).
     Str(&'a str),
     /// Bytes borrowed from the input (msgpack-numpy `data` is not copied).
@@ -382,7 +385,7 @@ impl Tree<'_> {
     fn into_document(self) -> std::result::Result<Document, String> {
         match self {
             Tree::Doc(d) => Ok(d),
-            Tree::Raw(text) => serde_json::from_str::<Document>(&text).map_err(|e| e.to_string()),
+            Tree::Raw(text, depth) => reparse(&text, depth).map_err(|e| e.to_string()),
             Tree::Str(s) => Ok(Document::String(s.to_owned())),
             Tree::Bin(b) => Ok(Document::Bytes(b.to_vec())),
             Tree::Map(entries) => entries
@@ -411,30 +414,95 @@ impl Tree<'_> {
 
 impl<'de> Deserialize<'de> for Document {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Document, D::Error> {
-        d.deserialize_any(TreeVisitor { raw: false })?
-            .into_document()
-            .map_err(de::Error::custom)
+        d.deserialize_any(TreeVisitor {
+            raw: false,
+            depth: Depth::ROOT,
+        })?
+        .into_document()
+        .map_err(de::Error::custom)
     }
 }
 
 struct TreeSeed {
     /// Ask serde_json for the raw text (the value of a `buffer` key).
     raw: bool,
+    depth: Depth,
+}
+
+/// Where a value sits: how many lists and maps enclose it in the whole document, and
+/// whether it is being read again from a `buffer`'s raw text.
+///
+/// One budget covers the whole document whatever the route: raw `buffer` text that
+/// turns out not to belong to an array is parsed again from the depth it was found at,
+/// and inside such text `buffer` values are read as they are (never held as raw text
+/// again), so every byte is parsed at most twice and nesting through buffers cannot
+/// recurse without bound.
+#[derive(Clone, Copy)]
+struct Depth {
+    level: usize,
+    reparsed: bool,
+}
+
+impl Depth {
+    /// serde_json's own recursion limit, for the whole document.
+    const MAX: usize = 128;
+    const ROOT: Depth = Depth {
+        level: 0,
+        reparsed: false,
+    };
+
+    fn enter<E: de::Error>(self) -> std::result::Result<Depth, E> {
+        if self.level >= Depth::MAX {
+            return Err(E::custom(format!(
+                "nesting deeper than {} levels (lists and maps, counted through buffers)",
+                Depth::MAX
+            )));
+        }
+        Ok(Depth {
+            level: self.level + 1,
+            ..self
+        })
+    }
+}
+
+/// Parses raw `buffer` text that did not belong to an array, from the depth it was at.
+fn reparse(text: &str, depth: Depth) -> std::result::Result<Document, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let tree = TreeSeed {
+        raw: false,
+        depth: Depth {
+            reparsed: true,
+            ..depth
+        },
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    tree.into_document().map_err(de::Error::custom)
 }
 
 impl<'de> DeserializeSeed<'de> for TreeSeed {
     type Value = Tree<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree<'de>, D::Error> {
         if self.raw {
-            d.deserialize_newtype_struct(RAW_TOKEN, TreeVisitor { raw: true })
+            d.deserialize_newtype_struct(
+                RAW_TOKEN,
+                TreeVisitor {
+                    raw: true,
+                    depth: self.depth,
+                },
+            )
         } else {
-            d.deserialize_any(TreeVisitor { raw: false })
+            d.deserialize_any(TreeVisitor {
+                raw: false,
+                depth: self.depth,
+            })
         }
     }
 }
 
 struct TreeVisitor {
     raw: bool,
+    depth: Depth,
 }
 
 impl<'de> Visitor<'de> for TreeVisitor {
@@ -451,7 +519,10 @@ impl<'de> Visitor<'de> for TreeVisitor {
         Ok(Tree::Doc(Document::Null))
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Tree<'de>, D::Error> {
-        d.deserialize_any(TreeVisitor { raw: false })
+        d.deserialize_any(TreeVisitor {
+            raw: false,
+            depth: self.depth,
+        })
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Tree<'de>, E> {
         Ok(Tree::Doc(Document::Bool(v)))
@@ -506,12 +577,16 @@ impl<'de> Visitor<'de> for TreeVisitor {
         self,
         d: D,
     ) -> std::result::Result<Tree<'de>, D::Error> {
-        d.deserialize_any(TreeVisitor { raw: false })
+        d.deserialize_any(TreeVisitor {
+            raw: false,
+            depth: self.depth,
+        })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Tree<'de>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(t) = seq.next_element_seed(TreeSeed { raw: false })? {
+        let depth = self.depth.enter()?;
+        while let Some(t) = seq.next_element_seed(TreeSeed { raw: false, depth })? {
             items.push(t.into_document().map_err(de::Error::custom)?);
         }
         Ok(Tree::Doc(Document::List(items)))
@@ -520,6 +595,8 @@ impl<'de> Visitor<'de> for TreeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Tree<'de>, A::Error> {
         let mut entries: Vec<(Document, Tree)> =
             Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+        let depth = self.depth.enter()?;
+        let mut keys = KeyTracker::default();
         while let Some(key) = map.next_key::<Document>()? {
             // serde_json answers the raw-value token with a one-entry map.
             if self.raw
@@ -527,10 +604,20 @@ impl<'de> Visitor<'de> for TreeVisitor {
                 && matches!(&key, Document::String(k) if k == RAW_TOKEN)
             {
                 let text = map.next_value_seed(crate::serde_impl::StrSeed)?;
-                return Ok(Tree::Raw(text));
+                return Ok(Tree::Raw(text, self.depth));
             }
-            let raw = matches!(&key, Document::String(k) if k == "buffer");
-            let value = map.next_value_seed(TreeSeed { raw })?;
+            // The same key rules as the typed decoder (`wire::KeyTracker`).
+            let spelled = match &key {
+                Document::String(k) => Some((k.as_bytes(), Spelling::Str)),
+                Document::Bytes(k) => Some((k.as_slice(), Spelling::Bin)),
+                _ => None,
+            };
+            if let Some((name, spelling)) = spelled {
+                keys.see(name, spelling)
+                    .map_err(crate::serde_impl::de_err::<A::Error>)?;
+            }
+            let raw = !depth.reparsed && matches!(&key, Document::String(k) if k == "buffer");
+            let value = map.next_value_seed(TreeSeed { raw, depth })?;
             entries.push((key, value));
         }
         finish_map(entries)
@@ -546,7 +633,7 @@ fn finish_map<'de, E: de::Error>(
         let array = Array::deserialize(TreeDe(Tree::Map(entries))).map_err(E::custom)?;
         return Ok(Tree::Doc(Document::Array(array, form)));
     }
-    if entries.iter().any(|(_, v)| matches!(v, Tree::Raw(_))) {
+    if entries.iter().any(|(_, v)| matches!(v, Tree::Raw(..))) {
         return Ok(Tree::Map(entries));
     }
     entries
@@ -570,13 +657,6 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
             .map(|(_, v)| v)
     };
     let only = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(k));
-    let is_text = |t: Option<&Tree<'_>>| {
-        matches!(t, Some(Tree::Str(_) | Tree::Bin(_)))
-            || matches!(
-                t.and_then(Tree::doc),
-                Some(Document::String(_) | Document::Bytes(_))
-            )
-    };
     let is_shape = |t: Option<&Tree<'_>>| {
         matches!(
             t.and_then(Tree::doc),
@@ -585,38 +665,31 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
     };
 
     if forms.msgpack_numpy {
-        // msgpack-numpy recognises only the bin key b"nd": a map keyed by str "nd"
-        // stays a plain map, as it does in msgpack-numpy and truss.
-        let bin_nd = entries
-            .iter()
-            .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == b"nd"))
-            .map(|(_, v)| v);
-        if let Some(nd) = bin_nd {
-            let type_ok = is_text(get(b"type"))
-                || matches!(get(b"type").and_then(Tree::doc), Some(Document::List(_)));
-            if let Some(Document::Bool(nd)) = nd.doc() {
-                if only(&[b"nd", b"type", b"kind", b"shape", b"data"])
-                    && type_ok
-                    && get(b"data").is_some()
-                {
-                    return Some(if *nd {
-                        ArrayForm::MsgpackNumpy
-                    } else {
-                        ArrayForm::MsgpackScalar
-                    });
-                }
+        // msgpack-numpy's own rule (`wire::msgpack_numpy_form`): only bin keys count,
+        // `b"nd"` first, then `b"complex"`; keys it does not read are ignored, and a map
+        // missing a key it reads stays a dict (its `KeyError` fallback).
+        let bin = |name: &[u8]| {
+            entries
+                .iter()
+                .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == name))
+                .map(|(_, v)| v)
+        };
+        let nd = bin(b"nd").map(|v| matches!(v.doc(), Some(Document::Bool(true))));
+        match crate::wire::msgpack_numpy_form(nd, bin(b"complex").is_some()) {
+            Some(MsgpackNumpyForm::Array) => {
+                return (bin(b"type").is_some()
+                    && bin(b"shape").is_some()
+                    && bin(b"data").is_some())
+                .then_some(ArrayForm::MsgpackNumpy);
             }
-            return None;
-        }
-        let bin_complex = entries
-            .iter()
-            .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == b"complex"))
-            .map(|(_, v)| v);
-        if let Some(c) = bin_complex {
-            let ok = matches!(c.doc(), Some(Document::Bool(true)))
-                && only(&[b"complex", b"data"])
-                && is_text(get(b"data"));
-            return ok.then_some(ArrayForm::PythonComplex);
+            Some(MsgpackNumpyForm::Scalar) => {
+                return (bin(b"type").is_some() && bin(b"data").is_some())
+                    .then_some(ArrayForm::MsgpackScalar);
+            }
+            Some(MsgpackNumpyForm::Complex) => {
+                return bin(b"data").is_some().then_some(ArrayForm::PythonComplex);
+            }
+            None => {}
         }
     }
     if let Some(b64) = get(b"data_b64") {
@@ -629,7 +702,7 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
     }
     if !forms.tesseract
         || !only(&[b"object_type", b"shape", b"dtype", b"data"])
-        || !matches!(get(b"shape").and_then(Tree::doc), Some(Document::List(_)))
+        || !is_shape(get(b"shape"))
         || get(b"dtype").and_then(Tree::str).is_none()
     {
         return None;
@@ -722,8 +795,8 @@ impl<'de> Deserializer<'de> for TreeDe<'de> {
             Tree::Doc(d) => DocDe(d).deserialize_any(v),
             Tree::Str(s) => v.visit_borrowed_str(s),
             Tree::Bin(b) => v.visit_borrowed_bytes(b),
-            Tree::Raw(text) => {
-                let d: Document = serde_json::from_str(&text).map_err(de::Error::custom)?;
+            Tree::Raw(text, depth) => {
+                let d = reparse(&text, depth).map_err(de::Error::custom)?;
                 DocDe(d).deserialize_any(v)
             }
             Tree::Map(entries) => v.visit_map(MapDeserializer::new(
@@ -745,13 +818,13 @@ impl<'de> Deserializer<'de> for TreeDe<'de> {
         v: V,
     ) -> std::result::Result<V::Value, DeError> {
         match self.0 {
-            Tree::Raw(Cow::Borrowed(text)) if name == RAW_TOKEN => {
+            Tree::Raw(Cow::Borrowed(text), _) if name == RAW_TOKEN => {
                 v.visit_map(MapDeserializer::new(std::iter::once((
                     RAW_TOKEN,
                     BorrowedStrDeserializer::new(text),
                 ))))
             }
-            Tree::Raw(Cow::Owned(text)) if name == RAW_TOKEN => {
+            Tree::Raw(Cow::Owned(text), _) if name == RAW_TOKEN => {
                 v.visit_map(MapDeserializer::new(std::iter::once((RAW_TOKEN, text))))
             }
             other => v.visit_newtype_struct(TreeDe(other)),

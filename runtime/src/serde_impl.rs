@@ -26,6 +26,7 @@ use crate::dtype::{ByteOrder, DType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{Compression, Encoding, JsonStyle};
 use crate::shape::{self, Limits, MAX_NDIM};
+use crate::wire::{Key, KeyTracker, MsgpackNumpyForm, Spelling};
 
 /// serde_json's private marker for raw values (feature `raw_value`): a struct of this
 /// name with one field of this name is written verbatim, and a newtype struct of this
@@ -40,7 +41,7 @@ fn ser_err<E: ser::Error>(e: Error) -> E {
     context::to_serde(e, E::custom)
 }
 
-fn de_err<E: de::Error>(e: Error) -> E {
+pub(crate) fn de_err<E: de::Error>(e: Error) -> E {
     context::to_serde(e, E::custom)
 }
 
@@ -354,69 +355,42 @@ fn current_limits() -> Limits {
     context::with_decode(|f| f.map(|f| f.limits).unwrap_or_default())
 }
 
-/// The keys any array form uses.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Key {
-    ObjectType,
-    Shape,
-    DType,
-    Data,
-    DataB64,
-    Nd,
-    Type,
-    Kind,
-    Complex,
-    Other,
-}
-
-impl Key {
-    fn from_bytes(b: &[u8]) -> Key {
-        match b {
-            b"object_type" => Key::ObjectType,
-            b"shape" => Key::Shape,
-            b"dtype" => Key::DType,
-            b"data" => Key::Data,
-            b"data_b64" => Key::DataB64,
-            b"nd" => Key::Nd,
-            b"type" => Key::Type,
-            b"kind" => Key::Kind,
-            b"complex" => Key::Complex,
-            _ => Key::Other,
-        }
-    }
-}
-
-/// A key of an array map as text or bytes (msgpack-numpy writes bin keys), and
-/// whether it came as a str in a binary format (msgpack), where msgpack-numpy writes
-/// and recognises only bin keys.
+/// A key of an array map as text or bytes (msgpack-numpy writes bin keys), with its
+/// spelling, and whether the format is binary (msgpack), where msgpack-numpy writes and
+/// recognises only bin keys.
 struct MapKey {
     name: Vec<u8>,
-    str_in_binary: bool,
+    spelling: Spelling,
+    binary: bool,
 }
 
 impl<'de> Deserialize<'de> for MapKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<MapKey, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = (Vec<u8>, bool);
+            type Value = (Vec<u8>, Spelling);
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or bytes key")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(Vec<u8>, bool), E> {
-                Ok((v.as_bytes().to_vec(), true))
+            fn visit_str<E: de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<(Vec<u8>, Spelling), E> {
+                Ok((v.as_bytes().to_vec(), Spelling::Str))
             }
             fn visit_bytes<E: de::Error>(
                 self,
                 v: &[u8],
-            ) -> std::result::Result<(Vec<u8>, bool), E> {
-                Ok((v.to_vec(), false))
+            ) -> std::result::Result<(Vec<u8>, Spelling), E> {
+                Ok((v.to_vec(), Spelling::Bin))
             }
         }
         let binary = !d.is_human_readable();
-        let (name, is_str) = d.deserialize_any(V)?;
+        let (name, spelling) = d.deserialize_any(V)?;
         Ok(MapKey {
             name,
-            str_in_binary: binary && is_str,
+            spelling,
+            binary,
         })
     }
 }
@@ -493,7 +467,8 @@ struct Parts<'de> {
     type_: Option<String>,
     kind: Option<Vec<u8>>,
     complex: Option<bool>,
-    unknown: Option<String>,
+    /// Every key, in order (the form decides which are allowed).
+    keys: Vec<(Key, String)>,
 }
 
 /// The `data` value, in whichever form it came.
@@ -523,23 +498,31 @@ impl<'de> Visitor<'de> for PartsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Parts<'de>, A::Error> {
         let mut p = Parts::default();
+        let mut keys = KeyTracker::default();
         while let Some(MapKey {
             name,
-            str_in_binary,
+            spelling,
+            binary,
         }) = map.next_key()?
         {
-            let key = Key::from_bytes(&name);
-            // msgpack-numpy (and so truss) looks for the bin key b"nd" only: a map with
-            // a str "nd" stays a plain dict there, and truss refuses it. So do we.
-            if str_in_binary && matches!(key, Key::Nd | Key::Complex) {
+            let key = keys
+                .see(&name, spelling)
+                .map_err(de_err)
+                .inspect_err(|_| context::note_key(&name))?;
+            // msgpack-numpy (and so truss) looks for the bin keys b"nd" and b"complex"
+            // only: a map with a str "nd" stays a plain dict there, and truss refuses it.
+            // So do we; in JSON these keys mean nothing (`wire::msgpack_numpy_form`).
+            if matches!(key, Key::Nd | Key::Complex) && spelling == Spelling::Str {
                 let key = String::from_utf8_lossy(&name);
+                let why = if binary {
+                    "msgpack-numpy map keys are bin; the str key is not recognised by \
+                     msgpack-numpy or truss, which leave such a map a plain dict"
+                } else {
+                    "msgpack-numpy maps exist only in msgpack, with bin keys"
+                };
                 return Err(de_err(
-                    Error::new(ErrorKind::Refused(format!(
-                        "msgpack-numpy map keys are bin; the str key {key:?} is not \
-                         recognised by msgpack-numpy or truss, which leave such a map a \
-                         plain dict"
-                    )))
-                    .at_field(key.into_owned()),
+                    Error::new(ErrorKind::Refused(format!("key {key:?}: {why}")))
+                        .at_field(key.into_owned()),
                 ));
             }
             p.read_value(key, &name, &mut map)
@@ -557,27 +540,17 @@ impl<'de> Parts<'de> {
         map: &mut A,
     ) -> std::result::Result<(), A::Error> {
         let p = self;
+        p.keys
+            .push((key, String::from_utf8_lossy(name).into_owned()));
         {
-            let dup =
-                || de::Error::custom(format!("duplicate key {:?}", String::from_utf8_lossy(name)));
             match key {
                 Key::ObjectType => {
                     let v: Option<Text> = map.next_value()?;
                     p.object_type = v.map(|t| t.0);
                 }
-                Key::Shape => {
-                    if p.shape.is_some() {
-                        return Err(dup());
-                    }
-                    p.shape = Some(map.next_value_seed(ShapeSeed)?);
-                }
+                Key::Shape => p.shape = Some(map.next_value_seed(ShapeSeed)?),
                 Key::DType => p.dtype = Some(map.next_value::<Text>()?.0),
-                Key::Data => {
-                    if p.data.is_some() {
-                        return Err(dup());
-                    }
-                    p.data = Some(map.next_value_seed(DataSeed)?);
-                }
+                Key::Data => p.data = Some(map.next_value_seed(DataSeed)?),
                 Key::DataB64 => p.data_b64 = Some(map.next_value_seed(Base64TextSeed)?),
                 Key::Nd => p.nd = Some(map.next_value::<NdFlag>()?.0),
                 Key::Type => p.type_ = Some(map.next_value::<TypeName>()?.0),
@@ -586,10 +559,7 @@ impl<'de> Parts<'de> {
                     p.kind = v.map(|b| b.0);
                 }
                 Key::Complex => p.complex = Some(map.next_value::<NdFlag>()?.0),
-                Key::Other => {
-                    if p.unknown.is_none() {
-                        p.unknown = Some(String::from_utf8_lossy(name).into_owned());
-                    }
+                Key::Other | Key::Buffer | Key::Encoding | Key::Compression => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -819,15 +789,16 @@ impl<'de> Visitor<'de> for DataVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Data<'de>, A::Error> {
         let (mut buffer, mut encoding, mut compression) = (None, None, None);
-        while let Some(MapKey { name, .. }) = map.next_key()? {
-            match name.as_slice() {
-                b"buffer" => buffer = Some(map.next_value_seed(BufferSeed)?),
-                b"encoding" => encoding = Some(map.next_value::<Text>()?.0),
-                b"compression" => compression = map.next_value::<Option<Text>>()?.map(|t| t.0),
-                other => {
-                    // serde_path_to_error already places this inside `data`.
+        let mut keys = KeyTracker::default();
+        while let Some(MapKey { name, spelling, .. }) = map.next_key()? {
+            // serde_path_to_error already places these inside `data`.
+            match keys.see(&name, spelling).map_err(de_err)? {
+                Key::Buffer => buffer = Some(map.next_value_seed(BufferSeed)?),
+                Key::Encoding => encoding = Some(map.next_value::<Text>()?.0),
+                Key::Compression => compression = map.next_value::<Option<Text>>()?.map(|t| t.0),
+                _ => {
                     return Err(de_err(Error::new(ErrorKind::UnexpectedKey(
-                        String::from_utf8_lossy(other).into_owned(),
+                        String::from_utf8_lossy(&name).into_owned(),
                     ))));
                 }
             }
@@ -939,34 +910,61 @@ fn scalar_buffer<'de, E: de::Error, D: Deserializer<'de, Error = E>>(
 impl Parts<'_> {
     fn into_array(self) -> Result<Array> {
         let limits = current_limits();
-        // msgpack-numpy array or scalar map.
-        if let Some(nd) = self.nd {
-            let type_ = self.type_.ok_or(ErrorKind::MissingKey("type"))?;
-            let data: Cow<'_, [u8]> = match self.data {
-                Some(Data::Bytes(b)) => b,
-                Some(Data::Str(s)) => Cow::Owned(s.into_owned().into_bytes()),
-                Some(_) => {
-                    return Err(Error::invalid("msgpack-numpy data must be bytes").at_field("data"));
-                }
-                None => return Err(ErrorKind::MissingKey("data").into()),
-            };
-            let shape = if nd {
-                self.shape.ok_or(ErrorKind::MissingKey("shape"))?
-            } else {
-                Vec::new() // numpy scalar: {nd: false, type, data}
-            };
-            return codec::msgpack::decode(&type_, self.kind.as_deref(), shape, &data, &limits);
-        }
-        // msgpack-numpy's map for a Python complex: {complex: true, data: "(1+2j)"}.
-        if self.complex == Some(true) {
-            let Some(Data::Str(s)) = self.data else {
-                return Err(Error::invalid("complex data must be a string").at_field("data"));
-            };
-            let (re, im) = codec::json::parse_complex_str(&s).map_err(|e| e.at_field("data"))?;
-            return Ok(Array::scalar(num_complex::Complex::new(re, im)));
+        // The form, decided as `wire::msgpack_numpy_form` and `document::detect` decide
+        // it: msgpack-numpy's bin `nd`, then its bin `complex` (only bin keys reach
+        // here as `nd`/`complex`), then truss's `data_b64`, then tesseract.
+        let unexpected = |allowed: &[Key]| -> Result<()> {
+            match self.keys.iter().find(|(k, _)| !allowed.contains(k)) {
+                Some((_, name)) => Err(ErrorKind::UnexpectedKey(name.clone()).into()),
+                None => Ok(()),
+            }
+        };
+        match crate::wire::msgpack_numpy_form(self.nd, self.complex.is_some()) {
+            Some(MsgpackNumpyForm::Array | MsgpackNumpyForm::Scalar) => {
+                // msgpack-numpy ignores keys it does not read.
+                let type_ = self.type_.ok_or(ErrorKind::MissingKey("type"))?;
+                let data: Cow<'_, [u8]> = match self.data {
+                    Some(Data::Bytes(b)) => b,
+                    Some(Data::Str(s)) => Cow::Owned(s.into_owned().into_bytes()),
+                    Some(_) => {
+                        return Err(
+                            Error::invalid("msgpack-numpy data must be bytes").at_field("data")
+                        );
+                    }
+                    None => return Err(ErrorKind::MissingKey("data").into()),
+                };
+                let shape = if self.nd == Some(true) {
+                    self.shape.ok_or(ErrorKind::MissingKey("shape"))?
+                } else {
+                    Vec::new() // numpy scalar: {nd: false, type, data}
+                };
+                return codec::msgpack::decode(&type_, self.kind.as_deref(), shape, &data, &limits);
+            }
+            // msgpack-numpy's map for a Python complex: {complex: .., data: "(1+2j)"}.
+            Some(MsgpackNumpyForm::Complex) => {
+                let s: Cow<'_, str> = match self.data {
+                    Some(Data::Str(s)) => s,
+                    Some(Data::Bytes(b)) => {
+                        Cow::Owned(String::from_utf8(b.into_owned()).map_err(|_| {
+                            Error::invalid("complex data is not UTF-8").at_field("data")
+                        })?)
+                    }
+                    Some(_) => {
+                        return Err(
+                            Error::invalid("complex data must be a string").at_field("data")
+                        );
+                    }
+                    None => return Err(ErrorKind::MissingKey("data").into()),
+                };
+                let (re, im) =
+                    codec::json::parse_complex_str(&s).map_err(|e| e.at_field("data"))?;
+                return Ok(Array::scalar(num_complex::Complex::new(re, im)));
+            }
+            None => {}
         }
         // truss NumpyArrayField.
         if let Some(b64) = self.data_b64 {
+            unexpected(&[Key::DataB64, Key::Shape, Key::DType])?;
             let dtype = self.dtype.ok_or(ErrorKind::MissingKey("dtype"))?;
             let shape = self.shape.ok_or(ErrorKind::MissingKey("shape"))?;
             return codec::truss::decode(&b64, &dtype, shape, &limits);
@@ -978,9 +976,7 @@ impl Parts<'_> {
                  {data_b64, shape, dtype} or msgpack-numpy's {nd, type, shape, data}",
             ));
         };
-        if let Some(key) = self.unknown {
-            return Err(ErrorKind::UnexpectedKey(key).into());
-        }
+        unexpected(&[Key::ObjectType, Key::Shape, Key::DType, Key::Data])?;
         if let Some(ot) = self.object_type.as_deref().filter(|t| *t != "array") {
             return Err(
                 Error::invalid(format!("object_type is {ot:?}, expected \"array\""))

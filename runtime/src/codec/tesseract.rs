@@ -160,37 +160,19 @@ pub fn decode_data(
     binref: BinrefSource<'_>,
     limits: &Limits,
 ) -> Result<Array> {
-    let lz4 = match compression {
-        None | Some("none") => false,
-        Some("lz4") => true,
-        Some(other) => {
-            return Err(Error::invalid(format!(
-                "unknown compression {other:?} (expected \"lz4\" or null)"
-            ))
-            .at_field("compression")
-            .at_field("data"));
-        }
-    };
+    let (encoding, compression) = crate::wire::tesseract_encoding(encoding, compression)?;
+    let lz4 = compression == Compression::Lz4;
     let at_buffer = |e: Error| e.at_field("buffer").at_field("data");
     match encoding {
-        "json" => {
-            if lz4 {
-                return Err(
-                    Error::invalid("compression is not allowed with the json encoding")
-                        .at_field("compression")
-                        .at_field("data"),
-                );
-            }
-            match buffer {
-                Buffer::RawJson(raw) => json::parse_buffer(&raw, dtype, shape, limits),
-                Buffer::List(list) => list.into_array_as(dtype, &shape),
-                Buffer::Text(_) => Err(Error::invalid(
-                    "a json buffer must be nested lists or a number, not a string",
-                )),
-            }
-            .map_err(at_buffer)
+        Encoding::Json => match buffer {
+            Buffer::RawJson(raw) => json::parse_buffer(&raw, dtype, shape, limits),
+            Buffer::List(list) => list.into_array_as(dtype, &shape),
+            Buffer::Text(_) => Err(Error::invalid(
+                "a json buffer must be nested lists or a number, not a string",
+            )),
         }
-        "base64" => {
+        .map_err(at_buffer),
+        Encoding::Base64 => {
             let decode = |text: &[u8]| -> Result<Array> {
                 if !lz4 {
                     return base64::decode_array(text, dtype, shape.clone(), limits);
@@ -222,7 +204,7 @@ pub fn decode_data(
             }
             .map_err(at_buffer)
         }
-        "binref" => {
+        Encoding::Binref => {
             let text = buffer.string().map_err(at_buffer)?;
             let reader = binref.ok_or_else(|| {
                 at_buffer(Error::new(ErrorKind::Binref(
@@ -233,10 +215,5 @@ pub fn decode_data(
                 .read(&text, dtype, shape, lz4, limits)
                 .map_err(at_buffer)
         }
-        other => Err(Error::invalid(format!(
-            "unknown encoding {other:?} (expected \"json\", \"base64\" or \"binref\")"
-        ))
-        .at_field("encoding")
-        .at_field("data")),
     }
 }
