@@ -1,12 +1,13 @@
 //! `arraymodel convert`: transcode a payload, every array object in it re-encoded in
 //! the target format, everything else passed through in order.
 
-use std::fs::File;
+use std::fs::{self, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use arraymodel::{EncodeOptions, Encoding};
-use clap::Args;
+use arraymodel::{BytesStyle, EncodeOptions, Encoding, ErrorKind};
+use clap::{Args, ValueEnum};
 
 use super::progress::Stage;
 use super::{CliError, Format, input};
@@ -20,21 +21,41 @@ pub struct ConvertArgs {
     /// The format to write.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub to: Format,
-    /// The input format (default: detected: msgpack or JSON by the first byte, each array by its keys).
+    /// The input format (default: detected: msgpack or JSON by the first byte, each array by its keys);
+    /// every array must then be in this form.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub from: Option<Format>,
     /// Compress array buffers with LZ4 (json+base64 and json+binref only).
     #[arg(long)]
     pub lz4: bool,
-    /// Folder binref buffers of the input are read from, and confined to (default: the input's folder).
+    /// Folder binref buffers of the input are read from, and confined to (default: the input's
+    /// folder; standard input has none).
     #[arg(long, value_name = "DIR")]
     pub binref_in: Option<PathBuf>,
     /// Folder the `.bin` files of json+binref output are written to (required for json+binref).
     #[arg(long, value_name = "DIR")]
     pub binref_out: Option<PathBuf>,
-    /// Where to write, or `-` for standard output.
+    /// How bytes values (msgpack `bin`) are written in JSON output: `utf8` as text, as
+    /// tesseract and truss do (bytes that are not UTF-8 are an error), or `base64`
+    /// (URL-safe, pydantic's `ser_json_bytes="base64"`).
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub bytes: Option<BytesArg>,
+    /// Where to write, or `-` for standard output. A file is written under a temporary
+    /// name beside it and renamed into place on success; a device, FIFO or
+    /// /proc/self/fd/N is written to as it is.
     #[arg(short = 'o', long, default_value = "-", value_name = "OUTPUT")]
     pub output: String,
+}
+
+/// `--bytes`: how bytes values are written in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BytesArg {
+    /// UTF-8 text (tesseract's and truss's default); other bytes are an error.
+    #[value(name = "utf8")]
+    Utf8,
+    /// URL-safe base64 with padding.
+    #[value(name = "base64")]
+    Base64,
 }
 
 /// The encode options for a JSON target, after checking the flags that go with it.
@@ -51,6 +72,11 @@ fn encode_options(args: &ConvertArgs) -> Result<Option<EncodeOptions>, CliError>
             args.to.name()
         )));
     }
+    if args.bytes.is_some() && args.to == Format::Msgpack {
+        return Err(CliError::usage(
+            "--bytes applies to JSON output only; msgpack keeps bytes as bin",
+        ));
+    }
     let opts = match args.to {
         Format::Json => EncodeOptions::tesseract(Encoding::Json),
         Format::JsonBase64 => EncodeOptions::tesseract(Encoding::Base64),
@@ -63,81 +89,315 @@ fn encode_options(args: &ConvertArgs) -> Result<Option<EncodeOptions>, CliError>
         Format::TrussJson => EncodeOptions::truss(),
         Format::Msgpack => return Ok(None),
     };
+    let opts = match args.bytes {
+        Some(BytesArg::Base64) => opts.bytes_style(BytesStyle::Base64Url),
+        Some(BytesArg::Utf8) | None => opts,
+    };
     Ok(Some(if args.lz4 { opts.lz4() } else { opts }))
 }
 
 /// Runs the conversion.
 pub fn run(args: &ConvertArgs) -> Result<(), CliError> {
-    let opts = encode_options(args)?;
+    let mut opts = encode_options(args)?;
     let binary_to_terminal = args.to == Format::Msgpack && args.output == "-";
     if binary_to_terminal && io::stdout().is_terminal() {
         return Err(CliError::usage(
             "refusing to write msgpack to a terminal; use -o FILE or a pipe",
         ));
     }
+    // Where the output goes is settled before the input is read: a directory fails now.
+    let target = Target::of(&args.output)?;
     let input = input::read(&args.input)?;
     let (doc, _) = input::decode(&input, args.from, args.binref_in.as_deref())?;
     let (name, show_progress) = (input.name.clone(), input.show_progress);
     // The document owns its arrays: the input can go before the output is written,
     // and the output streams to its destination rather than being built whole.
     drop(input);
+    // json+binref: the .bin files are written into a private folder inside
+    // --binref-out and moved out only once the output is complete, so a failed run
+    // leaves none behind (the folder goes when `staging` is dropped).
+    let staging = match (&mut opts, &args.binref_out) {
+        (Some(o), Some(dir)) if args.to == Format::JsonBinref => {
+            let s = Staging::new(dir)?;
+            *o = o.clone().binref_dir(s.dir.path());
+            Some(s)
+        }
+        _ => None,
+    };
     let _stage = Stage::start("encoding", show_progress);
     let encode = |w: &mut dyn Write| match &opts {
         Some(o) => arraymodel::to_json_writer(&doc, o, w),
         None => arraymodel::to_msgpack_writer(&doc, BufWriter::with_capacity(1 << 16, w)),
     };
-    write_output(&args.output, encode, opts.is_some(), &name)
+    let fail = |dest: &str, e: arraymodel::Error| match e.kind() {
+        ErrorKind::Io(io) => CliError::new(format!("{dest}: {io}")),
+        _ => CliError::payload(&name, &bytes_advice(e)),
+    };
+    let publish = || staging.as_ref().map_or(Ok(Vec::new()), Staging::publish);
+    match target {
+        Target::Stdout => {
+            let stdout = io::stdout();
+            let newline = opts.is_some() && stdout.is_terminal();
+            let mut lock = stdout.lock();
+            let r = encode(&mut lock).and_then(|()| {
+                if newline {
+                    lock.write_all(b"\n")?;
+                }
+                Ok(lock.flush()?)
+            });
+            match r {
+                Ok(()) => {}
+                // A closed pipe (`| head`) is not worth an error, nor .bin files.
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::Io(io)
+                        if io.kind() == io::ErrorKind::BrokenPipe) =>
+                {
+                    return Ok(());
+                }
+                Err(e) => return Err(fail("<stdout>", e)),
+            }
+            publish().map(drop)
+        }
+        Target::Through { append } => {
+            let out = &args.output;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .append(append)
+                .open(out)
+                .map_err(|e| CliError::new(format!("{out}: {e}")))?;
+            if args.to == Format::Msgpack && file.is_terminal() {
+                return Err(CliError::usage(
+                    "refusing to write msgpack to a terminal; use -o FILE or a pipe",
+                ));
+            }
+            encode(&mut file).map_err(|e| fail(out, e))?;
+            publish().map(drop)
+        }
+        Target::Replace { dest, existing } => {
+            let out = &args.output;
+            let io_fail = |e: io::Error| CliError::new(format!("{out}: {e}"));
+            let mut tmp = temp_beside(&dest, existing.as_ref()).map_err(io_fail)?;
+            encode(tmp.as_file_mut()).map_err(|e| fail(out, e))?;
+            // The output is complete: the .bin files it refers to go into place first,
+            // then the output itself; if that fails, the .bin files go again.
+            let published = publish()?;
+            if let Err(e) = tmp.persist(&dest) {
+                for f in published {
+                    let _ = fs::remove_file(f);
+                }
+                return Err(io_fail(e.error));
+            }
+            Ok(())
+        }
+    }
 }
 
-/// Streams the output to a file (through a temporary sibling renamed into place on
-/// success, so a failed conversion leaves an existing file untouched) or to stdout
-/// (with a final newline for a person at a terminal).
-fn write_output(
-    output: &str,
-    encode: impl FnOnce(&mut dyn Write) -> arraymodel::Result<()>,
-    text: bool,
-    input_name: &str,
-) -> Result<(), CliError> {
-    let fail = |dest: &str, e: arraymodel::Error| match e.kind() {
-        arraymodel::ErrorKind::Io(io) => CliError::new(format!("{dest}: {io}")),
-        _ => CliError::payload(input_name, &e),
-    };
-    if output == "-" {
-        let stdout = io::stdout();
-        let newline = text && stdout.is_terminal();
-        let mut lock = stdout.lock();
-        let r = encode(&mut lock).and_then(|()| {
-            if newline {
-                lock.write_all(b"\n")?;
+/// The runtime's advice for bytes that are not UTF-8 names its Rust API; on the
+/// command line, the flags that do the same.
+fn bytes_advice(e: arraymodel::Error) -> arraymodel::Error {
+    match e.kind() {
+        ErrorKind::Unrepresentable(msg) if msg.contains("UTF-8") => {
+            let msg = if msg.contains("BytesStyle::Base64Url") {
+                msg.replace("use msgpack or", "use --to msgpack or")
+                    .replace("BytesStyle::Base64Url", "--bytes base64")
+            } else if msg.contains("--bytes") {
+                msg.clone()
+            } else {
+                format!("{msg} (use --to msgpack, or --bytes base64)")
+            };
+            let path = e.path().clone();
+            arraymodel::Error::new(ErrorKind::Unrepresentable(msg)).at_path(&path)
+        }
+        _ => e,
+    }
+}
+
+/// Where `-o` writes.
+#[derive(Debug)]
+enum Target {
+    /// `-`.
+    Stdout,
+    /// A regular file, or a path that does not exist: written under a temporary name
+    /// in the same folder and renamed over `dest` on success. `existing` is the
+    /// metadata of the file replaced (its mode and owner are kept).
+    Replace {
+        dest: PathBuf,
+        existing: Option<fs::Metadata>,
+    },
+    /// Anything else that exists (a character device such as /dev/null, a FIFO, a
+    /// symbolic link to one, /proc/self/fd/N): opened for writing, never replaced.
+    /// A regular file reached through /proc (a redirected stdout) is appended to.
+    Through { append: bool },
+}
+
+impl Target {
+    fn of(output: &str) -> Result<Target, CliError> {
+        if output == "-" {
+            return Ok(Target::Stdout);
+        }
+        let path = Path::new(output);
+        let io_fail = |e: io::Error| CliError::new(format!("{output}: {e}"));
+        let is_dir = || CliError::new(format!("{output}: is a directory"));
+        let meta = match fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Target::Replace {
+                    dest: path.to_path_buf(),
+                    existing: None,
+                });
             }
-            Ok(lock.flush()?)
-        });
-        return match r {
-            Ok(()) => Ok(()),
-            // A closed pipe (`| head`) is not worth an error.
-            Err(e)
-                if matches!(e.kind(), arraymodel::ErrorKind::Io(io)
-                    if io.kind() == io::ErrorKind::BrokenPipe) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(fail("<stdout>", e)),
+            Err(e) => return Err(io_fail(e)),
         };
+        if meta.is_dir() {
+            return Err(is_dir());
+        }
+        if meta.is_file() {
+            return Ok(Target::Replace {
+                dest: path.to_path_buf(),
+                existing: Some(meta),
+            });
+        }
+        if !meta.file_type().is_symlink() {
+            return Ok(Target::Through { append: false });
+        }
+        let to = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(CliError::new(format!(
+                    "{output}: a symbolic link to a file that does not exist; \
+                     name the file itself"
+                )));
+            }
+            Err(e) => return Err(io_fail(e)),
+        };
+        if to.is_dir() {
+            return Err(is_dir());
+        }
+        if !to.is_file() {
+            return Ok(Target::Through { append: false });
+        }
+        if through_proc(path) {
+            return Ok(Target::Through { append: true });
+        }
+        // A link to a regular file: the file is replaced, the link kept.
+        Ok(Target::Replace {
+            dest: path.canonicalize().map_err(io_fail)?,
+            existing: Some(to),
+        })
     }
-    let path = Path::new(output);
-    let tmp = path.with_file_name(format!(
-        ".{}.arraymodel-{}.tmp",
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
-    let io_fail = |e: io::Error| CliError::new(format!("{output}: {e}"));
-    let mut file = File::create(&tmp).map_err(io_fail)?;
-    let r = encode(&mut file)
-        .map_err(|e| fail(output, e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(io_fail));
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+}
+
+/// Whether following the symbolic links of `path` passes through /proc
+/// (`/proc/self/fd/1`, `/dev/stdout`, `/dev/fd/3`): such a link names an open file
+/// of the process, not a place to put a new one.
+fn through_proc(path: &Path) -> bool {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if parent.canonicalize().is_ok_and(|d| d.starts_with("/proc")) {
+            return true;
+        }
+        match fs::read_link(&p) {
+            Ok(t) => p = parent.join(t),
+            Err(_) => return false,
+        }
     }
-    r
+    false
+}
+
+/// A new file beside `dest`, created exclusively under an unpredictable name (so no
+/// file or link planted in the folder is written through), with the mode and owner
+/// of the file it will replace, or the usual mode for a new file.
+fn temp_beside(
+    dest: &Path,
+    existing: Option<&fs::Metadata>,
+) -> io::Result<tempfile::NamedTempFile> {
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = dest
+        .file_name()
+        .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.");
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(".arraymodel.tmp");
+    if existing.is_none() {
+        // As File::create would: 0o666 less the umask.
+        b.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let tmp = b.tempfile_in(dir)?;
+    if let Some(m) = existing {
+        let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777))?;
+    }
+    Ok(tmp)
+}
+
+/// The private folder json+binref output is written into before it is complete.
+struct Staging {
+    /// `--binref-out`.
+    out: PathBuf,
+    /// `<out>/.arraymodel-binref-XXXXXX`, removed with everything in it when dropped.
+    dir: tempfile::TempDir,
+    /// Whether `out` was created for this run (and is removed again if still empty).
+    created: bool,
+}
+
+impl Staging {
+    fn new(out: &Path) -> Result<Staging, CliError> {
+        let io_fail = |e: io::Error| CliError::new(format!("{}: {e}", out.display()));
+        let created = !out.exists();
+        fs::create_dir_all(out).map_err(io_fail)?;
+        let dir = tempfile::Builder::new()
+            .prefix(".arraymodel-binref-")
+            .tempdir_in(out)
+            .map_err(io_fail)?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            created,
+        })
+    }
+
+    /// Moves the finished `.bin` files into `--binref-out` (all or none); returns them.
+    fn publish(&self) -> Result<Vec<PathBuf>, CliError> {
+        let mut moved = Vec::new();
+        let r = (|| -> io::Result<()> {
+            for entry in fs::read_dir(self.dir.path())? {
+                let entry = entry?;
+                let name = entry.file_name();
+                if !name.to_string_lossy().ends_with(".bin") || !entry.file_type()?.is_file() {
+                    continue;
+                }
+                let dest = self.out.join(&name);
+                fs::rename(entry.path(), &dest)?;
+                moved.push(dest);
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => Ok(moved),
+            Err(e) => {
+                for f in moved {
+                    let _ = fs::remove_file(f);
+                }
+                Err(CliError::new(format!("{}: {e}", self.out.display())))
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(self.dir.path());
+        if self.created {
+            // Only if empty: a failed run leaves no folder it made either.
+            let _ = fs::remove_dir(&self.out);
+        }
+    }
 }

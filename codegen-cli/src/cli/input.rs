@@ -4,8 +4,8 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use arraymodel::DecodeOptions;
-use arraymodel::document::{Document, Forms};
+use arraymodel::document::{ArrayForm, Document};
+use arraymodel::{DecodeOptions, Encoding, ErrorKind};
 
 use super::progress::{self, Stage};
 use super::{CliError, Format};
@@ -20,6 +20,14 @@ pub enum Syntax {
 }
 
 impl Syntax {
+    /// `JSON` or `msgpack`, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Syntax::Json => "JSON",
+            Syntax::Msgpack => "msgpack",
+        }
+    }
+
     /// `json` or `msgpack`.
     pub fn name(self) -> &'static str {
         match self {
@@ -35,8 +43,10 @@ pub struct Input {
     pub name: String,
     /// Its bytes.
     pub bytes: Vec<u8>,
-    /// The default binref folder: the file's folder, or the working directory for stdin.
-    pub dir: PathBuf,
+    /// The default binref folder: the file's folder. Standard input has none: its
+    /// binref buffers are read only from a folder `--binref-in` names (never from the
+    /// working directory, which holds whatever the user happens to be in).
+    pub dir: Option<PathBuf>,
     /// Whether progress is shown for the later stages too.
     pub show_progress: bool,
 }
@@ -51,7 +61,7 @@ pub fn read(path: &str) -> Result<Input, CliError> {
         return Ok(Input {
             name: "<stdin>".into(),
             bytes,
-            dir: PathBuf::from("."),
+            dir: None,
             show_progress,
         });
     }
@@ -71,7 +81,7 @@ pub fn read(path: &str) -> Result<Input, CliError> {
     Ok(Input {
         name: path.to_owned(),
         bytes,
-        dir,
+        dir: Some(dir),
         show_progress,
     })
 }
@@ -84,9 +94,10 @@ pub fn sniff(bytes: &[u8]) -> Syntax {
     }
 }
 
-/// Decodes the input to a document: syntax detected unless `from` is given (which
-/// also limits the array forms recognised), binref buffers read from `binref_in` or
-/// the input's folder, confined to it.
+/// Decodes the input to a document: syntax detected unless `from` is given, binref
+/// buffers read from `binref_in` or the input's folder, confined to it. Every array
+/// form is recognised; with `from`, an array in another form is an error naming its
+/// path and both forms (rather than passing it through unconverted).
 pub fn decode(
     input: &Input,
     from: Option<Format>,
@@ -95,15 +106,158 @@ pub fn decode(
     if input.bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CliError::new(format!("{}: empty input", input.name)));
     }
-    let syntax = from.map_or_else(|| sniff(&input.bytes), Format::syntax);
-    let forms = from.map_or(Forms::ALL, Format::forms);
-    let opts = DecodeOptions::default().binref_dir(binref_in.unwrap_or(&input.dir));
+    let sniffed = sniff(&input.bytes);
+    let syntax = from.map_or(sniffed, Format::syntax);
+    let folder = binref_in.or(input.dir.as_deref());
+    let mut opts = DecodeOptions::default();
+    if let Some(dir) = folder {
+        opts = opts.binref_dir(dir);
+    }
     let _stage = Stage::start("decoding", input.show_progress);
-    let doc = forms
-        .scope(|| match syntax {
-            Syntax::Json => Document::from_json_slice(&input.bytes, &opts),
-            Syntax::Msgpack => Document::from_msgpack_slice(&input.bytes, &opts),
-        })
-        .map_err(|e| CliError::payload(&input.name, &e))?;
+    let doc = match syntax {
+        Syntax::Json => Document::from_json_slice(&input.bytes, &opts),
+        Syntax::Msgpack => Document::from_msgpack_slice(&input.bytes, &opts),
+    }
+    .map_err(|e| {
+        decode_error(
+            input,
+            &e,
+            from,
+            sniffed,
+            syntax,
+            folder,
+            binref_in.is_some(),
+        )
+    })?;
+    if let Some(from) = from {
+        check_forms(&doc, from)?;
+    }
     Ok((doc, syntax))
+}
+
+/// A decoding error, with what the runtime cannot know: whether the bytes looked like
+/// JSON or msgpack at all, and which binref folder was used (or that there was none).
+fn decode_error(
+    input: &Input,
+    e: &arraymodel::Error,
+    from: Option<Format>,
+    sniffed: Syntax,
+    syntax: Syntax,
+    folder: Option<&Path>,
+    folder_given: bool,
+) -> CliError {
+    match e.kind() {
+        ErrorKind::Syntax { .. } if from.is_none() && syntax == Syntax::Msgpack => {
+            if let Some(why) = not_msgpack(&input.bytes) {
+                return CliError::new(format!("{}: neither JSON nor msgpack: {why}", input.name));
+            }
+        }
+        ErrorKind::Syntax { .. } if sniffed != syntax => {
+            let mut err = CliError::payload(&input.name, e);
+            err.message.push_str(&format!(
+                " (--from reads the input as {}, but it looks like {})",
+                syntax.title(),
+                sniffed.title()
+            ));
+            return err;
+        }
+        ErrorKind::Binref(_) => {
+            let at = if e.path().is_root() {
+                input.name.clone()
+            } else {
+                e.path().to_string()
+            };
+            return CliError::new(match folder {
+                None => format!(
+                    "{at}: a binref buffer, but {} has no folder to read .bin files from; \
+                     name one with --binref-in DIR",
+                    input.name
+                ),
+                Some(dir) => {
+                    let shown = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+                    if folder_given {
+                        format!("{e} (binref folder {})", shown.display())
+                    } else {
+                        format!(
+                            "{e} (binref folder {}, the input's folder; \
+                             --binref-in DIR reads them from another)",
+                            shown.display()
+                        )
+                    }
+                }
+            });
+        }
+        _ => {}
+    }
+    CliError::payload(&input.name, e)
+}
+
+/// Why bytes that are not msgpack are not JSON either, when they are plainly text (a
+/// msgpack payload starts with a map or array marker, never with printable text).
+fn not_msgpack(bytes: &[u8]) -> Option<String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
+        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+        if next.is_some_and(|b| sniff(std::slice::from_ref(b)) == Syntax::Json) {
+            return Some(
+                "it starts with a UTF-8 byte order mark, which JSON does not allow; remove it"
+                    .into(),
+            );
+        }
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    let texty = |c: char| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}');
+    if text.is_empty() || !text.chars().all(texty) {
+        return None;
+    }
+    let start: String = text.trim_start().chars().take(24).collect();
+    let start = start.trim_end();
+    Some(format!(
+        "it is text that does not start like a JSON value (an object, list, string, \
+         number, true, false or null): {start:?}..."
+    ))
+}
+
+/// The `--from` format an array form belongs to.
+fn form_format(form: &ArrayForm) -> Option<Format> {
+    match form {
+        ArrayForm::Tesseract { encoding, .. } => Some(match encoding {
+            Encoding::Json => Format::Json,
+            Encoding::Base64 => Format::JsonBase64,
+            Encoding::Binref => Format::JsonBinref,
+        }),
+        ArrayForm::Truss => Some(Format::TrussJson),
+        ArrayForm::MsgpackNumpy | ArrayForm::MsgpackScalar | ArrayForm::PythonComplex => {
+            Some(Format::Msgpack)
+        }
+        ArrayForm::Native => None,
+    }
+}
+
+/// Every array was read in the form `--from` declares.
+fn check_forms(doc: &Document, from: Format) -> Result<(), CliError> {
+    for (path, node) in doc.walk() {
+        if let Document::Array(_, form) = node
+            && let Some(found) = form_format(form)
+            && found != from
+        {
+            let path = path.to_string();
+            let path = if path.is_empty() {
+                "(root)".into()
+            } else {
+                path
+            };
+            return Err(CliError::new(format!(
+                "{path}: --from {} was given, but this array is in {} form; \
+                 leave out --from to take each array as it comes",
+                from.name(),
+                found.name(),
+            )));
+        }
+    }
+    Ok(())
 }

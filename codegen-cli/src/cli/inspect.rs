@@ -9,7 +9,7 @@ use arraymodel::{Array, ArrayData};
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliError, Format, input};
+use super::{CliError, Format, input, text};
 
 /// Arguments of `arraymodel inspect`.
 #[derive(Debug, Args)]
@@ -20,10 +20,11 @@ pub struct InspectArgs {
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// The input format (default: detected).
+    /// The input format (default: detected); every array must then be in this form.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub from: Option<Format>,
-    /// Folder binref buffers are read from, and confined to (default: the input's folder).
+    /// Folder binref buffers are read from, and confined to (default: the input's folder;
+    /// standard input has none).
     #[arg(long, value_name = "DIR")]
     pub binref_in: Option<PathBuf>,
 }
@@ -293,7 +294,8 @@ fn fmt_num(n: Option<Num>) -> String {
     }
 }
 
-/// The table.
+/// The table. Paths and the input's name are payload (or file system) text: their
+/// control characters are shown escaped, never sent to the terminal.
 pub fn table(r: &Report) -> String {
     let arrays = if r.arrays.len() == 1 {
         "array"
@@ -307,7 +309,7 @@ pub fn table(r: &Report) -> String {
     };
     let mut out = format!(
         "{} ({}): {} {arrays}, {} bytes {fields}\n",
-        r.input,
+        text::escape(&r.input),
         r.syntax,
         r.arrays.len(),
         r.bytes.len()
@@ -316,7 +318,7 @@ pub fn table(r: &Report) -> String {
         if p.is_empty() {
             "(root)".to_owned()
         } else {
-            p.to_owned()
+            text::escape(p).into_owned()
         }
     };
     if !r.arrays.is_empty() {
@@ -426,7 +428,8 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
         let mut s = serde_json::to_string_pretty(&r)
             .map_err(|e| CliError::new(format!("writing the report: {e}")))?;
         s.push('\n');
-        s
+        // serde_json escapes C0 controls; DEL, C1 and bidi controls it leaves as they are.
+        text::escape_json(s)
     } else {
         table(&r)
     };

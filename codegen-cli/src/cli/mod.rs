@@ -8,11 +8,11 @@ pub mod generate;
 pub mod input;
 pub mod inspect;
 pub mod progress;
+pub mod text;
 
 use std::fmt;
 use std::process::ExitCode;
 
-use arraymodel::document::Forms;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// `arraymodel`: array payloads of tesseract-core and truss from the command line.
@@ -79,24 +79,6 @@ impl Format {
             _ => input::Syntax::Json,
         }
     }
-
-    /// The array forms recognised when reading with `--from` this format.
-    pub fn forms(self) -> Forms {
-        match self {
-            Format::Json | Format::JsonBase64 | Format::JsonBinref => Forms {
-                tesseract: true,
-                ..Forms::NONE
-            },
-            Format::TrussJson => Forms {
-                truss: true,
-                ..Forms::NONE
-            },
-            Format::Msgpack => Forms {
-                msgpack_numpy: true,
-                ..Forms::NONE
-            },
-        }
-    }
 }
 
 /// A failure: one line for stderr and the exit code.
@@ -146,13 +128,10 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Always exactly one line.
-        let one_line: String = self
-            .message
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect();
-        f.write_str(one_line.trim_end())
+        // Always exactly one line, and nothing a terminal would act on: the message
+        // can quote the payload (keys, references, values), and the payload can hold
+        // escape sequences, so every control character is shown escaped.
+        f.write_str(&text::escape(self.message.trim_end()))
     }
 }
 
