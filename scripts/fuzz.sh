@@ -4,9 +4,15 @@
 #
 #   scripts/fuzz.sh [SECONDS]        # per target, default 30
 #
-# Needs a nightly toolchain (`rustup toolchain install nightly`) and cargo-fuzz
-# (`cargo install cargo-fuzz --locked`). Without them it prints that it skipped and
-# exits 0, so CI without nightly still passes; FUZZ_REQUIRED=1 makes that an error.
+# Needs a nightly toolchain (the machine image has one; `rustup toolchain install
+# nightly` elsewhere) and cargo-fuzz, which this script installs on first use into
+# .cache/tools (git-ignored, kept between runs; about 80 s). Without nightly it prints
+# that it skipped and exits 0; FUZZ_REQUIRED=1 (set by .ci/run) makes that an error.
+#
+# Exit status: 0 when every target ran without a finding, 1 when a target found a
+# crash (its inputs are copied as described below), 2 when the pass could not run at
+# all (no nightly under FUZZ_REQUIRED=1, cargo-fuzz failed to install, a target failed
+# to build): .ci/run fails on 2 always and on 1 under FUZZ_STRICT=1.
 #
 # Each target starts from its seeds (fuzz/corpus/<target>, read-only) and the crashers
 # kept so far (fuzz/regressions/<target>, replayed first); inputs it finds go to
@@ -26,11 +32,21 @@ esac
 
 skip() {
     echo "fuzz: skipped ($1)"
-    if [ "${FUZZ_REQUIRED:-0}" = 1 ]; then exit 1; fi
+    if [ "${FUZZ_REQUIRED:-0}" = 1 ]; then exit 2; fi
     exit 0
 }
 cargo +nightly --version >/dev/null 2>&1 || skip "no nightly toolchain: rustup toolchain install nightly"
-cargo +nightly fuzz --version >/dev/null 2>&1 || skip "cargo-fuzz is not installed: cargo install cargo-fuzz --locked"
+tools="$PWD/.cache/tools"
+export PATH="$tools/bin:$PATH"
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "fuzz: installing cargo-fuzz into .cache/tools"
+    mkdir -p "$tools"
+    if ! cargo install cargo-fuzz --version 0.13.2 --locked --root "$tools" >"$tools/cargo-fuzz-install.log" 2>&1; then
+        tail -n 20 "$tools/cargo-fuzz-install.log"
+        echo "fuzz: could not install cargo-fuzz (log: $tools/cargo-fuzz-install.log)"
+        exit 2
+    fi
+fi
 
 sanitizer="${FUZZ_SANITIZER:-address}"
 work="fuzz/.work"
@@ -42,7 +58,7 @@ echo "fuzz: building every target (nightly, release + debug assertions, sanitize
 cargo +nightly fuzz build --sanitizer "$sanitizer" >"$work/logs/build.log" 2>&1 || {
     tail -n 40 "$work/logs/build.log"
     echo "fuzz: build failed (log: $work/logs/build.log)"
-    exit 1
+    exit 2
 }
 
 targets="${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}"

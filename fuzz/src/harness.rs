@@ -12,8 +12,8 @@
 //!   give back the same dtype, shape and bits; the lossy tesseract `json` form (NaN and
 //!   ±Inf become `null`) must give back the same text on the second round.
 //!
-//! Only this file's dependencies (`arraymodel`, `serde`, `serde_json`) are used, so it
-//! compiles in both crates.
+//! Only this file's dependencies (`arraymodel`, `serde`, `serde_json`, `rmpv`) are used,
+//! so it compiles in both crates.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arraymodel::codec::binref::{BinrefReader, Reference};
+use arraymodel::document::Document;
 use arraymodel::{
     Array, ArrayModel, ArrayView, DType, DecodeOptions, EncodeOptions, Encoding, Error, ErrorKind,
     Limits, NdArray, from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_vec,
@@ -44,6 +45,7 @@ pub const TARGETS: &[Target] = &[
     ("model_json", model_json),
     ("model_msgpack", model_msgpack),
     ("json_value", json_value),
+    ("differential", differential),
 ];
 
 /// Arrays larger than this skip the fixed-point check (it re-encodes in seven forms).
@@ -630,4 +632,190 @@ pub fn model_msgpack(data: &[u8]) -> Outcome {
     let m = FuzzModel::from_msgpack(data, &DecodeOptions::default())?;
     check_model(&m);
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// One reading of every payload
+// ---------------------------------------------------------------------------------
+
+/// The same bytes to every reader: byte 0 even, the rest as JSON; odd, as msgpack.
+/// The typed decoder (`{"x": Array}`) and the schema-less `Document` must agree: when
+/// the document is exactly `{"x": ..}`, one of them reading an array there means the
+/// other reads the same array (or, for the typed decoder's side, `Document` fails on
+/// the whole input). For msgpack, a reference reading with msgpack-numpy's own rules
+/// ([`msgpack_numpy_reading`]) must agree too: a map it would unpickle is refused by
+/// both readers, and an array either reader accepts is the array it would build.
+pub fn differential(data: &[u8]) -> Outcome {
+    let [mode, rest @ ..] = data else {
+        return Ok(());
+    };
+    let opts = decode_opts();
+    let msgpack = mode & 1 == 1;
+    let (typed, doc) = if msgpack {
+        (
+            from_msgpack_slice::<X>(rest, &opts),
+            Document::from_msgpack_slice(rest, &opts),
+        )
+    } else {
+        (
+            from_json_slice::<X>(rest, &opts),
+            Document::from_json_slice(rest, &opts),
+        )
+    };
+    let doc_x = match &doc {
+        Ok(Document::Map(entries)) if entries.len() == 1 => {
+            let (k, v) = &entries[0];
+            let is_x = matches!(k, Document::String(k) if k == "x");
+            is_x.then_some(v)
+        }
+        _ => None,
+    };
+    if let Some(Document::Array(a, _)) = doc_x {
+        let t = typed
+            .as_ref()
+            .expect("Document read an array the typed decoder refused");
+        assert!(
+            same_bits(a, &t.x),
+            "Document and the typed decoder read different arrays"
+        );
+    }
+    if let (Ok(t), Some(v)) = (&typed, doc_x) {
+        match v {
+            Document::Array(a, _) => assert!(same_bits(a, &t.x)),
+            other => panic!("the typed decoder read an array where Document kept {other:?}"),
+        }
+    }
+    if msgpack {
+        let reference = msgpack_numpy_reading(rest);
+        if matches!(reference, Reading::Pickle) {
+            assert!(typed.is_err(), "accepted a map msgpack-numpy unpickles");
+            assert!(
+                doc.is_err(),
+                "Document accepted a map msgpack-numpy unpickles"
+            );
+        }
+        for (what, array) in [
+            ("typed", typed.as_ref().ok().map(|t| &t.x)),
+            ("Document", doc_x.and_then(Document::as_array)),
+        ] {
+            let Some(a) = array else { continue };
+            match &reference {
+                Reading::Array { shape, data } => {
+                    assert_eq!(
+                        a.shape(),
+                        shape.as_slice(),
+                        "{what}: another shape than msgpack-numpy's"
+                    );
+                    assert_eq!(
+                        a.nbytes(),
+                        data.len(),
+                        "{what}: another size than msgpack-numpy's"
+                    );
+                }
+                Reading::Scalar => assert!(a.shape().is_empty(), "{what}: not a scalar"),
+                Reading::Complex => {}
+                Reading::Pickle => unreachable!(),
+                Reading::Dict => assert!(
+                    !has_bin_key(rest, b"nd") && !has_bin_key(rest, b"complex"),
+                    "{what}: read an array where msgpack-numpy sees a plain dict"
+                ),
+                Reading::Other => {}
+            }
+        }
+    }
+    typed.map(drop)
+}
+
+/// What msgpack-numpy's `decode` makes of the value at `x` of a `{"x": ..}` document.
+#[derive(Debug)]
+pub enum Reading {
+    /// `b"nd"` is `True` and `b"kind"` is `b"O"`: `pickle.loads(data)`.
+    Pickle,
+    /// `np.ndarray(buffer=data, dtype=type, shape=shape)`.
+    Array { shape: Vec<usize>, data: Vec<u8> },
+    /// `np.frombuffer(data, dtype=type)[0]`.
+    Scalar,
+    /// `complex(data)`.
+    Complex,
+    /// A plain dict (no bin `nd`/`complex`, or a key it reads is missing).
+    Dict,
+    /// Not a `{"x": map}` document.
+    Other,
+}
+
+/// msgpack-numpy 0.4.8's `decode`, restated over `rmpv` (msgpack-python keeps the last
+/// of duplicated keys; only bin keys count).
+pub fn msgpack_numpy_reading(bytes: &[u8]) -> Reading {
+    let mut cursor = bytes;
+    let Ok(root) = rmpv::decode::read_value(&mut cursor) else {
+        return Reading::Other;
+    };
+    let Some(entries) = root.as_map() else {
+        return Reading::Other;
+    };
+    let Some((_, rmpv::Value::Map(x))) =
+        entries.iter().rev().find(|(k, _)| k.as_str() == Some("x"))
+    else {
+        return Reading::Other;
+    };
+    let bin = |name: &[u8]| {
+        x.iter()
+            .rev()
+            .find(|(k, _)| matches!(k, rmpv::Value::Binary(b) if b.as_slice() == name))
+            .map(|(_, v)| v)
+    };
+    if let Some(nd) = bin(b"nd") {
+        if nd.as_bool() == Some(true) {
+            if bin(b"kind").and_then(|k| k.as_slice()) == Some(b"O".as_slice()) {
+                return if bin(b"data").is_some() {
+                    Reading::Pickle
+                } else {
+                    Reading::Dict
+                };
+            }
+            let (Some(_), Some(shape), Some(data)) = (bin(b"type"), bin(b"shape"), bin(b"data"))
+            else {
+                return Reading::Dict;
+            };
+            let shape = shape
+                .as_array()
+                .map(|dims| {
+                    dims.iter()
+                        .filter_map(|d| d.as_u64())
+                        .map(|d| d as usize)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let data = data.as_slice().map(<[u8]>::to_vec).unwrap_or_default();
+            return Reading::Array { shape, data };
+        }
+        return if bin(b"type").is_some() && bin(b"data").is_some() {
+            Reading::Scalar
+        } else {
+            Reading::Dict
+        };
+    }
+    if bin(b"complex").is_some() {
+        return if bin(b"data").is_some() {
+            Reading::Complex
+        } else {
+            Reading::Dict
+        };
+    }
+    Reading::Dict
+}
+
+fn has_bin_key(bytes: &[u8], name: &[u8]) -> bool {
+    let mut cursor = bytes;
+    let Ok(root) = rmpv::decode::read_value(&mut cursor) else {
+        return false;
+    };
+    let x = root
+        .as_map()
+        .and_then(|e| e.iter().rev().find(|(k, _)| k.as_str() == Some("x")))
+        .and_then(|(_, v)| v.as_map());
+    x.is_some_and(|m| {
+        m.iter()
+            .any(|(k, _)| matches!(k, rmpv::Value::Binary(b) if b.as_slice() == name))
+    })
 }

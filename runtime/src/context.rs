@@ -26,6 +26,8 @@ pub(crate) struct EncodeFrame {
 
 pub(crate) struct DecodeFrame {
     pub limits: Limits,
+    /// Bytes of array data decoded so far in this call (`Limits::max_total_bytes`).
+    pub decoded: std::cell::Cell<u64>,
     pub binref: Option<BinrefReader>,
     pub bytes: BytesStyle,
 }
@@ -131,6 +133,7 @@ pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) ->
     DECODE.with(|s| {
         s.borrow_mut().push(DecodeFrame {
             limits: opts.limits,
+            decoded: std::cell::Cell::new(0),
             binref,
             bytes: opts.bytes,
         })
@@ -143,6 +146,32 @@ pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) ->
     }
     let _pop = Pop;
     Ok(body())
+}
+
+impl DecodeFrame {
+    /// The limits for the next array: `max_array_bytes` lowered to what is left of
+    /// `max_total_bytes`.
+    pub(crate) fn limits_now(&self) -> Limits {
+        let left = self
+            .limits
+            .max_total_bytes
+            .saturating_sub(self.decoded.get());
+        let left = usize::try_from(left).unwrap_or(usize::MAX);
+        Limits {
+            max_array_bytes: self.limits.max_array_bytes.min(left),
+            ..self.limits
+        }
+    }
+}
+
+/// Counts `bytes` of decoded array data against the innermost frame's
+/// `Limits::max_total_bytes`.
+pub(crate) fn charge_decoded(bytes: usize) {
+    with_decode(|f| {
+        if let Some(f) = f {
+            f.decoded.set(f.decoded.get().saturating_add(bytes as u64));
+        }
+    });
 }
 
 /// Turns an [`Error`] into a serde error, keeping the structured error aside so the

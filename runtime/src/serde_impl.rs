@@ -342,17 +342,25 @@ impl<'de> Visitor<'de> for ArrayVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Array, A::Error> {
         codec::list::read_seq(seq, current_limits())?
             .into_array()
+            .map(charged)
             .map_err(de_err)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Array, A::Error> {
         let parts = PartsVisitor.visit_map(map)?;
-        parts.into_array().map_err(de_err)
+        parts.into_array().map(charged).map_err(de_err)
     }
 }
 
+/// The limits for the next array (see `DecodeFrame::limits_now`).
 fn current_limits() -> Limits {
-    context::with_decode(|f| f.map(|f| f.limits).unwrap_or_default())
+    context::with_decode(|f| f.map(|f| f.limits_now()).unwrap_or_default())
+}
+
+/// Counts a decoded array against `Limits::max_total_bytes`.
+fn charged(a: Array) -> Array {
+    context::charge_decoded(a.nbytes());
+    a
 }
 
 /// A key of an array map as text or bytes (msgpack-numpy writes bin keys), with its

@@ -20,6 +20,17 @@ pub struct Limits {
     pub max_array_bytes: usize,
     /// Most dimensions an array may have (at most [`MAX_NDIM`]). Default: 64.
     pub max_ndim: usize,
+    /// Most empty lists an array with a zero dimension may stand for: the product of
+    /// its dimensions before the first zero. Such an array holds no data, but its
+    /// tesseract `json` text holds one `[]` per list, so `[268435456, 0]` (87 bytes of
+    /// base64 input) would be 805 MB of output. Default: 1,048,576 (about 3 MB of text).
+    pub max_empty_lists: usize,
+    /// Most bytes of array data one call decodes in all (every array of a document,
+    /// a model or a response together), checked before each array is built: the
+    /// remaining budget is that array's limit when it is below `max_array_bytes`. A
+    /// binref file referenced 1,000 times, or many LZ4 frames, cannot multiply a small
+    /// input past it. Default: 8 GiB.
+    pub max_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -27,6 +38,8 @@ impl Default for Limits {
         Limits {
             max_array_bytes: 8 << 30,
             max_ndim: MAX_NDIM,
+            max_empty_lists: 1 << 20,
+            max_total_bytes: 8 << 30,
         }
     }
 }
@@ -73,6 +86,17 @@ pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<
             bytes: nonzero_bytes,
             limit: limits.max_array_bytes,
         }));
+    }
+    if let Some(first_zero) = shape.iter().position(|&d| d == 0) {
+        // Cannot overflow: these dimensions are a part of the non-zero product above.
+        let lists: u128 = shape[..first_zero].iter().map(|&d| d as u128).product();
+        if lists > limits.max_empty_lists as u128 {
+            return Err(Error::new(ErrorKind::Shape(format!(
+                "an empty array of shape {shape:?} stands for {lists} empty lists, at most {} \
+                 allowed (Limits::max_empty_lists)",
+                limits.max_empty_lists
+            ))));
+        }
     }
     let bytes = if shape.contains(&0) { 0 } else { nonzero_bytes };
     if bytes > limits.max_array_bytes as u128 {

@@ -150,6 +150,15 @@ impl Seeds {
             "truss_json" => self.put("json_value", &format!("truss-{name}"), data),
             _ => {}
         }
+        // differential (byte 0: even JSON, odd msgpack) starts from every `{"x": ..}`
+        // document; its hand-made attack seeds (`mp-*`, `js-*`, issue #14 §1-2) are
+        // kept in its folder, which is not removed here.
+        if matches!(target, "tesseract_json" | "truss_json" | "msgpack") {
+            let mode = u8::from(target == "msgpack");
+            let mut d = vec![mode];
+            d.extend_from_slice(data);
+            self.put("differential", &format!("{target}-{name}"), &d);
+        }
         let dir = self.root.join(target);
         std::fs::create_dir_all(&dir).unwrap();
         let clean: String = name
@@ -262,6 +271,7 @@ fn write_seed_corpus() {
         .iter()
         .map(|t| t.0)
         .chain(NOT_HERE.iter().copied())
+        .filter(|t| *t != "differential")
     {
         let _ = std::fs::remove_dir_all(root.join(t));
     }
