@@ -94,6 +94,7 @@ pub fn to_json_into<T: Serialize + ?Sized>(
     let start = out.len();
     let (r, buf) = encode_json(value, opts, std::mem::take(out), None);
     *out = buf;
+    let r = r.and_then(finish_binref);
     if r.is_err() {
         out.truncate(start);
     }
@@ -124,10 +125,17 @@ pub fn to_json_writer<T: Serialize + ?Sized, W: std::io::Write>(
         Vec::with_capacity(STREAM_CHUNK),
         Some(&mut sink),
     );
-    r?;
+    // The binref files are renamed into place only once the writer has taken the
+    // whole document: a writer failing on its last piece leaves none behind.
+    let binref = r?;
     writer.write_all(&rest)?;
     writer.flush()?;
-    Ok(())
+    finish_binref(binref)
+}
+
+/// Renames the binref files of a successful call into place.
+fn finish_binref(w: Option<crate::codec::binref::BinrefWriter>) -> Result<()> {
+    w.map_or(Ok(()), |w| w.finish().map(drop))
 }
 
 /// How much output [`to_json_writer`] gathers before handing it to its writer.
@@ -138,13 +146,15 @@ type Sink<'a> = &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>;
 
 /// The one JSON encoder behind the three calls: serializes into the frame's buffer
 /// `out` (appending) and, with a sink, hands the buffer over whenever it holds a
-/// chunk. Returns the buffer with what the sink did not take.
+/// chunk. Returns the buffer with what the sink did not take, and the binref writer
+/// unfinished: the caller finishes it once the output is complete (dropping it removes
+/// the files it started).
 fn encode_json<T: Serialize + ?Sized>(
     value: &T,
     opts: &EncodeOptions,
     out: Vec<u8>,
     sink: Option<Sink<'_>>,
-) -> (Result<()>, Vec<u8>) {
+) -> (Result<Option<crate::codec::binref::BinrefWriter>>, Vec<u8>) {
     context::clear_error();
     let mut io_error = None;
     let (r, binref, out) = context::encode_scope(opts, Some(out), || {
@@ -162,9 +172,7 @@ fn encode_json<T: Serialize + ?Sized>(
         }
         (Ok(()), _) => Ok(()),
     };
-    // Dropping an unfinished binref writer removes the files it started.
-    let r = r.and_then(|()| binref.map_or(Ok(()), |w| w.finish().map(drop)));
-    (r, out)
+    (r.map(|()| binref), out)
 }
 
 /// serde_json's writer inside [`to_json_vec`] and friends: appends to the call's output

@@ -174,3 +174,32 @@ fn failed_encodes_leave_a_reused_buffer_as_it_was() {
     assert!(r.is_err(), "{r:?}");
     assert_eq!(buf, b"kept");
 }
+
+/// Class: a failed call leaves binref files behind. `to_json_writer` renamed its `.bin`
+/// files into place before handing the writer its last piece; a writer failing there
+/// returned an error but left files that nothing references.
+#[test]
+fn a_writer_failing_on_its_last_piece_leaves_no_binref_files() {
+    /// Takes everything until `flush`, which fails.
+    struct FailsAtFlush(Vec<u8>);
+    impl Write for FailsAtFlush {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::other("disk full"))
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("arraymodel-writers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let opts = EncodeOptions::tesseract(Encoding::Binref).binref_dir(&dir);
+    let e = to_json_writer(&doc(100), &opts, FailsAtFlush(Vec::new())).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    // The same call with a working writer publishes its file.
+    to_json_writer(&doc(100), &opts, Vec::new()).unwrap();
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
