@@ -15,6 +15,26 @@
 //!
 //! **truss.** A model is sent as JSON (`application/json`) or as msgpack
 //! (`application/octet-stream`, truss's binary mode) and the answer decoded the same way.
+//!
+//! **A server is not trusted.** Both clients treat the answer as hostile input:
+//!
+//! - a response body is read up to [`ClientConfig::max_response_bytes`] (default 1 GiB,
+//!   [`DEFAULT_MAX_RESPONSE_BYTES`]) and refused past it with [`ClientError::BodyTooLarge`];
+//!   the async client reads it chunk by chunk, so it never holds more than the cap and one
+//!   chunk;
+//! - redirects are not followed unless [`ClientConfig::follow_redirects`] is set, and then
+//!   only to the same origin (scheme, host and port), at most
+//!   [`MAX_REDIRECTS`] times, and a `POST` only through 307/308 (method and body kept; a
+//!   301/302/303 would turn it into a `GET` whose answer is not the call's). Any other 3xx is
+//!   [`ClientError::Redirect`], naming the status and the `Location`;
+//! - no `Accept-Encoding` is sent and transparent decompression is turned off in both
+//!   transports, even when feature unification enables `ureq/gzip` or `reqwest/gzip`; a
+//!   response with a `Content-Encoding` other than `identity` is refused
+//!   ([`ClientError::ContentEncoding`]), so a small gzip or deflate bomb is never expanded;
+//! - every text taken from the server into an error (status bodies, 422 and 406 messages,
+//!   `Location`, content types, decode errors naming fields or binref paths) has its control
+//!   characters escaped (`\u{1b}`) and is cut at [`MAX_ERROR_TEXT`] bytes, lists at
+//!   [`MAX_ERROR_ITEMS`] entries, with a note of what was left out.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -176,7 +196,34 @@ pub struct ClientConfig {
     pub binref_output_dir: Option<PathBuf>,
     /// Limits for decoding responses.
     pub limits: crate::Limits,
+    /// Largest response body accepted, in bytes (after any transfer decoding; compressed
+    /// bodies are refused). A longer body is [`ClientError::BodyTooLarge`], found while
+    /// reading, before it is all in memory. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (1 GiB).
+    /// binref responses keep their arrays in files, which this does not count (the decode
+    /// limits in [`limits`](ClientConfig::limits) do).
+    pub max_response_bytes: u64,
+    /// Follow redirects: same origin only, at most [`MAX_REDIRECTS`], and for a `POST` only
+    /// 307/308 (method, body and headers kept). Default: `false`, a 3xx is
+    /// [`ClientError::Redirect`].
+    pub follow_redirects: bool,
 }
+
+/// [`ClientConfig::max_response_bytes`]'s default: 1 GiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 30;
+
+/// Most redirects followed in one call when [`ClientConfig::follow_redirects`] is set.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Longest server-provided text kept in a [`ClientError`], in bytes (after escaping).
+pub const MAX_ERROR_TEXT: usize = 1024;
+
+/// Most entries of a server-provided list kept in a [`ClientError`] (422 issues, 406
+/// formats, `loc` parts); the rest is counted in a note.
+pub const MAX_ERROR_ITEMS: usize = 16;
+
+/// Longest [`ClientError`] message made of several server-provided texts (a 422 with many
+/// issues, a decode error), in bytes.
+pub const MAX_ERROR_MESSAGE: usize = 8 * 1024;
 
 impl ClientConfig {
     /// Settings for `base_url` with defaults.
@@ -188,7 +235,24 @@ impl ClientConfig {
             binref_input_dir: None,
             binref_output_dir: None,
             limits: crate::Limits::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            follow_redirects: false,
         }
+    }
+    /// Sets the largest response body accepted, in bytes.
+    pub fn max_response_bytes(mut self, max: u64) -> ClientConfig {
+        self.max_response_bytes = max;
+        self
+    }
+    /// Follows same-origin redirects (see [`ClientConfig::follow_redirects`]).
+    pub fn follow_redirects(mut self, follow: bool) -> ClientConfig {
+        self.follow_redirects = follow;
+        self
+    }
+    /// Sets the limits for decoding responses.
+    pub fn limits(mut self, limits: crate::Limits) -> ClientConfig {
+        self.limits = limits;
+        self
     }
     /// Sets the timeout.
     pub fn timeout(mut self, t: Duration) -> ClientConfig {
@@ -213,6 +277,11 @@ impl ClientConfig {
 }
 
 /// One entry of tesseract's (FastAPI's) 422 `detail` list.
+///
+/// In a [`ClientError::Validation`], the strings are the server's with control
+/// characters escaped and cut at [`MAX_ERROR_TEXT`] bytes, and `loc` keeps at most
+/// [`MAX_ERROR_ITEMS`] parts (parts that are neither strings nor numbers become their
+/// JSON text, escaped and cut the same way).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct ValidationIssue {
     /// Where: `["body", "inputs", "a"]`.
@@ -226,54 +295,328 @@ pub struct ValidationIssue {
     pub kind: String,
 }
 
+/// The `kind` of the note [`ClientError::Validation`] ends with when the server sent more
+/// than [`MAX_ERROR_ITEMS`] issues (its `msg` says how many were left out).
+pub const TRUNCATED_ISSUES: &str = "arraymodel_truncated";
+
 /// What went wrong in a call.
+///
+/// Every text in it that came from the server is escaped and capped (see the
+/// [module docs](self)), so printing an error cannot flood a log or a terminal with the
+/// server's text or control sequences.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// 422: the server refused the inputs.
-    #[error("422 Unprocessable Entity: {}", .0.iter().map(|i| format!("{}: {}", i.loc.iter().map(|l| l.to_string().trim_matches('"').to_owned()).collect::<Vec<_>>().join("."), i.msg)).collect::<Vec<_>>().join("; "))]
+    /// 422: the server refused the inputs. At most [`MAX_ERROR_ITEMS`] issues, then one
+    /// with kind [`TRUNCATED_ISSUES`] counting the rest.
+    #[error("422 Unprocessable Entity: {}", validation_message(.0))]
     Validation(Vec<ValidationIssue>),
     /// 406: the server cannot produce the requested encoding.
-    #[error("406 Not Acceptable: {message} (formats: {formats:?}, compressions: {compressions:?})")]
+    #[error(
+        "406 Not Acceptable: {}",
+        not_acceptable_message(message, formats, compressions)
+    )]
     NotAcceptable {
-        /// The server's message.
+        /// The server's message (escaped, capped).
         message: String,
-        /// `available_formats`.
+        /// `available_formats` (each escaped and capped, at most [`MAX_ERROR_ITEMS`] and a
+        /// `… (N more)` note).
         formats: Vec<String>,
-        /// `available_compressions`.
+        /// `available_compressions` (likewise).
         compressions: Vec<String>,
     },
-    /// Any other non-2xx status (500 from a failing tesseract, 404, ...).
+    /// Any other non-2xx, non-redirect status (500 from a failing tesseract, 404, ...).
     #[error("HTTP {status}: {body}")]
     Status {
         /// The status code.
         status: u16,
-        /// The body as text (truncated to 4 KiB).
+        /// The start of the body as text (escaped, capped at [`MAX_ERROR_TEXT`] bytes with a
+        /// note of how many bytes were left out).
         body: String,
     },
+    /// A 3xx that was not followed: [`ClientConfig::follow_redirects`] is off, or the
+    /// target is on another origin, or it would turn a `POST` into a `GET`, or there were
+    /// too many.
+    #[error("HTTP {status} redirect to {location} not followed: {reason}")]
+    Redirect {
+        /// The status code.
+        status: u16,
+        /// The `Location` header (escaped, capped), or `(none)`.
+        location: String,
+        /// Why it was not followed.
+        reason: &'static str,
+    },
+    /// The body is longer than [`ClientConfig::max_response_bytes`].
+    #[error(
+        "the response body is larger than {limit} bytes (ClientConfig::max_response_bytes); reading stopped there"
+    )]
+    BodyTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// The server sent a compressed body (`Content-Encoding`), which was not asked for and
+    /// is refused rather than expanded.
+    #[error(
+        "the server sent Content-Encoding {0:?}, which was not asked for; compressed responses are refused"
+    )]
+    ContentEncoding(String),
     /// The response's `content-type` is not the one asked for.
     #[error("expected content-type {expected}, got {got:?}")]
     ContentType {
         /// What was asked for.
         expected: String,
-        /// What came.
+        /// What came (escaped, capped).
         got: String,
     },
     /// The call timed out.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
-    /// Connection or protocol failure.
+    /// Connection or protocol failure (its causes are its [`source`](std::error::Error::source)
+    /// chain, and part of its message).
     #[error("transport: {0}")]
-    Transport(String),
+    Transport(#[source] TransportError),
     /// The request could not be encoded.
     #[error("encoding the request: {0}")]
     Encode(crate::Error),
-    /// The response could not be decoded.
-    #[error("decoding the response: {0}")]
+    /// The response could not be decoded (the message, which may name the server's field
+    /// names or binref paths, is escaped and capped when displayed).
+    #[error("decoding the response: {}", clean_message(&.0.to_string()))]
     Decode(crate::Error),
-    /// A client setting is missing (e.g. a binref folder).
+    /// A client setting is missing (e.g. a binref folder), or the URL needs a feature that
+    /// is off (`https://` without `client-tls`).
     #[error("{0}")]
     Config(String),
+}
+
+/// A transport failure: what failed, with the underlying error as its
+/// [`source`](std::error::Error::source). Its `Display` includes the whole cause chain
+/// (escaped, capped), as the transports' own messages often say little ("error sending
+/// request").
+#[derive(Debug)]
+pub struct TransportError {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// A failure with a message and no cause.
+    pub fn new(message: impl Into<String>) -> TransportError {
+        TransportError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source`, described by its `Display` and its causes'.
+    pub fn from_source(source: impl std::error::Error + Send + Sync + 'static) -> TransportError {
+        let message = chain_text(&source);
+        TransportError {
+            message,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// Adds a note to the message.
+    pub(crate) fn note(mut self, note: &str) -> TransportError {
+        self.message.push_str(" (");
+        self.message.push_str(note);
+        self.message.push(')');
+        self
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `e: cause: cause's cause...`, skipping a cause whose text its parent already shows,
+/// escaped and capped.
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = c.source();
+        if parts.len() > MAX_ERROR_ITEMS {
+            break;
+        }
+    }
+    clean_message(&parts.join(": "))
+}
+
+/// `s` with control characters (C0, DEL, C1) and bidirectional/invisible format characters
+/// escaped (`\n`, `\u{1b}`), cut to at most `max` bytes, plus `… (N more bytes)` when cut;
+/// `total` is the byte length of the text `s` was taken from (≥ `s.len()`).
+fn escape_capped(s: &str, total: usize, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max) + 24);
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let before = out.len();
+        let hidden = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if hidden {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                _ => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+        if out.len() > max {
+            out.truncate(before);
+            used = i;
+            break;
+        }
+        used = i + c.len_utf8();
+    }
+    let left = total.saturating_sub(used);
+    if left > 0 {
+        use std::fmt::Write;
+        let _ = write!(out, "… ({left} more bytes)");
+    }
+    out
+}
+
+/// One server-provided string for an error: escaped, at most [`MAX_ERROR_TEXT`] bytes.
+pub(crate) fn clean(s: &str) -> String {
+    escape_capped(s, s.len(), MAX_ERROR_TEXT)
+}
+
+/// A whole error message holding server text: escaped, at most [`MAX_ERROR_MESSAGE`] bytes.
+pub(crate) fn clean_message(s: &str) -> String {
+    escape_capped(s, s.len(), MAX_ERROR_MESSAGE)
+}
+
+/// The start of a body as text, escaped, at most [`MAX_ERROR_TEXT`] bytes.
+fn body_text(body: &[u8]) -> String {
+    // Escaping at most quadruples a byte (`\u{1b}`), so this prefix is enough to fill the cap.
+    let head = &body[..body.len().min(4 * MAX_ERROR_TEXT)];
+    let text = String::from_utf8_lossy(head);
+    if text.len() == head.len() {
+        escape_capped(&text, body.len(), MAX_ERROR_TEXT)
+    } else {
+        // Replacement characters changed the length; count what is left in body bytes.
+        let shown = escape_capped(&text, text.len(), MAX_ERROR_TEXT);
+        let rest = body.len() - head.len();
+        if rest > 0 && !shown.ends_with("bytes)") {
+            format!("{shown}… ({rest} more bytes)")
+        } else {
+            shown
+        }
+    }
+}
+
+/// A server-provided list for an error: at most [`MAX_ERROR_ITEMS`] entries, each cleaned,
+/// then a `… (N more)` entry.
+fn clean_list(items: Vec<String>) -> Vec<String> {
+    let n = items.len();
+    let mut out: Vec<String> = items
+        .into_iter()
+        .take(MAX_ERROR_ITEMS)
+        .map(|s| clean(&s))
+        .collect();
+    if n > MAX_ERROR_ITEMS {
+        out.push(format!("… ({} more)", n - MAX_ERROR_ITEMS));
+    }
+    out
+}
+
+/// A `loc` part: strings cleaned, numbers kept, anything else as its cleaned JSON text.
+fn clean_loc_part(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::String(s) => serde_json::Value::String(clean(&s)),
+        n @ serde_json::Value::Number(_) => n,
+        other => serde_json::Value::String(clean(&other.to_string())),
+    }
+}
+
+/// The 422 issues as kept in [`ClientError::Validation`].
+fn clean_issues(issues: Vec<ValidationIssue>) -> Vec<ValidationIssue> {
+    let n = issues.len();
+    let mut out: Vec<ValidationIssue> = issues
+        .into_iter()
+        .take(MAX_ERROR_ITEMS)
+        .map(|i| {
+            let parts = i.loc.len();
+            let mut loc: Vec<serde_json::Value> = i
+                .loc
+                .into_iter()
+                .take(MAX_ERROR_ITEMS)
+                .map(clean_loc_part)
+                .collect();
+            if parts > MAX_ERROR_ITEMS {
+                loc.push(serde_json::Value::String(format!(
+                    "… ({} more)",
+                    parts - MAX_ERROR_ITEMS
+                )));
+            }
+            ValidationIssue {
+                loc,
+                msg: clean(&i.msg),
+                kind: clean(&i.kind),
+            }
+        })
+        .collect();
+    if n > MAX_ERROR_ITEMS {
+        out.push(ValidationIssue {
+            loc: Vec::new(),
+            msg: format!("… ({} more issues)", n - MAX_ERROR_ITEMS),
+            kind: TRUNCATED_ISSUES.to_owned(),
+        });
+    }
+    out
+}
+
+/// `message (formats: a, b; compressions: c)`, capped at [`MAX_ERROR_MESSAGE`] bytes.
+fn not_acceptable_message(message: &str, formats: &[String], compressions: &[String]) -> String {
+    clean_message(&format!(
+        "{message} (formats: {}; compressions: {})",
+        formats.join(", "),
+        compressions.join(", ")
+    ))
+}
+
+/// `body.inputs.a: msg; ...`, escaped and capped at [`MAX_ERROR_MESSAGE`] bytes.
+fn validation_message(issues: &[ValidationIssue]) -> String {
+    let text = issues
+        .iter()
+        .map(|i| {
+            let loc = i
+                .loc
+                .iter()
+                .map(|l| match l {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            if loc.is_empty() {
+                i.msg.clone()
+            } else {
+                format!("{loc}: {}", i.msg)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    clean_message(&text)
 }
 
 /// The result of a call.
@@ -355,9 +698,125 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-fn body_text(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
-    text.into_owned()
+/// The scheme and authority of an absolute `http(s)://` URL, lowercased.
+fn origin(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    Some((scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+}
+
+/// `location` resolved against `base` (an absolute URL), or `None` if it is not a URL
+/// this client would send to.
+fn resolve_location(base: &str, location: &str) -> Option<String> {
+    if location.is_empty() || location.chars().any(|c| c.is_control() || c == ' ') {
+        return None;
+    }
+    let (scheme, _) = origin(base)?;
+    let has_scheme = location.split_once(':').is_some_and(|(sch, _)| {
+        !sch.is_empty()
+            && sch.starts_with(|c: char| c.is_ascii_alphabetic())
+            && sch
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if has_scheme {
+        return Some(location.to_owned());
+    }
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    let (_, after) = base.split_once("://")?;
+    let path_start = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let root = &base[..base.len() - after.len() + path_start];
+    if location.starts_with('/') {
+        return Some(format!("{root}{location}"));
+    }
+    let path = &after[path_start..];
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "/",
+    };
+    Some(format!("{root}{dir}{location}"))
+}
+
+/// What to do with a 3xx answer to a request for `url`: the URL to send the same
+/// request to, or the error. `hops` counts the redirects already followed.
+pub(crate) fn redirect_target(
+    cfg: &ClientConfig,
+    url: &str,
+    post: bool,
+    status: u16,
+    location: Option<&str>,
+    hops: usize,
+) -> ClientResult<String> {
+    let shown = location.map_or_else(|| "(none)".to_owned(), clean);
+    let refuse = |reason: &'static str| ClientError::Redirect {
+        status,
+        location: shown.clone(),
+        reason,
+    };
+    if !cfg.follow_redirects {
+        return Err(refuse(
+            "redirects are not followed (ClientConfig::follow_redirects is off)",
+        ));
+    }
+    if post && !matches!(status, 307 | 308) {
+        return Err(refuse(
+            "it would turn the POST into a GET (only 307 and 308 are followed for a POST)",
+        ));
+    }
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return Err(refuse("not a redirect status this client follows"));
+    }
+    if hops >= MAX_REDIRECTS {
+        return Err(refuse("too many redirects"));
+    }
+    let target = location
+        .and_then(|l| resolve_location(url, l))
+        .ok_or_else(|| refuse("the Location is missing or not a URL"))?;
+    if origin(&target).is_none() || origin(&target) != origin(url) {
+        return Err(refuse(
+            "it leads to another origin (scheme, host or port); only same-origin redirects are followed",
+        ));
+    }
+    Ok(target)
+}
+
+/// Refuses a `Content-Encoding` other than `identity`: the clients never ask for one, and
+/// expanding it would bypass the body cap (a few MB of gzip expand to GBs).
+pub(crate) fn check_content_encoding(value: Option<&[u8]>) -> ClientResult<()> {
+    match value {
+        None => Ok(()),
+        Some(v) => {
+            let text = String::from_utf8_lossy(v);
+            let t = text.trim();
+            if t.is_empty() || t.eq_ignore_ascii_case("identity") {
+                Ok(())
+            } else {
+                Err(ClientError::ContentEncoding(clean(t)))
+            }
+        }
+    }
+}
+
+/// Refuses a declared `Content-Length` above the cap before reading anything.
+pub(crate) fn check_content_length(cfg: &ClientConfig, value: Option<&[u8]>) -> ClientResult<()> {
+    let len = value
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match len {
+        Some(n) if n > cfg.max_response_bytes => Err(ClientError::BodyTooLarge {
+            limit: cfg.max_response_bytes,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `url` is `https://`.
+pub(crate) fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
 }
 
 /// Maps an error status to a typed error.
@@ -369,7 +828,7 @@ fn status_error(r: &Received) -> ClientError {
                 detail: Vec<ValidationIssue>,
             }
             match serde_json::from_slice::<Detail>(&r.body) {
-                Ok(d) => ClientError::Validation(d.detail),
+                Ok(d) => ClientError::Validation(clean_issues(d.detail)),
                 Err(_) => ClientError::Status {
                     status: 422,
                     body: body_text(&r.body),
@@ -392,9 +851,9 @@ fn status_error(r: &Received) -> ClientError {
             }
             match serde_json::from_slice::<Detail>(&r.body) {
                 Ok(d) => ClientError::NotAcceptable {
-                    message: d.detail.message,
-                    formats: d.detail.available_formats,
-                    compressions: d.detail.available_compressions,
+                    message: clean(&d.detail.message),
+                    formats: clean_list(d.detail.available_formats),
+                    compressions: clean_list(d.detail.available_compressions),
                 },
                 Err(_) => ClientError::Status {
                     status: 406,
@@ -430,7 +889,7 @@ pub(crate) fn tesseract_response<O: DeserializeOwned>(
         if media != expected {
             return Err(ClientError::ContentType {
                 expected: expected.to_owned(),
-                got: r.content_type.clone(),
+                got: clean(&r.content_type),
             });
         }
     }
@@ -551,4 +1010,112 @@ impl ShapeDType {
 pub struct Health {
     /// `"ok"`.
     pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_caps() {
+        assert_eq!(clean("plain é"), "plain é");
+        assert_eq!(
+            clean("a\u{1b}[2J\n\u{9b}\u{7f}\u{202e}"),
+            "a\\u{1b}[2J\\n\\u{9b}\\u{7f}\\u{202e}"
+        );
+        let long = "\u{1b}".repeat(10_000);
+        let c = clean(&long);
+        assert!(c.len() <= MAX_ERROR_TEXT + 32, "{}", c.len());
+        assert!(
+            c.ends_with(&format!("… ({} more bytes)", 10_000 - MAX_ERROR_TEXT / 6)),
+            "{c}"
+        );
+        let b = body_text(&vec![b'x'; 100_000]);
+        assert!(
+            b.ends_with(&format!("… ({} more bytes)", 100_000 - MAX_ERROR_TEXT)),
+            "{b}"
+        );
+        assert_eq!(
+            clean_list(vec!["a".into(); 20]).last().unwrap(),
+            "… (4 more)"
+        );
+    }
+
+    #[test]
+    fn redirect_policy() {
+        let base = "http://h:1/api/apply?x=1";
+        assert_eq!(resolve_location(base, "/v2").unwrap(), "http://h:1/v2");
+        assert_eq!(resolve_location(base, "v2").unwrap(), "http://h:1/api/v2");
+        assert_eq!(resolve_location(base, "//o:2/a").unwrap(), "http://o:2/a");
+        assert_eq!(
+            resolve_location(base, "HTTPS://h:1/a").unwrap(),
+            "HTTPS://h:1/a"
+        );
+        assert!(resolve_location(base, "/a b").is_none());
+        let off = ClientConfig::new("http://h:1");
+        let on = off.clone().follow_redirects(true);
+        let e = |r: ClientResult<String>| match r {
+            Err(ClientError::Redirect { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(e(redirect_target(&off, base, true, 307, Some("/x"), 0)).contains("off"));
+        assert!(e(redirect_target(&on, base, true, 303, Some("/x"), 0)).contains("GET"));
+        assert!(
+            e(redirect_target(
+                &on,
+                base,
+                true,
+                307,
+                Some("http://h:2/x"),
+                0
+            ))
+            .contains("origin")
+        );
+        assert!(
+            e(redirect_target(
+                &on,
+                base,
+                true,
+                307,
+                Some("https://h:1/x"),
+                0
+            ))
+            .contains("origin")
+        );
+        assert!(
+            e(redirect_target(
+                &on,
+                base,
+                true,
+                307,
+                Some("/x"),
+                MAX_REDIRECTS
+            ))
+            .contains("many")
+        );
+        assert_eq!(
+            redirect_target(&on, base, true, 308, Some("/x"), 0).unwrap(),
+            "http://h:1/x"
+        );
+        assert_eq!(
+            redirect_target(&on, base, false, 302, Some("/x"), 0).unwrap(),
+            "http://h:1/x"
+        );
+    }
+
+    #[test]
+    fn compressed_and_oversized_bodies_are_refused_up_front() {
+        assert!(check_content_encoding(None).is_ok());
+        assert!(check_content_encoding(Some(b"identity")).is_ok());
+        assert!(matches!(
+            check_content_encoding(Some(b"gzip")),
+            Err(ClientError::ContentEncoding(e)) if e == "gzip"
+        ));
+        let cfg = ClientConfig::new("http://h").max_response_bytes(10);
+        assert!(check_content_length(&cfg, Some(b"10")).is_ok());
+        assert!(matches!(
+            check_content_length(&cfg, Some(b"11")),
+            Err(ClientError::BodyTooLarge { limit: 10 })
+        ));
+    }
 }

@@ -9,47 +9,181 @@ use serde::de::DeserializeOwned;
 
 use super::{
     CallOptions, ClientConfig, ClientError, ClientResult, Health, InputsBody, JacobianBody,
-    JvpBody, Prepared, Received, ShapeDType, VjpBody,
+    JvpBody, Prepared, Received, ShapeDType, TransportError, VjpBody,
 };
 use crate::array::Array;
 
-fn client(cfg: &ClientConfig) -> reqwest::Client {
+/// A `reqwest::ClientBuilder` with the settings the clients rely on: the call's timeout,
+/// no redirects (the clients handle them as [`ClientConfig::follow_redirects`] says), no
+/// `Referer`, and no transparent decompression (gzip, deflate, brotli, zstd: off even if
+/// feature unification enabled them, so no `Accept-Encoding` is sent and a compression
+/// bomb is never expanded). Add TLS settings (a private CA, ...) and pass the built client
+/// to `with_client`.
+///
+/// ```
+/// use arraymodel::client::{nonblocking, ClientConfig};
+/// let cfg = ClientConfig::new("http://127.0.0.1:8000");
+/// let http = nonblocking::client_builder(&cfg).build().unwrap();
+/// let client = nonblocking::TesseractClient::with_client(cfg, http);
+/// # let _ = client;
+/// ```
+pub fn client_builder(cfg: &ClientConfig) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(cfg.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .no_gzip()
+        .no_deflate()
+        .no_brotli()
+        .no_zstd()
+}
+
+/// The client `new` uses, or why it could not be built (reported by every call rather
+/// than falling back to reqwest's defaults, which follow redirects).
+fn client(cfg: &ClientConfig) -> Result<reqwest::Client, String> {
+    client_builder(cfg)
         .build()
-        .unwrap_or_default()
+        .map_err(|e| super::TransportError::from_source(e).to_string())
 }
 
-fn map_err(cfg: &ClientConfig, e: reqwest::Error) -> ClientError {
+fn map_err(cfg: &ClientConfig, url: &str, e: reqwest::Error) -> ClientError {
     if e.is_timeout() {
-        ClientError::Timeout(cfg.timeout)
+        return ClientError::Timeout(cfg.timeout);
+    }
+    let t = TransportError::from_source(e);
+    if super::is_https(url) {
+        ClientError::Transport(t.note(
+            "https:// needs a reqwest::Client with TLS (reqwest's TLS features), passed to \
+             `with_client`; build it from `client_builder`",
+        ))
     } else {
-        ClientError::Transport(e.to_string())
+        ClientError::Transport(t)
     }
 }
 
-async fn send(client: &reqwest::Client, cfg: &ClientConfig, p: Prepared) -> ClientResult<Received> {
-    let mut req = client
-        .post(&p.url)
-        .header("Content-Type", p.content_type)
-        .header("Accept", &p.accept)
-        .body(p.body);
-    for (k, v) in &cfg.headers {
-        req = req.header(k, v);
+/// Responses whose bodies are at most this long, and are neither binref (arrays read from
+/// files) nor LZ4 (arrays decompressed), are decoded on the calling task; larger ones on
+/// tokio's blocking pool, so a large decode does not stall the executor thread.
+pub const INLINE_DECODE_MAX: usize = 64 << 10;
+
+/// Runs `decode` on `r`, on the blocking pool unless the response is small (see
+/// [`INLINE_DECODE_MAX`]).
+async fn decode<O: Send + 'static>(
+    r: Received,
+    decode: impl FnOnce(Received) -> ClientResult<O> + Send + 'static,
+) -> ClientResult<O> {
+    let ct = r.content_type.to_ascii_lowercase();
+    if r.body.len() <= INLINE_DECODE_MAX && !ct.contains("binref") && !ct.contains("lz4") {
+        return decode(r);
     }
-    let resp = req.send().await.map_err(|e| map_err(cfg, e))?;
-    read(cfg, resp).await
+    match tokio::task::spawn_blocking(move || decode(r)).await {
+        Ok(v) => v,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(ClientError::Transport(TransportError::from_source(e))),
+    }
 }
 
-async fn read(cfg: &ClientConfig, resp: reqwest::Response) -> ClientResult<Received> {
+/// Sends a request (`body`: `None` for a `GET`) and reads the answer, following redirects
+/// only as [`ClientConfig::follow_redirects`] allows.
+async fn exchange(
+    client: &Result<reqwest::Client, String>,
+    cfg: &ClientConfig,
+    url: &str,
+    content_type: &str,
+    accept: &str,
+    body: Option<&[u8]>,
+) -> ClientResult<Received> {
+    let client = client.as_ref().map_err(|e| {
+        ClientError::Transport(TransportError::new(format!(
+            "building the HTTP client: {e}"
+        )))
+    })?;
+    let mut url = url.to_owned();
+    let mut hops = 0;
+    loop {
+        let mut req = match body {
+            Some(b) => client
+                .post(&url)
+                .header("Content-Type", content_type)
+                .body(b.to_vec()),
+            None => client.get(&url),
+        }
+        .header("Accept", accept)
+        .timeout(cfg.timeout);
+        for (k, v) in &cfg.headers {
+            req = req.header(k, v);
+        }
+        let resp = req.send().await.map_err(|e| map_err(cfg, &url, e))?;
+        let status = resp.status().as_u16();
+        if reqwest::Url::parse(&url).is_ok_and(|u| &u != resp.url()) {
+            // Only a client passed to `with_client` follows redirects by itself.
+            return Err(ClientError::Redirect {
+                status,
+                location: super::clean(resp.url().as_str()),
+                reason: "the reqwest::Client passed to with_client followed it; build that client \
+                         from nonblocking::client_builder",
+            });
+        }
+        if (300..400).contains(&status) {
+            let location = resp
+                .headers()
+                .get("location")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            url = super::redirect_target(
+                cfg,
+                &url,
+                body.is_some(),
+                status,
+                location.as_deref(),
+                hops,
+            )?;
+            hops += 1;
+            continue;
+        }
+        return read(cfg, &url, resp).await;
+    }
+}
+
+async fn send(
+    client: &Result<reqwest::Client, String>,
+    cfg: &ClientConfig,
+    p: Prepared,
+) -> ClientResult<Received> {
+    exchange(
+        client,
+        cfg,
+        &p.url,
+        p.content_type,
+        &p.accept,
+        Some(&p.body),
+    )
+    .await
+}
+
+/// Reads the body chunk by chunk, refusing it (before reading on) once it passes
+/// [`ClientConfig::max_response_bytes`]: at most the cap and one chunk are held.
+async fn read(
+    cfg: &ClientConfig,
+    url: &str,
+    mut resp: reqwest::Response,
+) -> ClientResult<Received> {
     let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
+    let headers = resp.headers();
+    super::check_content_encoding(headers.get("content-encoding").map(|v| v.as_bytes()))?;
+    super::check_content_length(cfg, headers.get("content-length").map(|v| v.as_bytes()))?;
+    let content_type = headers
         .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = resp.bytes().await.map_err(|e| map_err(cfg, e))?.to_vec();
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let cap = cfg.max_response_bytes;
+    let declared = resp.content_length().unwrap_or(0).min(cap).min(64 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = resp.chunk().await.map_err(|e| map_err(cfg, url, e))? {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
+            return Err(ClientError::BodyTooLarge { limit: cap });
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(Received {
         status,
         content_type,
@@ -81,7 +215,7 @@ async fn read(cfg: &ClientConfig, resp: reqwest::Response) -> ClientResult<Recei
 #[derive(Clone, Debug)]
 pub struct TesseractClient {
     cfg: ClientConfig,
-    client: reqwest::Client,
+    client: Result<reqwest::Client, String>,
 }
 
 impl TesseractClient {
@@ -93,9 +227,16 @@ impl TesseractClient {
         }
     }
 
-    /// A client that sends through `client` (for TLS settings, proxies, pools).
+    /// A client that sends through `client` (for TLS settings, proxies, pools). Build it
+    /// from [`client_builder`], which turns off redirects and decompression: reqwest
+    /// cannot turn them off per request. The body cap and the `Content-Encoding` check
+    /// hold whatever the client, and a redirect it followed by itself is reported as
+    /// [`ClientError::Redirect`] (after the fact).
     pub fn with_client(cfg: ClientConfig, client: reqwest::Client) -> TesseractClient {
-        TesseractClient { client, cfg }
+        TesseractClient {
+            client: Ok(client),
+            cfg,
+        }
     }
 
     /// The settings.
@@ -105,12 +246,8 @@ impl TesseractClient {
 
     /// `GET /health`.
     pub async fn health(&self) -> ClientResult<Health> {
-        let mut req = self.client.get(format!("{}/health", self.cfg.base_url));
-        for (k, v) in &self.cfg.headers {
-            req = req.header(k, v);
-        }
-        let resp = req.send().await.map_err(|e| map_err(&self.cfg, e))?;
-        let r = read(&self.cfg, resp).await?;
+        let url = format!("{}/health", self.cfg.base_url);
+        let r = exchange(&self.client, &self.cfg, &url, "", "application/json", None).await?;
         if r.status != 200 {
             return Err(super::status_error(&r));
         }
@@ -119,7 +256,7 @@ impl TesseractClient {
     }
 
     /// POSTs `body` (already wrapped for the endpoint) and decodes the answer as `O`.
-    pub async fn call<B: Serialize + ?Sized, O: DeserializeOwned>(
+    pub async fn call<B: Serialize + ?Sized, O: DeserializeOwned + Send + 'static>(
         &self,
         endpoint: &str,
         body: &B,
@@ -127,11 +264,12 @@ impl TesseractClient {
     ) -> ClientResult<O> {
         let p = super::tesseract_request(&self.cfg, endpoint, body, opts)?;
         let r = send(&self.client, &self.cfg, p).await?;
-        super::tesseract_response(&self.cfg, opts, r)
+        let (cfg, opts) = (self.cfg.clone(), opts.clone());
+        decode(r, move |r| super::tesseract_response(&cfg, &opts, r)).await
     }
 
     /// `POST /apply` with `{"inputs": inputs}`.
-    pub async fn apply<I: Serialize + ?Sized, O: DeserializeOwned>(
+    pub async fn apply<I: Serialize + ?Sized, O: DeserializeOwned + Send + 'static>(
         &self,
         inputs: &I,
         opts: &CallOptions,
@@ -217,7 +355,7 @@ impl TesseractClient {
 #[derive(Clone, Debug)]
 pub struct TrussClient {
     cfg: ClientConfig,
-    client: reqwest::Client,
+    client: Result<reqwest::Client, String>,
 }
 
 impl TrussClient {
@@ -231,26 +369,31 @@ impl TrussClient {
 
     /// A client that sends through `client`.
     pub fn with_client(cfg: ClientConfig, client: reqwest::Client) -> TrussClient {
-        TrussClient { client, cfg }
+        TrussClient {
+            client: Ok(client),
+            cfg,
+        }
     }
 
     /// Sends `inputs` as JSON (`NumpyArrayField` form) and decodes the JSON answer.
-    pub async fn call_json<I: Serialize + ?Sized, O: DeserializeOwned>(
+    pub async fn call_json<I: Serialize + ?Sized, O: DeserializeOwned + Send + 'static>(
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
         let p = super::truss_request(&self.cfg.base_url, inputs, false)?;
         let r = send(&self.client, &self.cfg, p).await?;
-        super::truss_response(&self.cfg, r)
+        let cfg = self.cfg.clone();
+        decode(r, move |r| super::truss_response(&cfg, r)).await
     }
 
     /// Sends `inputs` as msgpack (truss binary mode) and decodes the msgpack answer.
-    pub async fn call_binary<I: Serialize + ?Sized, O: DeserializeOwned>(
+    pub async fn call_binary<I: Serialize + ?Sized, O: DeserializeOwned + Send + 'static>(
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
         let p = super::truss_request(&self.cfg.base_url, inputs, true)?;
         let r = send(&self.client, &self.cfg, p).await?;
-        super::truss_response(&self.cfg, r)
+        let cfg = self.cfg.clone();
+        decode(r, move |r| super::truss_response(&cfg, r)).await
     }
 }
