@@ -38,7 +38,8 @@
 //! (a string), `shape` and `dtype` (a map with more keys is kept as a map, since
 //! dropping them would lose data); msgpack-numpy maps are recognised by msgpack-numpy's
 //! own rule (only bin keys count: `b"nd"` makes an array or numpy scalar when the keys
-//! it reads are there, whatever else the map holds, then `b"complex"` a Python complex).
+//! it reads are there, whatever else the map holds, then `b"complex"` a Python complex;
+//! a map with either key that lacks what it needs is an error, never a map passed through).
 //! Keys follow the typed decoder's rules (`wire::KeyTracker`): a duplicated array key,
 //! or str and bin spellings of array keys in one msgpack map, make the document an
 //! error, never a map passed through that a peer would read differently. Once an object is
@@ -666,29 +667,24 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
 
     if forms.msgpack_numpy {
         // msgpack-numpy's own rule (`wire::msgpack_numpy_form`): only bin keys count,
-        // `b"nd"` first, then `b"complex"`; keys it does not read are ignored, and a map
-        // missing a key it reads stays a dict (its `KeyError` fallback).
+        // `b"nd"` first, then `b"complex"`, and keys it does not read are ignored. A map
+        // it would read but that lacks a key is a dict to msgpack-numpy (its `KeyError`
+        // fallback) only where it asks for that key: with `kind` `O` it unpickles `data`
+        // without asking for `shape`. So every such map is decoded here, and a missing
+        // key is an error, never a map passed through.
         let bin = |name: &[u8]| {
             entries
                 .iter()
-                .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == name))
-                .map(|(_, v)| v)
+                .any(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == name))
         };
-        let nd = bin(b"nd").map(|v| matches!(v.doc(), Some(Document::Bool(true))));
-        match crate::wire::msgpack_numpy_form(nd, bin(b"complex").is_some()) {
-            Some(MsgpackNumpyForm::Array) => {
-                return (bin(b"type").is_some()
-                    && bin(b"shape").is_some()
-                    && bin(b"data").is_some())
-                .then_some(ArrayForm::MsgpackNumpy);
-            }
-            Some(MsgpackNumpyForm::Scalar) => {
-                return (bin(b"type").is_some() && bin(b"data").is_some())
-                    .then_some(ArrayForm::MsgpackScalar);
-            }
-            Some(MsgpackNumpyForm::Complex) => {
-                return bin(b"data").is_some().then_some(ArrayForm::PythonComplex);
-            }
+        let nd = entries
+            .iter()
+            .find(|(k, _)| matches!(k, Document::Bytes(b) if b.as_slice() == b"nd"))
+            .map(|(_, v)| matches!(v.doc(), Some(Document::Bool(true))));
+        match crate::wire::msgpack_numpy_form(nd, bin(b"complex")) {
+            Some(MsgpackNumpyForm::Array) => return Some(ArrayForm::MsgpackNumpy),
+            Some(MsgpackNumpyForm::Scalar) => return Some(ArrayForm::MsgpackScalar),
+            Some(MsgpackNumpyForm::Complex) => return Some(ArrayForm::PythonComplex),
             None => {}
         }
     }

@@ -297,6 +297,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ArrayView<'a> {
     /// `rmp_serde::from_slice`) can be viewed without a copy.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<ArrayView<'a>, D::Error> {
         let parts = d.deserialize_map(PartsVisitor)?;
+        codec::msgpack::check_kind(parts.kind.as_deref()).map_err(de_err)?;
         let (Some(true), Some(type_), Some(shape), Some(Data::Bytes(Cow::Borrowed(data)))) =
             (parts.nd, parts.type_.as_deref(), parts.shape, parts.data)
         else {
@@ -929,7 +930,9 @@ impl Parts<'_> {
         };
         match crate::wire::msgpack_numpy_form(self.nd, self.complex.is_some()) {
             Some(MsgpackNumpyForm::Array | MsgpackNumpyForm::Scalar) => {
-                // msgpack-numpy ignores keys it does not read.
+                // msgpack-numpy ignores keys it does not read, and unpickles before it
+                // reads anything but `kind` and `data`.
+                codec::msgpack::check_kind(self.kind.as_deref())?;
                 let type_ = self.type_.ok_or(ErrorKind::MissingKey("type"))?;
                 let data: Cow<'_, [u8]> = match self.data {
                     Some(Data::Bytes(b)) => b,

@@ -204,6 +204,35 @@ fn msgpack_numpy_map_with_extra_keys_is_still_an_array() {
     assert_eq!(typed.x.as_slice::<u16>().unwrap(), &[7]);
 }
 
+/// Class: Document pass-through of a map msgpack-numpy unpickles (found by the
+/// `differential` fuzz target). With `kind` `O`, msgpack-numpy calls `pickle.loads(data)`
+/// without asking for `shape`; a map lacking `shape` was a plain map to `Document`, so
+/// `convert` forwarded the pickle. A map with a bin `nd` is always decoded now.
+#[test]
+fn pickle_without_shape_is_refused() {
+    let map = Pack::default()
+        .map(4)
+        .bin(b"nd")
+        .bool(true)
+        .bin(b"type")
+        .str("|O")
+        .bin(b"kind")
+        .bin(b"O")
+        .bin(b"data")
+        .bin(b"\x80\x04N.");
+    all_msgpack_readers_refuse(&in_x(map));
+    // Without `kind` either: an error (missing key), not a map passed through.
+    let map = Pack::default()
+        .map(2)
+        .bin(b"nd")
+        .bool(true)
+        .bin(b"data")
+        .bin(b"\x01");
+    let bytes = in_x(map);
+    assert!(from_msgpack_slice::<X>(&bytes, &opts()).is_err());
+    assert!(Document::from_msgpack_slice(&bytes, &opts()).is_err());
+}
+
 /// Class: msgpack-numpy's `complex` rule is presence of the bin key, whatever its value.
 #[test]
 fn python_complex_is_recognised_by_presence() {

@@ -43,6 +43,14 @@ pub fn serialize_map<S: Serializer>(
 
 /// Checks `kind` and parses `type` of a numpy map.
 pub fn check_type(type_: &str, kind: Option<&[u8]>) -> Result<(DType, ByteOrder)> {
+    check_kind(kind)?;
+    DType::parse(type_).map_err(|e| Error::from(e).at_field("type"))
+}
+
+/// Refuses the kinds msgpack-numpy does not read as plain data: `O` (a pickle) and `V`
+/// (structured). Checked before anything else of the map, as msgpack-numpy unpickles
+/// `data` without asking for `type` or `shape`.
+pub fn check_kind(kind: Option<&[u8]>) -> Result<()> {
     match kind {
         None | Some(b"") => {}
         Some(b"O") => {
@@ -67,7 +75,7 @@ pub fn check_type(type_: &str, kind: Option<&[u8]>) -> Result<(DType, ByteOrder)
             .at_field("kind"));
         }
     }
-    DType::parse(type_).map_err(|e| Error::from(e).at_field("type"))
+    Ok(())
 }
 
 /// Builds an owned array from the parts of a numpy map (one copy, swapped to host order).
