@@ -9,8 +9,8 @@
 //!
 //! **Reading** recognises every form by its keys, whatever the options say:
 //! tesseract's object (with or without `object_type`, `data` as an object or the
-//! legacy list), truss's `data_b64` object, msgpack-numpy's map (bin or str keys), its
-//! scalar and complex maps, and plain JSON lists and numbers.
+//! legacy list), truss's `data_b64` object, msgpack-numpy's map (bin keys, read as
+//! msgpack-numpy reads them; see `wire`), its scalar and complex maps, and plain JSON lists and numbers.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -476,8 +476,10 @@ struct Parts<'de> {
     type_: Option<String>,
     kind: Option<Vec<u8>>,
     complex: Option<bool>,
-    /// Every key, in order (the form decides which are allowed).
-    keys: Vec<(Key, String)>,
+    /// The array keys present (`wire::Key::bit`), and the first other key's name: the
+    /// form decides which are allowed.
+    seen: u16,
+    other: Option<String>,
 }
 
 /// The `data` value, in whichever form it came.
@@ -549,8 +551,10 @@ impl<'de> Parts<'de> {
         map: &mut A,
     ) -> std::result::Result<(), A::Error> {
         let p = self;
-        p.keys
-            .push((key, String::from_utf8_lossy(name).into_owned()));
+        p.seen |= key.bit();
+        if key == Key::Other && p.other.is_none() {
+            p.other = Some(String::from_utf8_lossy(name).into_owned());
+        }
         {
             match key {
                 Key::ObjectType => {
@@ -923,8 +927,14 @@ impl Parts<'_> {
         // it: msgpack-numpy's bin `nd`, then its bin `complex` (only bin keys reach
         // here as `nd`/`complex`), then truss's `data_b64`, then tesseract.
         let unexpected = |allowed: &[Key]| -> Result<()> {
-            match self.keys.iter().find(|(k, _)| !allowed.contains(k)) {
-                Some((_, name)) => Err(ErrorKind::UnexpectedKey(name.clone()).into()),
+            if let Some(name) = &self.other {
+                return Err(ErrorKind::UnexpectedKey(name.clone()).into());
+            }
+            match Key::ALL
+                .iter()
+                .find(|k| self.seen & k.bit() != 0 && !allowed.contains(k))
+            {
+                Some(k) => Err(ErrorKind::UnexpectedKey(k.name().to_owned()).into()),
                 None => Ok(()),
             }
         };

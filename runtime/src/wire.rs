@@ -42,24 +42,49 @@ pub(crate) enum Key {
 
 impl Key {
     pub(crate) fn from_bytes(b: &[u8]) -> Key {
-        match b {
-            b"object_type" => Key::ObjectType,
-            b"shape" => Key::Shape,
-            b"dtype" => Key::DType,
-            b"data" => Key::Data,
-            b"data_b64" => Key::DataB64,
-            b"nd" => Key::Nd,
-            b"type" => Key::Type,
-            b"kind" => Key::Kind,
-            b"complex" => Key::Complex,
-            b"buffer" => Key::Buffer,
-            b"encoding" => Key::Encoding,
-            b"compression" => Key::Compression,
-            _ => Key::Other,
+        Key::ALL
+            .into_iter()
+            .find(|k| k.name().as_bytes() == b)
+            .unwrap_or(Key::Other)
+    }
+
+    /// Every array key (not `Other`).
+    pub(crate) const ALL: [Key; 12] = [
+        Key::ObjectType,
+        Key::Shape,
+        Key::DType,
+        Key::Data,
+        Key::DataB64,
+        Key::Nd,
+        Key::Type,
+        Key::Kind,
+        Key::Complex,
+        Key::Buffer,
+        Key::Encoding,
+        Key::Compression,
+    ];
+
+    /// The key's name on the wire.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Key::ObjectType => "object_type",
+            Key::Shape => "shape",
+            Key::DType => "dtype",
+            Key::Data => "data",
+            Key::DataB64 => "data_b64",
+            Key::Nd => "nd",
+            Key::Type => "type",
+            Key::Kind => "kind",
+            Key::Complex => "complex",
+            Key::Buffer => "buffer",
+            Key::Encoding => "encoding",
+            Key::Compression => "compression",
+            Key::Other => "",
         }
     }
 
-    fn bit(self) -> u16 {
+    /// This key's bit in a set of keys (`Other` has its own).
+    pub(crate) fn bit(self) -> u16 {
         1 << (self as u16)
     }
 }
