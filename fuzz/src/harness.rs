@@ -679,10 +679,13 @@ pub fn differential(data: &[u8]) -> Outcome {
             "Document and the typed decoder read different arrays"
         );
     }
+    // Plain numbers and lists are arrays to a typed field (as `np.asarray` reads them)
+    // and stay data in a `Document`; a map is an array object to both or to neither.
     if let (Ok(t), Some(v)) = (&typed, doc_x) {
         match v {
             Document::Array(a, _) => assert!(same_bits(a, &t.x)),
-            other => panic!("the typed decoder read an array where Document kept {other:?}"),
+            Document::Map(_) => panic!("the typed decoder read an array where Document kept {v:?}"),
+            _ => {}
         }
     }
     if msgpack {
