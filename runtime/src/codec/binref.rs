@@ -5,19 +5,29 @@
 //! folder without any check and also opens absolute paths and URLs through fsspec
 //! (`../../x.bin`, `/etc/...`, `file://`, `s3://`, `http://` all work there). The
 //! [`BinrefReader`] refuses absolute paths, `..` components, URL schemes (any `:` in
-//! the path), backslashes and NUL, resolves symlinks and refuses a target outside the
-//! base, checks the file is long enough before allocating, and reads exactly the
-//! bytes the shape needs (or the compressed size) at the offset.
+//! the path), backslashes and NUL, then resolves and opens the path in one step
+//! relative to a handle on the base folder that no symlink can lead out of (see
+//! [`BinrefReader`]), checks on the open file that it is a regular file long enough
+//! before allocating, and reads exactly the bytes the shape needs (or the compressed
+//! size) at the offset. Someone who can write into the base folder (an HTTP server
+//! writing the folder a client reads) and swaps directories for symlinks meanwhile
+//! cannot make a read leave it, nor hang it with a FIFO.
 //!
 //! **Writing** appends arrays in serialization order to `<uuid4>.bin` in an output
 //! folder and starts a new file when the current one is already larger than 100 MiB,
 //! like tesseract. Files are written under a temporary name and renamed into place by
-//! [`BinrefWriter::finish`], so a reference never points at a half-written file.
+//! [`BinrefWriter::finish`], so a reference never points at a half-written file. The
+//! folder is opened once; every file is created, renamed and removed relative to that
+//! handle, so moving the folder or swapping a symlink into its path does not redirect
+//! the writes.
 
 use std::fs::File;
-use std::io::Write;
-use std::os::unix::fs::FileExt;
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions};
 
 use crate::array::{Array, ArrayView};
 use crate::dtype::{ByteOrder, DType};
@@ -118,23 +128,41 @@ fn check_relative(path: &str) -> Result<()> {
 }
 
 /// Reads binref arrays from files under one base folder, confined to it.
+///
+/// The base folder is opened once, by [`BinrefReader::new`]. Each file is then
+/// resolved and opened in one step relative to that handle, never by a path checked
+/// first and opened later: cap-std's `Dir::open_with`, which on Linux 5.6+ is one
+/// `openat2` with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS` (the kernel refuses `..`
+/// above the folder, absolute paths, absolute symlinks, symlinks that lead out and
+/// `/proc` magic links, all during the one lookup) and elsewhere a walk of the path
+/// one component at a time from the handle with the same refusals. A directory of the
+/// base folder replaced by a symlink to elsewhere while a reference is read therefore
+/// gives an error or a file inside the folder, never one outside. The file is opened
+/// non-blocking (a FIFO cannot hang the `open`), and its type and length are taken
+/// from the open handle (`fstat`), then the bytes are read from it with `pread`.
+///
+/// Symlinks inside the base folder that stay inside keep working, absolute ones
+/// included: the one-step open refuses an absolute symlink whatever its target, so a
+/// refused path is resolved once more by name, and when the result lies inside the
+/// folder, the remainder is opened relative to the handle with the same confinement.
+/// A swap at that moment can make that second open fail, not leave the folder.
 #[derive(Clone, Debug)]
 pub struct BinrefReader {
     base: PathBuf,
-    /// Why the base folder is unusable, reported when a reference is first read.
-    unusable: Option<String>,
+    /// The base folder, or why it is unusable (reported when a reference is first read).
+    dir: std::result::Result<Arc<Dir>, String>,
 }
 
 impl BinrefReader {
     /// A reader for files under `base` (which must exist).
     pub fn new(base: impl AsRef<Path>) -> Result<BinrefReader> {
         let base = base.as_ref();
-        let base = base
-            .canonicalize()
-            .map_err(|e| err(format!("base folder {}: {e}", base.display())))?;
+        let unusable = |e: io::Error| err(format!("base folder {}: {e}", base.display()));
+        let canonical = base.canonicalize().map_err(unusable)?;
+        let dir = Dir::open_ambient_dir(&canonical, ambient_authority()).map_err(unusable)?;
         Ok(BinrefReader {
-            base,
-            unusable: None,
+            base: canonical,
+            dir: Ok(Arc::new(dir)),
         })
     }
 
@@ -143,7 +171,11 @@ impl BinrefReader {
     pub fn deferred(base: impl AsRef<Path>) -> BinrefReader {
         BinrefReader::new(&base).unwrap_or_else(|e| BinrefReader {
             base: base.as_ref().to_path_buf(),
-            unusable: Some(e.to_string()),
+            // The message alone: it becomes a `Binref` error again when reported.
+            dir: Err(match e.kind() {
+                ErrorKind::Binref(why) => why.clone(),
+                _ => e.to_string(),
+            }),
         })
     }
 
@@ -152,35 +184,36 @@ impl BinrefReader {
         &self.base
     }
 
-    /// Opens the file of a reference, refusing anything that resolves outside the base.
+    /// Opens the file of a reference, refusing anything that resolves outside the
+    /// base, and returns it with its length, both from the open handle.
     fn open(&self, r: &Reference<'_>) -> Result<(File, u64)> {
-        if let Some(why) = &self.unusable {
-            return Err(err(why.clone()));
-        }
-        let joined = self.base.join(r.path);
-        let resolved = joined
-            .canonicalize()
-            .map_err(|e| err(format!("{}: {e}", r.path)))?;
-        if !resolved.starts_with(&self.base) {
-            return Err(err(format!(
-                "{} resolves (through a symlink) to a file outside the base folder",
-                r.path
-            )));
-        }
-        // Refuse FIFOs, sockets and devices before opening: opening a FIFO for reading
-        // blocks until a writer appears, which would hang the decoder.
-        let kind = std::fs::metadata(&resolved).map_err(|e| err(format!("{}: {e}", r.path)))?;
-        if !kind.is_file() {
-            return Err(err(format!("{} is not a regular file", r.path)));
-        }
-        let file = File::open(&resolved).map_err(|e| err(format!("{}: {e}", r.path)))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| err(format!("{}: {e}", r.path)))?;
+        let dir = self.dir.as_ref().map_err(|why| err(why.clone()))?;
+        let file = match open_beneath(dir, Path::new(r.path)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(open_error(r, &e)),
+            Err(e) => self.open_resolved(dir, r, &e)?,
+        };
+        let meta = file.metadata().map_err(|e| open_error(r, &e))?;
         if !meta.is_file() {
             return Err(err(format!("{} is not a regular file", r.path)));
         }
         Ok((file, meta.len()))
+    }
+
+    /// The second chance after the one-step open refused `r`: resolve the path by name
+    /// (following absolute symlinks too), and if that stays inside the base folder,
+    /// open what is below the base relative to the handle, confined as the first open.
+    fn open_resolved(&self, dir: &Dir, r: &Reference<'_>, first: &io::Error) -> Result<File> {
+        let Ok(resolved) = self.base.join(r.path).canonicalize() else {
+            return Err(open_error(r, first));
+        };
+        let Ok(below) = resolved.strip_prefix(&self.base) else {
+            return Err(outside(r));
+        };
+        if below.as_os_str().is_empty() {
+            return Err(err(format!("{} is not a regular file", r.path)));
+        }
+        open_beneath(dir, below).map_err(|e| open_error(r, &e))
     }
 
     /// Reads the array a reference points at. `compressed` says whether the array
@@ -210,8 +243,10 @@ impl BinrefReader {
             .checked_add(stored)
             .ok_or_else(|| err("offset plus size overflows"))?;
         if end > len {
+            // The file's length is not told: it is none of the payload's business.
             return Err(err(format!(
-                "{} is too small: expected {stored} bytes at offset {}, but the file has {len} bytes",
+                "{} is too small: the reference needs {stored} bytes at offset {}, \
+                 past the end of the file",
                 r.path, r.offset
             )));
         }
@@ -229,10 +264,74 @@ impl BinrefReader {
             })
         } else {
             Array::try_fill(dtype, shape, limits, |dst| {
-                file.read_exact_at(dst, r.offset).map_err(Error::from)
+                read_exact_at(&file, dst, r.offset).map_err(Error::from)
             })
         }
     }
+}
+
+/// Opens `path` for reading relative to `dir`, resolving it in one step that cannot
+/// leave `dir` (see [`BinrefReader`]).
+fn open_beneath(dir: &Dir, path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // Unix only: there a FIFO (or a device) can sit in a folder, and opening a FIFO
+    // for reading blocks until a writer appears. O_NONBLOCK makes the open return at
+    // once; the caller then refuses anything but a regular file (on which O_NONBLOCK
+    // changes nothing). O_NOCTTY: a terminal opened here never becomes the process's
+    // controlling terminal. Windows has no such files in folders.
+    #[cfg(unix)]
+    {
+        use cap_std::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    Ok(dir.open_with(path, &options)?.into_std())
+}
+
+/// Whether cap-std refused a path for leading outside its folder (its own error, with
+/// no OS error code, unlike a plain "permission denied").
+fn is_escape(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::PermissionDenied && e.raw_os_error().is_none()
+}
+
+fn outside(r: &Reference<'_>) -> Error {
+    err(format!(
+        "{} resolves (through a symlink) to a file outside the base folder",
+        r.path
+    ))
+}
+
+/// The error for a reference that could not be opened, naming it as given.
+fn open_error(r: &Reference<'_>, e: &io::Error) -> Error {
+    if is_escape(e) {
+        outside(r)
+    } else {
+        err(format!("{}: {e}", r.path))
+    }
+}
+
+/// Fills `buf` from `file` at `offset` (`pread`), without moving a shared cursor.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset` (Windows spells positioned reads `seek_read`).
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// An LZ4 frame stored in a file at `offset` (`len` bytes, checked to be in the file),
@@ -251,7 +350,7 @@ impl super::lz4::FrameSource for FileFrame<'_> {
     fn read<'s>(&'s self, pos: usize, len: usize, scratch: &'s mut Vec<u8>) -> Result<&'s [u8]> {
         scratch.clear();
         scratch.resize(len, 0);
-        self.file.read_exact_at(scratch, self.offset + pos as u64)?;
+        read_exact_at(self.file, scratch, self.offset + pos as u64)?;
         Ok(scratch)
     }
 }
@@ -279,14 +378,20 @@ pub fn view<'a>(
         .and_then(|end| file.get(start..end))
         .ok_or_else(|| {
             err(format!(
-                "file is too small: expected {nbytes} bytes at offset {offset}, but it has {} bytes",
-                file.len()
+                "file is too small: the reference needs {nbytes} bytes at offset {offset}, \
+                 past the end of the file"
             ))
         })?;
     ArrayView::new(dtype, ByteOrder::NATIVE, shape, bytes)
 }
 
 /// Appends arrays to `<uuid>.bin` files in an output folder.
+///
+/// The folder is created if need be and opened when the first array is appended;
+/// from then on every file is created (`create_new`, under a hidden temporary name),
+/// renamed into place and, by a writer dropped unfinished, removed relative to that
+/// handle, never through the folder's path again: a folder moved away, or a path
+/// whose parent someone swaps for a symlink to elsewhere, does not redirect a write.
 ///
 /// ```
 /// use arraymodel::{codec::binref::{BinrefReader, BinrefWriter}, Array, DType, Limits};
@@ -305,17 +410,21 @@ pub fn view<'a>(
 #[derive(Debug)]
 pub struct BinrefWriter {
     dir: PathBuf,
+    /// `dir`, opened (and created if need be) by the first file; every file is
+    /// created, renamed and removed relative to it, never by a path through `dir`.
+    handle: Option<Dir>,
     prefix: String,
     max_file_bytes: u64,
     current: Option<OpenFile>,
-    done: Vec<(PathBuf, PathBuf)>,
+    /// Files written and closed: (temporary name, final name), both in `handle`.
+    done: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
 struct OpenFile {
     file: File,
     name: String,
-    tmp: PathBuf,
+    tmp: String,
     len: u64,
 }
 
@@ -325,6 +434,7 @@ impl BinrefWriter {
     pub fn new(dir: impl Into<PathBuf>, prefix: impl Into<String>) -> BinrefWriter {
         BinrefWriter {
             dir: dir.into(),
+            handle: None,
             prefix: prefix.into(),
             max_file_bytes: MAX_FILE_BYTES,
             current: None,
@@ -408,10 +518,19 @@ impl BinrefWriter {
 
     fn roll(&mut self) -> Result<()> {
         self.close_current()?;
-        std::fs::create_dir_all(&self.dir)?;
+        let dir = match &mut self.handle {
+            Some(dir) => dir,
+            None => {
+                std::fs::create_dir_all(&self.dir)?;
+                self.handle
+                    .insert(Dir::open_ambient_dir(&self.dir, ambient_authority())?)
+            }
+        };
         let name = format!("{}.bin", uuid::Uuid::new_v4());
-        let tmp = self.dir.join(format!(".{name}.partial"));
-        let file = File::options().write(true).create_new(true).open(&tmp)?;
+        let tmp = format!(".{name}.partial");
+        let file = dir
+            .open_with(&tmp, OpenOptions::new().write(true).create_new(true))?
+            .into_std();
         self.current = Some(OpenFile {
             file,
             name,
@@ -423,19 +542,23 @@ impl BinrefWriter {
 
     fn close_current(&mut self) -> Result<()> {
         if let Some(f) = self.current.take() {
-            let dest = self.dir.join(&f.name);
-            self.done.push((f.tmp, dest));
+            self.done.push((f.tmp, f.name));
         }
         Ok(())
     }
 
-    /// Flushes and renames every file into place; returns the files written.
+    /// Flushes and renames every file into place; returns the files written, named
+    /// by the folder path given to [`BinrefWriter::new`]. The renames happen in the
+    /// folder opened by the first file, wherever it is now.
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
         self.close_current()?;
         let mut out = Vec::new();
-        for (tmp, dest) in std::mem::take(&mut self.done) {
-            std::fs::rename(&tmp, &dest)?;
-            out.push(dest);
+        if let Some(dir) = &self.handle {
+            while let Some((tmp, name)) = self.done.first() {
+                dir.rename(tmp, dir, name)?;
+                out.push(self.dir.join(name));
+                self.done.remove(0);
+            }
         }
         Ok(out)
     }
@@ -461,11 +584,12 @@ impl<W: Write> Write for Counted<W> {
 impl Drop for BinrefWriter {
     fn drop(&mut self) {
         // Unfinished writers leave nothing behind.
+        let Some(dir) = &self.handle else { return };
         if let Some(f) = self.current.take() {
-            let _ = std::fs::remove_file(&f.tmp);
+            let _ = dir.remove_file(&f.tmp);
         }
         for (tmp, _) in self.done.drain(..) {
-            let _ = std::fs::remove_file(tmp);
+            let _ = dir.remove_file(tmp);
         }
     }
 }
@@ -474,8 +598,9 @@ impl Drop for BinrefWriter {
 mod tests {
     use super::*;
 
-    /// A FIFO inside the base folder is refused without opening it (opening one for
-    /// reading blocks until a writer appears).
+    /// A FIFO inside the base folder is refused without blocking (opening one for
+    /// reading blocks until a writer appears; it is opened non-blocking, and refused
+    /// by the type of the open handle).
     #[test]
     fn fifo_is_refused_without_blocking() {
         let dir =
@@ -506,5 +631,83 @@ mod tests {
             assert!(e.contains("not a regular file"), "{e}");
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The one-step open itself (below `Reference::parse`'s lexical checks) refuses
+    /// every way out of the folder: `..` above it, absolute paths, relative and
+    /// absolute symlinks leading out, and `/proc` magic links; symlinks that stay
+    /// inside are followed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn one_step_open_refuses_every_way_out() {
+        let root =
+            std::env::temp_dir().join(format!("arraymodel-binref-beneath-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let base = root.join("base");
+        std::fs::create_dir_all(base.join("sub")).unwrap();
+        std::fs::write(base.join("a.bin"), [1u8; 8]).unwrap();
+        std::fs::write(root.join("secret.bin"), [9u8; 8]).unwrap();
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, base.join(name)).unwrap()
+        };
+        link(Path::new("../secret.bin"), "up.bin");
+        link(Path::new("../../secret.bin"), "sub/up.bin");
+        link(&root.join("secret.bin"), "abs.bin");
+        link(Path::new(".."), "parent");
+        link(Path::new("a.bin"), "rel-inside.bin");
+        link(Path::new("sub/../a.bin"), "rel-inside2.bin");
+        let dir = Dir::open_ambient_dir(&base, ambient_authority()).unwrap();
+        for path in [
+            "../secret.bin",
+            "sub/../../secret.bin",
+            "/etc/passwd",
+            "up.bin",
+            "sub/up.bin",
+            "abs.bin",
+            "parent/secret.bin",
+        ] {
+            let e = open_beneath(&dir, Path::new(path)).expect_err(path);
+            assert!(is_escape(&e), "{path}: {e}");
+        }
+        for path in ["a.bin", "./a.bin", "rel-inside.bin", "rel-inside2.bin"] {
+            open_beneath(&dir, Path::new(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+        // Magic links: /proc/self/root and /proc/self/fd/N jump anywhere (refused as
+        // escapes, or with ELOOP by RESOLVE_NO_MAGICLINKS).
+        let secret = File::open(root.join("secret.bin")).unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&secret);
+        let proc_self = Dir::open_ambient_dir("/proc/self", ambient_authority()).unwrap();
+        for path in [
+            format!("root{}", root.join("secret.bin").display()),
+            format!("fd/{fd}"),
+            "cwd/Cargo.toml".to_string(),
+        ] {
+            let e = open_beneath(&proc_self, Path::new(&path)).expect_err(&path);
+            assert!(
+                is_escape(&e) || e.raw_os_error() == Some(libc::ELOOP),
+                "{path}: {e}"
+            );
+        }
+        // Through the reader: the escapes are Binref errors naming the outside.
+        let reader = BinrefReader::new(&base).unwrap();
+        for r in ["up.bin", "sub/up.bin", "abs.bin", "parent/secret.bin"] {
+            let e = reader
+                .read(r, DType::UInt8, vec![8], false, &Limits::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("outside the base folder"), "{r}: {e}");
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A missing base folder is reported when a reference is read, once prefixed.
+    #[test]
+    fn missing_base_folder_is_reported_on_read() {
+        let missing = std::env::temp_dir().join("arraymodel-binref-no-such-folder");
+        let e = BinrefReader::deferred(&missing)
+            .read("a.bin", DType::UInt8, vec![1], false, &Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("binref: base folder "), "{e}");
     }
 }
