@@ -191,7 +191,8 @@ fn a_writer_failing_on_its_last_piece_leaves_no_binref_files() {
             Err(io::Error::other("disk full"))
         }
     }
-    let dir = std::env::temp_dir().join(format!("arraymodel-writers-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("arraymodel-writers-failing-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let opts = EncodeOptions::tesseract(Encoding::Binref).binref_dir(&dir);
     let e = to_json_writer(&doc(100), &opts, FailsAtFlush(Vec::new())).unwrap_err();

@@ -666,7 +666,6 @@ fn binref_fifo_is_an_error_not_a_hang() {
 /// over it) while the client reads it, so a check-then-open reader can be fooled into
 /// opening the FIFO. Every call must end, with the array or an error.
 #[test]
-#[ignore = "needs the race-free binref open"]
 fn binref_fifo_swapped_in_is_an_error_not_a_hang() {
     let dir = fifo_dir("fifo_race");
     let fifo = dir.join("fifo");
