@@ -267,9 +267,15 @@ thread_local! {
 /// Records that `text` was decoded as base64 without error: every byte of it is in the
 /// base64 alphabet, so a cut string within it is UTF-8 and has no control characters.
 pub(crate) fn note_base64(text: &[u8]) {
+    let a = text.as_ptr() as usize;
+    note_base64_range(a..a + text.len());
+}
+
+/// [`note_base64`] by address range (what `codec::tesseract::decode_data_checked`
+/// reports).
+pub(crate) fn note_base64_range(text: std::ops::Range<usize>) {
     if text.len() >= LONG {
-        let a = text.as_ptr() as usize;
-        DECODED.with(|d| d.borrow_mut().push((a, a + text.len())));
+        DECODED.with(|d| d.borrow_mut().push((text.start, text.end)));
     }
 }
 

@@ -988,7 +988,10 @@ impl Parts<'_> {
             unexpected(&[Key::DataB64, Key::Shape, Key::DType])?;
             let dtype = self.dtype.ok_or(ErrorKind::MissingKey("dtype"))?;
             let shape = self.shape.ok_or(ErrorKind::MissingKey("shape"))?;
-            return codec::truss::decode(&b64, &dtype, shape, &limits);
+            let array = codec::truss::decode(&b64, &dtype, shape, &limits)?;
+            // It decoded as base64: `long_strings` need not check the text again.
+            crate::long_strings::note_base64(&b64);
+            return Ok(array);
         }
         // tesseract.
         let Some(data) = self.data else {
@@ -1032,8 +1035,8 @@ impl Parts<'_> {
                 );
             }
         };
-        let mut array = context::with_decode(|f| {
-            codec::tesseract::decode_data(
+        let (mut array, checked) = context::with_decode(|f| {
+            codec::tesseract::decode_data_checked(
                 buffer,
                 &encoding,
                 compression.as_deref(),
@@ -1043,6 +1046,9 @@ impl Parts<'_> {
                 &limits,
             )
         })?;
+        if let Some(text) = checked {
+            crate::long_strings::note_base64_range(text);
+        }
         if order != ByteOrder::NATIVE && encoding != "json" {
             array.swap_bytes();
         }

@@ -112,7 +112,6 @@ pub(crate) fn decode_array(
     let array = Array::try_fresh(dtype, shape, limits, Fresh(text))?;
     #[cfg(any(not(feature = "simdutf"), miri))]
     let array = Array::try_fill(dtype, shape, limits, |dst| decode_into(text, dst))?;
-    crate::long_strings::note_base64(text);
     Ok(array)
 }
 

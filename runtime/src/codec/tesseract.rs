@@ -160,6 +160,24 @@ pub fn decode_data(
     binref: BinrefSource<'_>,
     limits: &Limits,
 ) -> Result<Array> {
+    decode_data_checked(buffer, encoding, compression, dtype, shape, binref, limits).map(|d| d.0)
+}
+
+/// The address range of raw buffer text that decoded as base64 (every byte of it is in
+/// the base64 alphabet): the JSON input layer (`long_strings`) need not check it again.
+pub(crate) type CheckedText = Option<std::ops::Range<usize>>;
+
+/// [`decode_data`], also returning the raw text it proved to be base64. The codec only
+/// reports it; what the caller does with it is the caller's business.
+pub(crate) fn decode_data_checked(
+    buffer: Buffer<'_>,
+    encoding: &str,
+    compression: Option<&str>,
+    dtype: DType,
+    shape: Vec<usize>,
+    binref: BinrefSource<'_>,
+    limits: &Limits,
+) -> Result<(Array, CheckedText)> {
     let (encoding, compression) = crate::wire::tesseract_encoding(encoding, compression)?;
     let lz4 = compression == Compression::Lz4;
     let at_buffer = |e: Error| e.at_field("buffer").at_field("data");
@@ -171,6 +189,7 @@ pub fn decode_data(
                 "a json buffer must be nested lists or a number, not a string",
             )),
         }
+        .map(|a| (a, None))
         .map_err(at_buffer),
         Encoding::Base64 => {
             let decode = |text: &[u8]| -> Result<Array> {
@@ -182,24 +201,23 @@ pub fn decode_data(
                 let frame = lz4::Base64Frame::new(text)?;
                 let nbytes = crate::shape::checked_nbytes(&shape, dtype, limits)?;
                 lz4::check_source(&frame, nbytes)?;
-                let array = Array::try_fill(dtype, shape.clone(), limits, |dst| {
-                    lz4::decompress_source(&frame, dst)
-                })?;
                 // A frame read to its end has had every character of `text` decoded.
-                crate::long_strings::note_base64(text);
-                Ok(array)
+                Array::try_fill(dtype, shape.clone(), limits, |dst| {
+                    lz4::decompress_source(&frame, dst)
+                })
             };
             // Decode the raw text first: base64 has no `\`, so a JSON escape makes that
             // fail, and only then is the string unescaped (saves a pass over the text).
-            let unescaped = || decode(buffer.string()?.as_bytes());
+            let unescaped = || decode(buffer.string()?.as_bytes()).map(|a| (a, None));
             match buffer.raw_inner() {
-                Some(inner) => decode(inner).or_else(|e| {
-                    if memchr::memchr(b'\\', inner).is_some() {
-                        unescaped()
-                    } else {
-                        Err(e)
+                Some(inner) => match decode(inner) {
+                    Ok(a) => {
+                        let start = inner.as_ptr() as usize;
+                        Ok((a, Some(start..start + inner.len())))
                     }
-                }),
+                    Err(_) if memchr::memchr(b'\\', inner).is_some() => unescaped(),
+                    Err(e) => Err(e),
+                },
                 None => unescaped(),
             }
             .map_err(at_buffer)
@@ -213,6 +231,7 @@ pub fn decode_data(
             })?;
             reader
                 .read(&text, dtype, shape, lz4, limits)
+                .map(|a| (a, None))
                 .map_err(at_buffer)
         }
     }
