@@ -246,13 +246,17 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// Control characters from the payload (key names in the path, references, dtypes)
+/// are escaped ([`crate::text`]): an error can be printed to a terminal or a log as it
+/// is.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.path.is_root() {
-            write!(f, "{}", self.0.kind)
+        let text = if self.0.path.is_root() {
+            self.0.kind.to_string()
         } else {
-            write!(f, "{}: {}", self.0.path, self.0.kind)
-        }
+            format!("{}: {}", self.0.path, self.0.kind)
+        };
+        crate::text::write_escaped(f, &text)
     }
 }
 

@@ -59,6 +59,7 @@ pub use ndarray_impl::ndarray_serde;
 mod options;
 mod serde_impl;
 pub mod shape;
+pub mod text;
 mod wire;
 
 pub use array::{Array, ArrayData, ArrayView, Element};

@@ -6,44 +6,11 @@
 //! (U+202E) makes `abc.bin` read as something else. Every such character is written
 //! as `\u{..}` (`\n`, `\r`, `\t` as those two-character escapes); ordinary printable
 //! text, non-ASCII included, is kept as it is.
+//!
+//! The rules live in the runtime, [`arraymodel::text`], so the command line, the
+//! runtime's errors and the HTTP clients escape the same characters the same way.
 
-use std::borrow::Cow;
-
-/// Whether `c` must not reach a terminal as it is: C0 controls, DEL, C1 controls
-/// (together Unicode's `Cc`), the bidirectional formatting characters, and the line
-/// and paragraph separators.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-}
-
-/// `s` with every [unsafe](is_unsafe) character escaped, Rust-style: `\n`, `\r`,
-/// `\t`, otherwise `\u{1b}`.
-pub fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+pub use arraymodel::text::{escape, is_unsafe};
 
 /// JSON text with every [unsafe](is_unsafe) character that serde_json leaves as it is
 /// (DEL, C1, bidi controls; it escapes C0 itself) written as a JSON `\uXXXX` escape.

@@ -457,29 +457,14 @@ fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
     clean_message(&parts.join(": "))
 }
 
-/// `s` with control characters (C0, DEL, C1) and bidirectional/invisible format characters
-/// escaped (`\n`, `\u{1b}`), cut to at most `max` bytes, plus `… (N more bytes)` when cut;
+/// `s` with the characters [`crate::text::is_unsafe`] names escaped (`\n`, `\u{1b}`), cut to at most `max` bytes, plus `… (N more bytes)` when cut;
 /// `total` is the byte length of the text `s` was taken from (≥ `s.len()`).
 fn escape_capped(s: &str, total: usize, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max) + 24);
     let mut used = 0;
     for (i, c) in s.char_indices() {
         let before = out.len();
-        let hidden = c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
-        if hidden {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                _ => {
-                    use std::fmt::Write;
-                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                }
-            }
-        } else {
-            out.push(c);
-        }
+        let _ = crate::text::write_char(&mut out, c);
         if out.len() > max {
             out.truncate(before);
             used = i;
