@@ -54,6 +54,35 @@
 //!
 //! **Buffers are not exploded**: a tesseract `json` buffer is taken from serde_json as
 //! its raw text and parsed straight into the array, never as one node per element.
+//!
+//! **Memory** (issue #14 §5, "Document memory amplification"): a node is 32 bytes
+//! (arrays are boxed), and values that hold no array object are kept as their msgpack
+//! encoding in a [`Packed`] instead of a node each. While reading, every list or map
+//! that holds no array becomes one `Packed` (encoded item by item as it arrives, so a
+//! list of ten million values never holds ten million nodes), and in a list or map that
+//! does hold an array every maximal run of items (entries) that hold none becomes one
+//! run (a lone scalar between two arrays stays a node, which is smaller). A map's
+//! entries whose key no array form uses are packed as they arrive; the few entries
+//! with array keys are kept for detection, which sees the same keys and values as
+//! before. So the only nodes are the arrays, the lists and maps that hold them, and one
+//! node per gap between arrays. [`Document::walk`] keeps a stack of child iterators
+//! (not a path per pending child) and yields a `Packed` as one node;
+//! [`Document::bytes_fields`] finds `bin` values inside packed values without expanding
+//! them. Writing transcodes packed bytes straight into the output, one value at a time.
+//! Measured by `tests/document_memory.rs` (counting allocator), for reading a payload
+//! and writing it back (the output buffer included), or for walking the document:
+//!
+//! ```text
+//! peak live bytes <= 4 * (input + decoded arrays) + 96 * (lists and maps holding an array) + 1 MiB
+//! ```
+//!
+//! The second term is the one place a node per input container remains: nesting around
+//! arrays (a list or map that holds an array is a node, one per level; nesting is
+//! limited to 128 levels, so there are at most 128 per array). Measured ratios are
+//! 2.0-3.8 × (input + decoded) for the shapes in that test (lists of nils, zeros or
+//! empty maps, 200k tiny arrays, arrays alternating with scalars, a map with one array
+//! beside a million scalars, deep nesting without arrays); 100-deep nesting around
+//! every array measures 11-13.5 ×, within the second term.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -67,9 +96,14 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::array::Array;
+use crate::error::Segment;
 use crate::error::{Path, Result};
 use crate::options::{Compression, DecodeOptions, EncodeOptions, Encoding};
-use crate::wire::{KeyTracker, MsgpackNumpyForm, Spelling};
+use crate::wire::{Key, KeyTracker, MsgpackNumpyForm, Spelling};
+
+mod packed;
+pub use packed::Packed;
+use packed::{At, Enc, PackedDe, Values};
 
 /// serde_json's private marker for raw values (feature `raw_value`); see `serde_impl`.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
@@ -94,12 +128,27 @@ pub enum Document {
     String(String),
     /// Raw bytes (msgpack `bin`).
     Bytes(Vec<u8>),
-    /// A list.
+    /// A list. An item that is [`Document::Packed`] stands for its
+    /// [`len`](Packed::len) values, in place (a run of consecutive items).
     List(Vec<Document>),
-    /// A map, keys in input order.
+    /// A map, keys in input order. An entry whose key and value are both
+    /// [`Document::Packed`] (of the same length) stands for that many consecutive
+    /// entries: the key `Packed` holds their keys, the value `Packed` their values.
     Map(Vec<(Document, Document)>),
     /// An array object, and the form it was read in.
-    Array(Array, ArrayForm),
+    Array(Box<Array>, ArrayForm),
+    /// Values that hold no array object, kept as their msgpack encoding (one
+    /// allocation for [`len`](Packed::len) values instead of a node each).
+    ///
+    /// Inside a [`Document::List`] one `Packed` item is a run of `len()` consecutive
+    /// items; as a map entry whose key is also `Packed`, a run of entries (see
+    /// [`Document::Map`]); anywhere else (the root, a map value beside a non-`Packed`
+    /// key) it is exactly one value (`len() == 1`). A document read from a payload is
+    /// packed as far as it can be: every list or map that holds no array object is one
+    /// `Packed`, and in a list or map that does, every maximal run of items (or
+    /// entries) that hold none is one run, so the only nodes left are the arrays, the
+    /// lists and maps that hold them, and one run per gap between them.
+    Packed(Packed),
 }
 
 /// The form an array had in the input.
@@ -230,12 +279,22 @@ impl Document {
     }
 
     /// The value of the first entry of a map whose key is the string (or bytes) `key`.
+    ///
+    /// Entries kept packed are expanded (once, cached in the [`Packed`]) to be looked
+    /// into; so is a map kept whole as a [`Document::Packed`].
     pub fn get(&self, key: &str) -> Option<&Document> {
         match self {
-            Document::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| key_bytes(k) == Some(key.as_bytes()))
-                .map(|(_, v)| v),
+            Document::Map(entries) => entries.iter().find_map(|(k, v)| match (k, v) {
+                (Document::Packed(ks), Document::Packed(vs)) => {
+                    let i = ks
+                        .cached()
+                        .iter()
+                        .position(|k| key_bytes(k) == Some(key.as_bytes()))?;
+                    vs.cached().get(i)
+                }
+                _ => (key_bytes(k) == Some(key.as_bytes())).then_some(v),
+            }),
+            Document::Packed(p) if p.len() == 1 && p.is_map() => p.cached()[0].get(key),
             _ => None,
         }
     }
@@ -250,16 +309,117 @@ impl Document {
 
     /// Every node, depth-first in document order, with its path (the root has the
     /// empty path; map keys that are not strings are shown as text).
+    ///
+    /// A [`Document::Packed`] is yielded as one node, with the path of its first
+    /// value, and not looked into (it holds no array; see
+    /// [`bytes_fields`](Document::bytes_fields) for the `bin` values in it).
     pub fn walk(&self) -> Walk<'_> {
         Walk {
-            stack: vec![(Path::root(), self)],
+            root: Some(self),
+            stack: Vec::new(),
+            segs: Vec::new(),
+        }
+    }
+
+    /// Every bytes value (msgpack `bin`), packed or not, with its path as text and its
+    /// length, in document order. Packed values are scanned where they lie, never
+    /// expanded into nodes.
+    pub fn bytes_fields(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        self.collect_bytes(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect_bytes(&self, path: &mut Vec<Segment>, out: &mut Vec<(String, usize)>) {
+        match self {
+            Document::Bytes(b) => out.push((packed::path_text(path), b.len())),
+            Document::List(items) => {
+                let mut i = 0;
+                for item in items {
+                    match item {
+                        Document::Packed(p) => {
+                            let mut buf = p.as_msgpack();
+                            for j in 0..p.len() {
+                                path.push(Segment::Index(i + j));
+                                packed::scan_bytes(&mut buf, path, out);
+                                path.pop();
+                            }
+                            i += p.len();
+                        }
+                        _ => {
+                            path.push(Segment::Index(i));
+                            item.collect_bytes(path, out);
+                            path.pop();
+                            i += 1;
+                        }
+                    }
+                }
+            }
+            Document::Map(entries) => {
+                for (k, v) in entries {
+                    match (k, v) {
+                        (Document::Packed(ks), Document::Packed(vs)) => {
+                            let (mut kb, mut vb) = (ks.as_msgpack(), vs.as_msgpack());
+                            for _ in 0..ks.len() {
+                                path.push(Segment::Field(packed::item_key_text(&mut kb)));
+                                packed::scan_bytes(&mut vb, path, out);
+                                path.pop();
+                            }
+                        }
+                        _ => {
+                            path.push(Segment::Field(key_text(k)));
+                            v.collect_bytes(path, out);
+                            path.pop();
+                        }
+                    }
+                }
+            }
+            Document::Packed(p) => {
+                let mut buf = p.as_msgpack();
+                for _ in 0..p.len() {
+                    packed::scan_bytes(&mut buf, path, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The same document with every [`Document::Packed`] expanded into nodes (a node
+    /// per value: for tests and small documents).
+    pub fn unpacked(&self) -> Document {
+        match self {
+            Document::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Document::Packed(p) => out.extend(p.to_documents()),
+                        _ => out.push(item.unpacked()),
+                    }
+                }
+                Document::List(out)
+            }
+            Document::Map(entries) => {
+                let mut out = Vec::new();
+                for (k, v) in entries {
+                    match (k, v) {
+                        (Document::Packed(ks), Document::Packed(vs)) => {
+                            out.extend(ks.to_documents().into_iter().zip(vs.to_documents()));
+                        }
+                        _ => out.push((k.unpacked(), v.unpacked())),
+                    }
+                }
+                Document::Map(out)
+            }
+            Document::Packed(p) if p.len() == 1 => p.to_documents().remove(0),
+            Document::Packed(p) => Document::List(p.to_documents()),
+            other => other.clone(),
         }
     }
 
     /// Every array with its path as text (`inputs.a`, `items[2]`), in document order.
     pub fn arrays(&self) -> impl Iterator<Item = (String, &Array)> {
         self.walk().filter_map(|(path, node)| match node {
-            Document::Array(a, _) => Some((path.to_string(), a)),
+            Document::Array(a, _) => Some((path.to_string(), &**a)),
             _ => None,
         })
     }
@@ -267,38 +427,82 @@ impl Document {
 
 impl From<Array> for Document {
     fn from(a: Array) -> Document {
-        Document::Array(a, ArrayForm::Native)
+        Document::Array(Box::new(a), ArrayForm::Native)
     }
 }
 
-/// The iterator of [`Document::walk`].
+/// The iterator of [`Document::walk`]: a stack of child iterators, a path built for
+/// each node it yields.
 pub struct Walk<'a> {
-    stack: Vec<(Path, &'a Document)>,
+    root: Option<&'a Document>,
+    stack: Vec<Frame<'a>>,
+    segs: Vec<Segment>,
+}
+
+enum Frame<'a> {
+    List {
+        items: std::slice::Iter<'a, Document>,
+        next: usize,
+        depth: usize,
+    },
+    Map {
+        entries: std::slice::Iter<'a, (Document, Document)>,
+        depth: usize,
+    },
+}
+
+impl<'a> Walk<'a> {
+    fn enter(&mut self, node: &'a Document, depth: usize) {
+        match node {
+            Document::List(items) => self.stack.push(Frame::List {
+                items: items.iter(),
+                next: 0,
+                depth,
+            }),
+            Document::Map(entries) => self.stack.push(Frame::Map {
+                entries: entries.iter(),
+                depth,
+            }),
+            _ => {}
+        }
+    }
 }
 
 impl<'a> Iterator for Walk<'a> {
     type Item = (Path, &'a Document);
 
     fn next(&mut self) -> Option<(Path, &'a Document)> {
-        let (path, node) = self.stack.pop()?;
-        match node {
-            Document::List(items) => {
-                for (i, item) in items.iter().enumerate().rev() {
-                    let mut p = path.clone();
-                    p.push_index(i);
-                    self.stack.push((p, item));
-                }
-            }
-            Document::Map(entries) => {
-                for (k, v) in entries.iter().rev() {
-                    let mut p = path.clone();
-                    p.push_field(key_text(k));
-                    self.stack.push((p, v));
-                }
-            }
-            _ => {}
+        if let Some(root) = self.root.take() {
+            self.enter(root, 0);
+            return Some((Path::root(), root));
         }
-        Some((path, node))
+        loop {
+            let (depth, seg, child) = match self.stack.last_mut()? {
+                Frame::List { items, next, depth } => match items.next() {
+                    Some(item) => {
+                        let i = *next;
+                        *next += packed::count(item);
+                        (*depth, Segment::Index(i), item)
+                    }
+                    None => {
+                        self.stack.pop();
+                        continue;
+                    }
+                },
+                Frame::Map { entries, depth } => match entries.next() {
+                    Some((k, v)) => (*depth, Segment::Field(key_text(k)), v),
+                    None => {
+                        self.stack.pop();
+                        continue;
+                    }
+                },
+            };
+            self.segs.truncate(depth);
+            self.segs.push(seg);
+            let path = packed::to_path(&self.segs);
+            self.enter(child, self.segs.len());
+            return Some((path, child));
+        }
     }
 }
 
@@ -312,6 +516,8 @@ fn key_text(k: &Document) -> String {
         Document::Float(f) => f.to_string(),
         Document::Bool(b) => b.to_string(),
         Document::Null => "null".into(),
+        // The key of a run of entries: its first key.
+        Document::Packed(p) => p.first_key_text(),
         _ => "?".into(),
     }
 }
@@ -347,20 +553,46 @@ impl Serialize for Document {
             Document::String(t) => s.serialize_str(t),
             Document::Bytes(b) => crate::bytes::serialize(b, s),
             Document::List(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
+                let n = items.iter().map(packed::count).sum();
+                let mut seq = s.serialize_seq(Some(n))?;
                 for item in items {
-                    seq.serialize_element(item)?;
+                    match item {
+                        Document::Packed(p) => {
+                            let cell = std::cell::Cell::new(p.as_msgpack());
+                            for _ in 0..p.len() {
+                                seq.serialize_element(&At(&cell))?;
+                            }
+                        }
+                        _ => seq.serialize_element(item)?,
+                    }
                 }
                 seq.end()
             }
             Document::Map(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
+                let n = entries.iter().map(|(k, _)| packed::count(k)).sum();
+                let mut map = s.serialize_map(Some(n))?;
                 for (k, v) in entries {
-                    map.serialize_entry(k, v)?;
+                    match (k, v) {
+                        (Document::Packed(ks), Document::Packed(vs)) => {
+                            let kc = std::cell::Cell::new(ks.as_msgpack());
+                            let vc = std::cell::Cell::new(vs.as_msgpack());
+                            for _ in 0..ks.len() {
+                                map.serialize_entry(&At(&kc), &At(&vc))?;
+                            }
+                        }
+                        _ => map.serialize_entry(k, v)?,
+                    }
                 }
                 map.end()
             }
             Document::Array(a, _) => a.serialize(s),
+            Document::Packed(p) if p.len() == 1 => {
+                At(&std::cell::Cell::new(p.as_msgpack())).serialize(s)
+            }
+            Document::Packed(p) => Err(serde::ser::Error::custom(format!(
+                "a run of {} packed values outside a list or map",
+                p.len()
+            ))),
         }
     }
 }
@@ -379,7 +611,24 @@ enum Tree<'a> {
     Str(&'a str),
     /// Bytes borrowed from the input (msgpack-numpy `data` is not copied).
     Bin(&'a [u8]),
-    Map(Vec<(Document, Tree<'a>)>),
+    Map(Vec<Seg<'a>>),
+}
+
+/// A stretch of a map being read: an entry kept as it came (an array key, or a value
+/// that holds an array), or a run of entries packed as they arrived (keys that no
+/// array form uses, values that hold no array), `key, value, key, value, ...`.
+enum Seg<'a> {
+    Entry(Document, Tree<'a>),
+    Run(Enc),
+}
+
+/// Whether a document read by [`TreeVisitor`] holds no array object: lists and maps
+/// that hold none are already [`Document::Packed`], so this looks at one node.
+fn packable(d: &Document) -> bool {
+    !matches!(
+        d,
+        Document::Array(..) | Document::List(_) | Document::Map(_)
+    )
 }
 
 impl Tree<'_> {
@@ -389,12 +638,28 @@ impl Tree<'_> {
             Tree::Raw(text, depth) => reparse(&text, depth).map_err(|e| e.to_string()),
             Tree::Str(s) => Ok(Document::String(s.to_owned())),
             Tree::Bin(b) => Ok(Document::Bytes(b.to_vec())),
-            Tree::Map(entries) => entries
-                .into_iter()
-                .map(|(k, v)| Ok((k, v.into_document()?)))
-                .collect::<std::result::Result<Vec<_>, String>>()
-                .map(Document::Map),
+            Tree::Map(segs) => build_map(segs),
         }
+    }
+
+    /// Whether the value holds no array (and is no pending map or raw text).
+    fn packable(&self) -> bool {
+        match self {
+            Tree::Str(_) | Tree::Bin(_) => true,
+            Tree::Doc(d) => packable(d),
+            _ => false,
+        }
+    }
+
+    /// Packs the value if it holds no array (`false`, nothing written, if it does).
+    fn pack_into(&self, run: &mut Enc) -> bool {
+        match self {
+            Tree::Str(s) => run.str(s),
+            Tree::Bin(b) => run.bin(b),
+            Tree::Doc(d) if packable(d) => return run.doc(d),
+            _ => return false,
+        }
+        true
     }
 
     fn doc(&self) -> Option<&Document> {
@@ -584,24 +849,46 @@ impl<'de> Visitor<'de> for TreeVisitor {
         })
     }
 
+    /// Items that hold no array are packed as they arrive: a list that holds no array
+    /// becomes one [`Packed`], and in one that does, each stretch between arrays is
+    /// one run.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Tree<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut nodes = Vec::new();
+        let mut run = Enc::default();
         let depth = self.depth.enter()?;
         while let Some(t) = seq.next_element_seed(TreeSeed { raw: false, depth })? {
-            items.push(t.into_document().map_err(de::Error::custom)?);
+            if t.pack_into(&mut run) {
+                continue;
+            }
+            let d = t.into_document().map_err(de::Error::custom)?;
+            if packable(&d) {
+                run.doc(&d);
+                continue;
+            }
+            push_run(&mut nodes, std::mem::take(&mut run));
+            nodes.push(d);
         }
-        Ok(Tree::Doc(Document::List(items)))
+        if nodes.is_empty() {
+            return Ok(Tree::Doc(Document::Packed(run.into_list())));
+        }
+        push_run(&mut nodes, run);
+        nodes.shrink_to_fit();
+        Ok(Tree::Doc(Document::List(nodes)))
     }
 
+    /// Entries whose key no array form uses are packed as they arrive (when they hold
+    /// no array); the entries with array keys are kept for [`detect`].
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Tree<'de>, A::Error> {
-        let mut entries: Vec<(Document, Tree)> =
-            Vec::with_capacity(map.size_hint().unwrap_or(0).min(256));
+        let mut segs: Vec<Seg> = Vec::new();
+        let mut run = Enc::default();
+        let mut others = Others::default();
         let depth = self.depth.enter()?;
         let mut keys = KeyTracker::default();
         while let Some(key) = map.next_key::<Document>()? {
             // serde_json answers the raw-value token with a one-entry map.
             if self.raw
-                && entries.is_empty()
+                && segs.is_empty()
+                && run.len() == 0
                 && matches!(&key, Document::String(k) if k == RAW_TOKEN)
             {
                 let text = map.next_value_seed(crate::serde_impl::StrSeed)?;
@@ -613,56 +900,155 @@ impl<'de> Visitor<'de> for TreeVisitor {
                 Document::Bytes(k) => Some((k.as_slice(), Spelling::Bin)),
                 _ => None,
             };
-            if let Some((name, spelling)) = spelled {
-                keys.see(name, spelling)
-                    .map_err(crate::serde_impl::de_err::<A::Error>)?;
-            }
+            let array_key = match spelled {
+                Some((name, spelling)) => {
+                    keys.see(name, spelling)
+                        .map_err(crate::serde_impl::de_err::<A::Error>)?
+                        != Key::Other
+                }
+                None => false,
+            };
             let raw = !depth.reparsed && matches!(&key, Document::String(k) if k == "buffer");
-            let value = map.next_value_seed(TreeSeed { raw, depth })?;
-            entries.push((key, value));
+            let mut value = map.next_value_seed(TreeSeed { raw, depth })?;
+            if !array_key {
+                match spelled {
+                    Some(_) => others.str_or_bin = true,
+                    None => others.other_kind = true,
+                }
+                // No array form has this key, so this map is no array object that
+                // could take the value as its `data`: it is finished now.
+                if matches!(value, Tree::Map(_) | Tree::Raw(..)) {
+                    value = Tree::Doc(value.into_document().map_err(de::Error::custom)?);
+                }
+                if packable(&key) && value.packable() {
+                    run.doc(&key);
+                    value.pack_into(&mut run);
+                    continue;
+                }
+            }
+            if run.len() > 0 {
+                segs.push(Seg::Run(std::mem::take(&mut run)));
+            }
+            segs.push(Seg::Entry(key, value));
         }
-        finish_map(entries)
+        if run.len() > 0 {
+            segs.push(Seg::Run(run));
+        }
+        finish_map(segs, others)
     }
+}
+
+/// Ends a run of list items: one [`Packed`], or a lone scalar as its node (a node
+/// costs less than a run of one).
+fn push_run(nodes: &mut Vec<Document>, run: Enc) {
+    if run.len() == 0 {
+        return;
+    }
+    match run.scalars(1) {
+        Some(mut one) => nodes.extend(one.pop()),
+        None => nodes.push(Document::Packed(run.into_run())),
+    }
+}
+
+/// Ends a run of map entries: a key run and a value run, or a lone entry of scalars
+/// as nodes.
+fn push_entry_run(nodes: &mut Vec<(Document, Document)>, run: Enc) {
+    if run.len() == 0 {
+        return;
+    }
+    if let Some(mut kv) = run.scalars(2)
+        && let (Some(v), Some(k)) = (kv.pop(), kv.pop())
+    {
+        nodes.push((k, v));
+        return;
+    }
+    let (ks, vs) = run.into_entry_runs();
+    nodes.push((Document::Packed(ks), Document::Packed(vs)));
+}
+
+/// What the keys packed into runs were: the keys [`detect`] does not see one by one.
+#[derive(Default, Clone, Copy)]
+struct Others {
+    /// A str or bin key that no array form uses.
+    str_or_bin: bool,
+    /// A key that is neither str nor bin.
+    other_kind: bool,
 }
 
 /// Turns a map into an array if it is an array object, and otherwise into a map
 /// (kept as a [`Tree::Map`] while it holds a raw `buffer`, for its parent).
 fn finish_map<'de, E: de::Error>(
-    entries: Vec<(Document, Tree<'de>)>,
+    segs: Vec<Seg<'de>>,
+    others: Others,
 ) -> std::result::Result<Tree<'de>, E> {
-    if let Some(form) = detect(&entries, FORMS.with(Cell::get)) {
-        let array = Array::deserialize(TreeDe(Tree::Map(entries))).map_err(E::custom)?;
-        return Ok(Tree::Doc(Document::Array(array, form)));
+    if let Some(form) = detect(&segs, others, FORMS.with(Cell::get)) {
+        let array = Array::deserialize(TreeDe(Tree::Map(segs))).map_err(E::custom)?;
+        return Ok(Tree::Doc(Document::Array(Box::new(array), form)));
     }
-    if entries.iter().any(|(_, v)| matches!(v, Tree::Raw(..))) {
-        return Ok(Tree::Map(entries));
+    if segs
+        .iter()
+        .any(|s| matches!(s, Seg::Entry(_, Tree::Raw(..))))
+    {
+        return Ok(Tree::Map(segs));
     }
-    entries
-        .into_iter()
-        .map(|(k, v)| Ok((k, v.into_document()?)))
-        .collect::<std::result::Result<Vec<_>, String>>()
-        .map(|e| Tree::Doc(Document::Map(e)))
-        .map_err(E::custom)
+    build_map(segs).map(Tree::Doc).map_err(E::custom)
+}
+
+/// A finished map: one [`Packed`] if it holds no array, else its entries that hold
+/// arrays as nodes and one run per stretch between them.
+fn build_map(segs: Vec<Seg<'_>>) -> std::result::Result<Document, String> {
+    let mut nodes = Vec::new();
+    let mut run = Enc::default();
+    for seg in segs {
+        match seg {
+            Seg::Run(r) => run.append(r),
+            Seg::Entry(k, t) => {
+                let v = t.into_document()?;
+                if packable(&k) && packable(&v) {
+                    run.doc(&k);
+                    run.doc(&v);
+                    continue;
+                }
+                push_entry_run(&mut nodes, std::mem::take(&mut run));
+                nodes.push((k, v));
+            }
+        }
+    }
+    if nodes.is_empty() {
+        return Ok(Document::Packed(run.into_map()));
+    }
+    push_entry_run(&mut nodes, run);
+    nodes.shrink_to_fit();
+    Ok(Document::Map(nodes))
 }
 
 /// Whether a map is an array object, by its keys and the kinds of their values.
-fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
+fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
+    if others.other_kind {
+        return None;
+    }
+    let entries: Vec<(&Document, &Tree<'_>)> = segs
+        .iter()
+        .filter_map(|s| match s {
+            Seg::Entry(k, v) => Some((k, v)),
+            Seg::Run(_) => None,
+        })
+        .collect();
     let mut keys = Vec::with_capacity(entries.len());
-    for (k, _) in entries {
+    for (k, _) in &entries {
         keys.push(key_bytes(k)?);
     }
     let get = |name: &[u8]| {
         entries
             .iter()
             .find(|(k, _)| key_bytes(k) == Some(name))
-            .map(|(_, v)| v)
+            .map(|(_, v)| *v)
     };
-    let only = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(k));
-    let is_shape = |t: Option<&Tree<'_>>| {
-        matches!(
-            t.and_then(Tree::doc),
-            Some(Document::List(_) | Document::Int(_) | Document::UInt(_))
-        )
+    let only = |allowed: &[&[u8]]| !others.str_or_bin && keys.iter().all(|k| allowed.contains(k));
+    let is_shape = |t: Option<&Tree<'_>>| match t.and_then(Tree::doc) {
+        Some(Document::List(_) | Document::Int(_) | Document::UInt(_)) => true,
+        Some(Document::Packed(p)) => p.is_list(),
+        _ => false,
     };
 
     if forms.msgpack_numpy {
@@ -710,17 +1096,56 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
     }
     // `data`: the legacy list, or {buffer, encoding[, compression]}.
     let data = get(b"data")?;
-    let (encoding, compression) = match data {
+    let mut obj = DataObject::default();
+    match data {
         Tree::Doc(Document::List(_)) => {
             return Some(ArrayForm::Tesseract {
                 encoding: Encoding::Json,
                 compression: Compression::None,
             });
         }
-        Tree::Map(e) => data_object(e, Tree::str)?,
-        Tree::Doc(Document::Map(e)) => data_object(e, doc_str)?,
+        Tree::Doc(Document::Packed(p)) if p.is_list() => {
+            return Some(ArrayForm::Tesseract {
+                encoding: Encoding::Json,
+                compression: Compression::None,
+            });
+        }
+        Tree::Map(segs) => {
+            for seg in segs {
+                match seg {
+                    Seg::Entry(k, v) => obj.see(key_bytes(k), v.str())?,
+                    // Run keys are keys no array form uses.
+                    Seg::Run(_) => return None,
+                }
+            }
+        }
+        Tree::Doc(Document::Map(e)) => {
+            for (k, v) in e {
+                match (k, v) {
+                    (Document::Packed(ks), Document::Packed(vs)) => {
+                        let (mut kb, mut vb) = (ks.as_msgpack(), vs.as_msgpack());
+                        for _ in 0..ks.len() {
+                            let k = packed::key_name(&mut kb)?;
+                            obj.see(k, packed::value_text(&mut vb)?)?;
+                        }
+                    }
+                    _ => obj.see(key_bytes(k), doc_str(v))?,
+                }
+            }
+        }
+        Tree::Doc(Document::Packed(p)) if p.is_map() => {
+            let mut buf = p.as_msgpack();
+            let packed::Item::Map(n) = packed::read(&mut buf)? else {
+                return None;
+            };
+            for _ in 0..n {
+                let k = packed::key_name(&mut buf)?;
+                obj.see(k, packed::value_text(&mut buf)?)?;
+            }
+        }
         _ => return None,
     };
+    let (encoding, compression) = obj.finish()?;
     let encoding = match encoding {
         Some("base64") => Encoding::Base64,
         Some("binref") => Encoding::Binref,
@@ -738,22 +1163,29 @@ fn detect(entries: &[(Document, Tree<'_>)], forms: Forms) -> Option<ArrayForm> {
 }
 
 /// The `encoding` and `compression` texts of a tesseract `data` object, if its keys
-/// are `buffer` and at most `encoding` and `compression`.
-fn data_object<'a, V>(
-    entries: &'a [(Document, V)],
-    text: impl Fn(&'a V) -> Option<&'a str>,
-) -> Option<(Option<&'a str>, Option<&'a str>)> {
-    let mut has_buffer = false;
-    let (mut encoding, mut compression) = (None, None);
-    for (k, v) in entries {
-        match key_bytes(k)? {
-            b"buffer" => has_buffer = true,
-            b"encoding" => encoding = text(v),
-            b"compression" => compression = text(v),
+/// are `buffer` and at most `encoding` and `compression`: fed one entry at a time
+/// (key name, value text), `None` at the first other key.
+#[derive(Default)]
+struct DataObject<'a> {
+    has_buffer: bool,
+    encoding: Option<&'a str>,
+    compression: Option<&'a str>,
+}
+
+impl<'a> DataObject<'a> {
+    fn see(&mut self, key: Option<&[u8]>, text: Option<&'a str>) -> Option<()> {
+        match key? {
+            b"buffer" => self.has_buffer = true,
+            b"encoding" => self.encoding = text,
+            b"compression" => self.compression = text,
             _ => return None,
         }
+        Some(())
     }
-    has_buffer.then_some((encoding, compression))
+
+    fn finish(self) -> Option<(Option<&'a str>, Option<&'a str>)> {
+        self.has_buffer.then_some((self.encoding, self.compression))
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -795,9 +1227,10 @@ impl<'de> Deserializer<'de> for TreeDe<'de> {
                 let d = reparse(&text, depth).map_err(de::Error::custom)?;
                 DocDe(d).deserialize_any(v)
             }
-            Tree::Map(entries) => v.visit_map(MapDeserializer::new(
-                entries.into_iter().map(|(k, t)| (DocDe(k), TreeDe(t))),
-            )),
+            Tree::Map(segs) => v.visit_map(MapDeserializer::new(SegEntries {
+                segs: segs.into_iter(),
+                run: None,
+            })),
         }
     }
 
@@ -851,23 +1284,41 @@ impl<'de> Deserializer<'de> for DocDe {
             Document::String(s) => v.visit_string(s),
             Document::Bytes(b) => v.visit_byte_buf(b),
             Document::List(items) => {
-                let mut seq = SeqDeserializer::new(items.into_iter().map(DocDe));
+                let left = items.iter().map(packed::count).sum();
+                let mut seq = SeqDeserializer::new(ListItems {
+                    items: items.into_iter(),
+                    run: None,
+                    left,
+                });
                 let value = v.visit_seq(&mut seq)?;
                 seq.end()?;
                 Ok(value)
             }
-            Document::Map(entries) => v.visit_map(MapDeserializer::new(
-                entries.into_iter().map(|(k, d)| (DocDe(k), DocDe(d))),
-            )),
+            Document::Map(entries) => {
+                let left = entries.iter().map(|(k, _)| packed::count(k)).sum();
+                v.visit_map(MapDeserializer::new(MapEntries {
+                    entries: entries.into_iter(),
+                    run: None,
+                    left,
+                }))
+            }
             Document::Array(..) => Err(de::Error::custom(
                 "an array object nested inside another array object",
             )),
+            Document::Packed(p) if p.len() == 1 => PackedDe(&mut p.as_msgpack()).deserialize_any(v),
+            Document::Packed(p) => Err(de::Error::custom(format!(
+                "a run of {} packed values outside a list or map",
+                p.len()
+            ))),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> std::result::Result<V::Value, DeError> {
         match self.0 {
             Document::Null => v.visit_none(),
+            Document::Packed(p) if p.len() == 1 => {
+                PackedDe(&mut p.as_msgpack()).deserialize_option(v)
+            }
             other => v.visit_some(DocDe(other)),
         }
     }
@@ -884,6 +1335,93 @@ impl<'de> Deserializer<'de> for DocDe {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct enum
         identifier ignored_any
+    }
+}
+
+/// A list's items, each value of a run as its own one-value [`Packed`].
+struct ListItems {
+    items: std::vec::IntoIter<Document>,
+    run: Option<Values>,
+    left: usize,
+}
+
+impl Iterator for ListItems {
+    type Item = DocDe;
+    fn next(&mut self) -> Option<DocDe> {
+        loop {
+            if let Some(d) = self.run.as_mut().and_then(Iterator::next) {
+                self.left -= 1;
+                return Some(DocDe(d));
+            }
+            match self.items.next()? {
+                Document::Packed(p) => self.run = Some(Values::new(p)),
+                d => {
+                    self.left -= 1;
+                    return Some(DocDe(d));
+                }
+            }
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+/// A map's entries, each entry of a run as one-value [`Packed`]s.
+struct MapEntries {
+    entries: std::vec::IntoIter<(Document, Document)>,
+    run: Option<(Values, Values)>,
+    left: usize,
+}
+
+impl Iterator for MapEntries {
+    type Item = (DocDe, DocDe);
+    fn next(&mut self) -> Option<(DocDe, DocDe)> {
+        loop {
+            if let Some((ks, vs)) = self.run.as_mut()
+                && ks.left() > 0
+            {
+                let (k, v) = (ks.next()?, vs.next()?);
+                self.left -= 1;
+                return Some((DocDe(k), DocDe(v)));
+            }
+            match self.entries.next()? {
+                (Document::Packed(ks), Document::Packed(vs)) => {
+                    self.run = Some((Values::new(ks), Values::new(vs)));
+                }
+                (k, v) => {
+                    self.left -= 1;
+                    return Some((DocDe(k), DocDe(v)));
+                }
+            }
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+/// A map being read, its runs' entries one at a time (for `Array::deserialize`).
+struct SegEntries<'a> {
+    segs: std::vec::IntoIter<Seg<'a>>,
+    run: Option<Values>,
+}
+
+impl<'a> Iterator for SegEntries<'a> {
+    type Item = (DocDe, TreeDe<'a>);
+    fn next(&mut self) -> Option<(DocDe, TreeDe<'a>)> {
+        loop {
+            if let Some(run) = self.run.as_mut()
+                && run.left() > 0
+            {
+                let (k, v) = (run.next()?, run.next()?);
+                return Some((DocDe(k), TreeDe(Tree::Doc(v))));
+            }
+            match self.segs.next()? {
+                Seg::Entry(k, t) => return Some((DocDe(k), TreeDe(t))),
+                Seg::Run(r) => self.run = Some(Values::new(r.into_run())),
+            }
+        }
     }
 }
 
@@ -999,6 +1537,111 @@ mod tests {
         let again = doc.to_msgpack_vec().unwrap();
         assert_eq!(&again[..10], b"\x83\xa1b\xc4\x01\xff\xa3arr");
         assert!(doc.to_json_vec(&EncodeOptions::default()).is_err());
+    }
+
+    #[test]
+    fn nodes_are_small_and_values_without_arrays_are_packed() {
+        assert_eq!(std::mem::size_of::<Document>(), 32);
+        let text = r#"[1,"s",{"shape":[1],"dtype":"uint8","data":[7]},null,[2,{}],{"x":[]},2.5,{"shape":[1],"dtype":"uint8","data":[8]},true]"#;
+        let doc = json(text);
+        let Document::List(items) = &doc else {
+            panic!("{doc:?}")
+        };
+        // run(1, "s"), array, run(null, [2, {}], {"x": []}, 2.5), array, true
+        assert_eq!(items.len(), 5);
+        assert!(matches!(&items[0], Document::Packed(p) if p.len() == 2));
+        assert!(matches!(&items[2], Document::Packed(p) if p.len() == 4));
+        assert_eq!(items[4], Document::Bool(true));
+        let paths: Vec<String> = doc.walk().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(paths, ["", "[0]", "[2]", "[3]", "[7]", "[8]"]);
+        let arrays: Vec<String> = doc.arrays().map(|(p, _)| p).collect();
+        assert_eq!(arrays, ["[2]", "[7]"]);
+        let out = doc.to_json_vec(&EncodeOptions::default()).unwrap();
+        let again = json(std::str::from_utf8(&out).unwrap());
+        assert_eq!(again.to_json_vec(&EncodeOptions::default()).unwrap(), out);
+        assert_eq!(again.walk().count(), 6);
+        assert_eq!(
+            doc.unpacked()
+                .to_json_vec(&EncodeOptions::default())
+                .unwrap(),
+            out
+        );
+        // Without arrays: one packed value.
+        let plain = json(r#"{"a":[1,{"b":"c"}],"d":-1}"#);
+        assert!(matches!(&plain, Document::Packed(p) if p.len() == 1));
+        assert_eq!(plain.walk().count(), 1);
+        assert_eq!(
+            plain
+                .get("a")
+                .unwrap()
+                .to_json_vec(&EncodeOptions::default())
+                .unwrap(),
+            br#"[1,{"b":"c"}]"#
+        );
+        assert_eq!(plain.get("d"), Some(&Document::Int(-1)));
+    }
+
+    #[test]
+    fn maps_keep_runs_of_entries_in_order() {
+        let text = r#"{"k1":1,"k2":"two","a":{"shape":[1],"dtype":"uint8","data":[7]},"k3":[3],"k4":{"z":null},"k5":false}"#;
+        let doc = json(text);
+        let Document::Map(entries) = &doc else {
+            panic!("{doc:?}")
+        };
+        assert_eq!(entries.len(), 3);
+        assert!(
+            matches!(&entries[0], (Document::Packed(k), Document::Packed(v)) if k.len() == 2 && v.len() == 2)
+        );
+        assert_eq!(
+            doc.get("k4").unwrap().get("z"),
+            Some(&Document::Null),
+            "found in a run, then in a packed map"
+        );
+        assert_eq!(doc.get("k2"), Some(&Document::String("two".into())));
+        assert_eq!(doc.get("nope"), None);
+        let paths: Vec<String> = doc.walk().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(paths, ["", "k1", "a", "k3"]);
+        let out = doc.to_json_vec(&EncodeOptions::default()).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"k1":1,"k2":"two","a":{"object_type":"array","shape":[1],"dtype":"uint8","data":{"buffer":"Bw==","encoding":"base64"}},"k3":[3],"k4":{"z":null},"k5":false}"#
+        );
+        // The same bytes through msgpack, and back.
+        let m = doc.to_msgpack_vec().unwrap();
+        let back = Document::from_msgpack_slice(&m, &DecodeOptions::default()).unwrap();
+        assert_eq!(back.to_msgpack_vec().unwrap(), m);
+    }
+
+    #[test]
+    fn bytes_in_packed_values_are_reported_in_place() {
+        // {"a": numpy map, "l": [bin 1, {"k": bin 2}], "b": bin 3}
+        let mut m = Vec::new();
+        m.extend_from_slice(b"\x83\xa1a");
+        m.extend_from_slice(b"\x85\xc4\x02nd\xc3\xc4\x04type\xa3<i2\xc4\x04kind\xc4\x00\xc4\x05shape\x91\x01\xc4\x04data\xc4\x02\x01\x00");
+        m.extend_from_slice(b"\xa1l\x92\xc4\x01x\x81\xa1k\xc4\x02yz\xa1b\xc4\x03abc");
+        let doc = Document::from_msgpack_slice(&m, &DecodeOptions::default()).unwrap();
+        assert_eq!(
+            doc.bytes_fields(),
+            [
+                ("l[0]".to_string(), 1),
+                ("l[1].k".to_string(), 2),
+                ("b".to_string(), 3)
+            ]
+        );
+        assert_eq!(doc.to_msgpack_vec().unwrap()[..4], m[..4]);
+        assert_eq!(doc.get("b"), Some(&Document::Bytes(b"abc".to_vec())));
+    }
+
+    #[test]
+    fn numpy_maps_are_found_beside_many_other_keys() {
+        // A msgpack-numpy map with str keys msgpack-numpy ignores: still an array.
+        let mut m = Vec::new();
+        m.extend_from_slice(
+            b"\x87\xa5extra\x01\xc4\x02nd\xc3\xc4\x04type\xa3<i2\xc4\x04kind\xc4\x00",
+        );
+        m.extend_from_slice(b"\xa1z\x92\x01\x02\xc4\x05shape\x91\x01\xc4\x04data\xc4\x02\x05\x00");
+        let doc = Document::from_msgpack_slice(&m, &DecodeOptions::default()).unwrap();
+        assert_eq!(doc.as_array().unwrap().as_slice::<i16>(), Some(&[5i16][..]));
     }
 
     #[test]

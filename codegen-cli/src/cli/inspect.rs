@@ -224,33 +224,31 @@ pub fn stats(a: &Array) -> (Option<Num>, Option<Num>, Option<Mean>, usize, usize
 /// Builds the report of a document.
 pub fn report(name: &str, syntax: input::Syntax, doc: &Document) -> Report {
     let mut arrays = Vec::new();
-    let mut bytes = Vec::new();
     for (path, node) in doc.walk() {
-        match node {
-            Document::Array(a, form) => {
-                let (min, max, mean, nan, inf) = stats(a);
-                arrays.push(ArrayInfo {
-                    path: path.to_string(),
-                    dtype: a.dtype().name().to_owned(),
-                    shape: a.shape().to_vec(),
-                    bytes: a.nbytes(),
-                    count: a.len(),
-                    encoding: form.encoding_name(),
-                    compression: form.compression_name(),
-                    min,
-                    max,
-                    mean,
-                    nan,
-                    inf,
-                });
-            }
-            Document::Bytes(b) => bytes.push(BytesInfo {
+        if let Document::Array(a, form) = node {
+            let (min, max, mean, nan, inf) = stats(a);
+            arrays.push(ArrayInfo {
                 path: path.to_string(),
-                bytes: b.len(),
-            }),
-            _ => {}
+                dtype: a.dtype().name().to_owned(),
+                shape: a.shape().to_vec(),
+                bytes: a.nbytes(),
+                count: a.len(),
+                encoding: form.encoding_name(),
+                compression: form.compression_name(),
+                min,
+                max,
+                mean,
+                nan,
+                inf,
+            });
         }
     }
+    // msgpack `bin` values, packed or not, without expanding packed ones into nodes.
+    let bytes = doc
+        .bytes_fields()
+        .into_iter()
+        .map(|(path, bytes)| BytesInfo { path, bytes })
+        .collect();
     Report {
         input: name.to_owned(),
         syntax: syntax.name(),
