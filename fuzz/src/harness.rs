@@ -662,7 +662,9 @@ pub fn differential(data: &[u8]) -> Outcome {
             Document::from_json_slice(rest, &opts),
         )
     };
-    let doc_x = match &doc {
+    // Values without arrays are kept packed; expanded, `{"x": ..}` is a one-entry map.
+    let expanded = doc.as_ref().map(Document::unpacked);
+    let doc_x = match &expanded {
         Ok(Document::Map(entries)) if entries.len() == 1 => {
             let (k, v) = &entries[0];
             let is_x = matches!(k, Document::String(k) if k == "x");
