@@ -28,6 +28,8 @@ pub(crate) struct DecodeFrame {
     pub limits: Limits,
     /// Bytes of array data decoded so far in this call (`Limits::max_total_bytes`).
     pub decoded: std::cell::Cell<u64>,
+    /// Empty lists the call's empty arrays stand for so far (`Limits::max_empty_lists`).
+    pub empty_lists: std::cell::Cell<u128>,
     pub binref: Option<BinrefReader>,
     pub bytes: BytesStyle,
 }
@@ -134,6 +136,7 @@ pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) ->
         s.borrow_mut().push(DecodeFrame {
             limits: opts.limits,
             decoded: std::cell::Cell::new(0),
+            empty_lists: std::cell::Cell::new(0),
             binref,
             bytes: opts.bytes,
         })
@@ -150,28 +153,66 @@ pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) ->
 
 impl DecodeFrame {
     /// The limits for the next array: `max_array_bytes` lowered to what is left of
-    /// `max_total_bytes`.
+    /// `max_total_bytes`, `max_empty_lists` to what is left of it.
     pub(crate) fn limits_now(&self) -> Limits {
         let left = self
             .limits
             .max_total_bytes
             .saturating_sub(self.decoded.get());
         let left = usize::try_from(left).unwrap_or(usize::MAX);
+        let lists = (self.limits.max_empty_lists as u128).saturating_sub(self.empty_lists.get());
         Limits {
             max_array_bytes: self.limits.max_array_bytes.min(left),
+            max_empty_lists: usize::try_from(lists).unwrap_or(usize::MAX),
             ..self.limits
         }
     }
 }
 
-/// Counts `bytes` of decoded array data against the innermost frame's
-/// `Limits::max_total_bytes`.
-pub(crate) fn charge_decoded(bytes: usize) {
+/// Counts a decoded array of `bytes` and `shape` against the innermost frame's
+/// `Limits::max_total_bytes` and `Limits::max_empty_lists`.
+pub(crate) fn charge_decoded(bytes: usize, shape: &[usize]) {
     with_decode(|f| {
         if let Some(f) = f {
             f.decoded.set(f.decoded.get().saturating_add(bytes as u64));
+            let lists = crate::shape::empty_lists(shape);
+            f.empty_lists.set(f.empty_lists.get().saturating_add(lists));
         }
     });
+}
+
+/// Checks and counts an array a model is about to build from one already counted (a
+/// cast to the field's dtype, a broadcast of a given 1 to a fixed N): the new array
+/// replaces the old in the innermost frame's budget and must fit what is left of it.
+/// Outside any frame, the default limits apply.
+pub(crate) fn charge_conformed(
+    old_bytes: usize,
+    old_shape: &[usize],
+    shape: &[usize],
+    dtype: crate::DType,
+) -> Result<()> {
+    with_decode(|f| {
+        let Some(f) = f else {
+            return crate::shape::checked_nbytes(shape, dtype, &Limits::default()).map(drop);
+        };
+        let (decoded, lists) = (f.decoded.get(), f.empty_lists.get());
+        f.decoded.set(decoded.saturating_sub(old_bytes as u64));
+        f.empty_lists
+            .set(lists.saturating_sub(crate::shape::empty_lists(old_shape)));
+        match crate::shape::checked_nbytes(shape, dtype, &f.limits_now()) {
+            Ok(bytes) => {
+                f.decoded.set(f.decoded.get().saturating_add(bytes as u64));
+                let added = crate::shape::empty_lists(shape);
+                f.empty_lists.set(f.empty_lists.get().saturating_add(added));
+                Ok(())
+            }
+            Err(e) => {
+                f.decoded.set(decoded);
+                f.empty_lists.set(lists);
+                Err(e)
+            }
+        }
+    })
 }
 
 /// Turns an [`Error`] into a serde error, keeping the structured error aside so the

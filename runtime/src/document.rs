@@ -1024,9 +1024,6 @@ fn build_map(segs: Vec<Seg<'_>>) -> std::result::Result<Document, String> {
 
 /// Whether a map is an array object, by its keys and the kinds of their values.
 fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
-    if others.other_kind {
-        return None;
-    }
     let entries: Vec<(&Document, &Tree<'_>)> = segs
         .iter()
         .filter_map(|s| match s {
@@ -1034,9 +1031,16 @@ fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
             Seg::Run(_) => None,
         })
         .collect();
+    // Keys that are neither str nor bin (msgpack ints, nil, ...) rule out the tesseract
+    // and truss forms, but not msgpack-numpy's: it reads its bin keys whatever else the
+    // map holds (a pickle map with an extra `1: 0` key is still a pickle to it).
     let mut keys = Vec::with_capacity(entries.len());
+    let mut non_text_key = others.other_kind;
     for (k, _) in &entries {
-        keys.push(key_bytes(k)?);
+        match key_bytes(k) {
+            Some(k) => keys.push(k),
+            None => non_text_key = true,
+        }
     }
     let get = |name: &[u8]| {
         entries
@@ -1044,7 +1048,9 @@ fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
             .find(|(k, _)| key_bytes(k) == Some(name))
             .map(|(_, v)| *v)
     };
-    let only = |allowed: &[&[u8]]| !others.str_or_bin && keys.iter().all(|k| allowed.contains(k));
+    let only = |allowed: &[&[u8]]| {
+        !others.str_or_bin && !non_text_key && keys.iter().all(|k| allowed.contains(k))
+    };
     let is_shape = |t: Option<&Tree<'_>>| match t.and_then(Tree::doc) {
         Some(Document::List(_) | Document::Int(_) | Document::UInt(_)) => true,
         Some(Document::Packed(p)) => p.is_list(),
@@ -1075,9 +1081,11 @@ fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
         }
     }
     if let Some(b64) = get(b"data_b64") {
+        // truss (`NumpyArrayField`) reads any map holding its three keys as an array,
+        // extra keys or not; such a map is decoded here too (and its extra keys refused,
+        // as the typed decoder refuses them), never passed through unchecked.
         let ok = forms.truss
             && b64.str().is_some()
-            && only(&[b"data_b64", b"shape", b"dtype"])
             && is_shape(get(b"shape"))
             && get(b"dtype").and_then(Tree::str).is_some();
         return ok.then_some(ArrayForm::Truss);
@@ -1482,7 +1490,6 @@ mod tests {
     fn lookalikes_stay_maps() {
         let text = concat!(
             r#"{"properties":{"shape":{"type":"array"},"dtype":{"type":"string"},"data":{"type":"object"}},"#,
-            r#""t":{"data_b64":"AQI=","shape":[2],"dtype":"uint8","extra":1},"#,
             r#""o":{"object_type":"mesh","shape":[1],"dtype":"int8","data":[1]},"#,
             r#""d":{"shape":[1],"dtype":"int8","data":{"buffer":"AQ==","encoding":"base64","x":1}},"#,
             r#""n":{"nd":1,"type":"<f8","data":"x"}}"#
@@ -1491,6 +1498,10 @@ mod tests {
         assert_eq!(doc.arrays().count(), 0);
         let out = doc.to_json_vec(&EncodeOptions::default()).unwrap();
         assert_eq!(std::str::from_utf8(&out).unwrap(), text);
+        // A truss object with an extra key is no lookalike: truss reads it as an array,
+        // so it is decoded, and its extra key refused (tests/differential.rs).
+        let t = r#"{"t":{"data_b64":"AQI=","shape":[2],"dtype":"uint8","extra":1}}"#;
+        assert!(Document::from_json_slice(t.as_bytes(), &DecodeOptions::default()).is_err());
     }
 
     #[test]

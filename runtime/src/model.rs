@@ -89,38 +89,52 @@ impl ArraySpec {
 
     /// Checks (and if allowed converts) a decoded array: dtype cast with range checks,
     /// rank, fixed dimensions, broadcast of a given 1.
+    ///
+    /// A cast or broadcast builds a new array: it is checked against the limits of the
+    /// decode in progress (what is left of `max_array_bytes`, `max_total_bytes` and
+    /// `max_empty_lists`, see [`Limits`](crate::Limits)) before it is built, so a given 1
+    /// broadcast to a fixed 1,000,000 cannot multiply a small input past them.
     pub fn conform(&self, array: Array) -> Result<Array> {
-        let array = match self.dtype {
-            Some(d) if d != array.dtype() => cast::cast(&array, d, self.casting)?,
-            _ => array,
-        };
-        let ShapeSpec::Dims(dims) = self.shape else {
-            return Ok(array);
-        };
         let shape = array.shape();
-        if shape.len() != dims.len() {
-            return Err(Error::new(ErrorKind::Constraint(format!(
-                "expected {} dimension(s) {}, got shape {shape:?}",
-                dims.len(),
-                self.shape_text()
-            ))));
-        }
-        let mut target = shape.to_vec();
-        for (i, d) in dims.iter().enumerate() {
-            if let Dim::Fixed(n) = *d {
-                if shape[i] == n {
-                    continue;
-                }
-                if shape[i] != 1 {
+        let target = match self.shape {
+            ShapeSpec::AnyRank => shape.to_vec(),
+            ShapeSpec::Dims(dims) => {
+                if shape.len() != dims.len() {
                     return Err(Error::new(ErrorKind::Constraint(format!(
-                        "expected shape {}, got {shape:?} (dimension {i} must be {n} or 1)",
+                        "expected {} dimension(s) {}, got shape {shape:?}",
+                        dims.len(),
                         self.shape_text()
                     ))));
                 }
-                target[i] = n;
+                let mut target = shape.to_vec();
+                for (i, d) in dims.iter().enumerate() {
+                    if let Dim::Fixed(n) = *d {
+                        if shape[i] == n {
+                            continue;
+                        }
+                        if shape[i] != 1 {
+                            return Err(Error::new(ErrorKind::Constraint(format!(
+                                "expected shape {}, got {shape:?} (dimension {i} must be {n} or 1)",
+                                self.shape_text()
+                            ))));
+                        }
+                        target[i] = n;
+                    }
+                }
+                target
             }
+        };
+        let dtype = self.dtype.unwrap_or(array.dtype());
+        if dtype == array.dtype() && target == shape {
+            return Ok(array);
         }
-        if target == shape {
+        crate::context::charge_conformed(array.nbytes(), shape, &target, dtype)?;
+        let array = if dtype == array.dtype() {
+            array
+        } else {
+            cast::cast(&array, dtype, self.casting)?
+        };
+        if target == array.shape() {
             Ok(array)
         } else {
             cast::broadcast(&array, &target)

@@ -360,7 +360,7 @@ fn current_limits() -> Limits {
 
 /// Counts a decoded array against `Limits::max_total_bytes`.
 fn charged(a: Array) -> Array {
-    context::charge_decoded(a.nbytes());
+    context::charge_decoded(a.nbytes(), a.shape());
     a
 }
 
@@ -944,13 +944,15 @@ impl Parts<'_> {
                 // reads anything but `kind` and `data`.
                 codec::msgpack::check_kind(self.kind.as_deref())?;
                 let type_ = self.type_.ok_or(ErrorKind::MissingKey("type"))?;
+                // `np.ndarray(buffer=...)` and `np.frombuffer` take bytes only: a str
+                // `data` is a TypeError to msgpack-numpy, so it is refused here too.
                 let data: Cow<'_, [u8]> = match self.data {
                     Some(Data::Bytes(b)) => b,
-                    Some(Data::Str(s)) => Cow::Owned(s.into_owned().into_bytes()),
                     Some(_) => {
-                        return Err(
-                            Error::invalid("msgpack-numpy data must be bytes").at_field("data")
-                        );
+                        return Err(Error::invalid(
+                            "msgpack-numpy data must be bin (msgpack-numpy refuses a str)",
+                        )
+                        .at_field("data"));
                     }
                     None => return Err(ErrorKind::MissingKey("data").into()),
                 };

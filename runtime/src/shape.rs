@@ -20,10 +20,12 @@ pub struct Limits {
     pub max_array_bytes: usize,
     /// Most dimensions an array may have (at most [`MAX_NDIM`]). Default: 64.
     pub max_ndim: usize,
-    /// Most empty lists an array with a zero dimension may stand for: the product of
-    /// its dimensions before the first zero. Such an array holds no data, but its
-    /// tesseract `json` text holds one `[]` per list, so `[268435456, 0]` (87 bytes of
-    /// base64 input) would be 805 MB of output. Default: 1,048,576 (about 3 MB of text).
+    /// Most empty lists the arrays with a zero dimension of one call may stand for in
+    /// all: an array's count is the product of its dimensions before the first zero.
+    /// Such an array holds no data, but its tesseract `json` text holds one `[]` per
+    /// list, so `[268435456, 0]` (87 bytes of base64 input) would be 805 MB of output,
+    /// and 300 arrays of `[1048576, 0]` (24 KB) 944 MB. Default: 1,048,576 (about 3 MB
+    /// of text).
     pub max_empty_lists: usize,
     /// Most bytes of array data one call decodes in all (every array of a document,
     /// a model or a response together), checked before each array is built: the
@@ -87,9 +89,9 @@ pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<
             limit: limits.max_array_bytes,
         }));
     }
-    if let Some(first_zero) = shape.iter().position(|&d| d == 0) {
+    {
         // Cannot overflow: these dimensions are a part of the non-zero product above.
-        let lists: u128 = shape[..first_zero].iter().map(|&d| d as u128).product();
+        let lists = empty_lists(shape);
         if lists > limits.max_empty_lists as u128 {
             return Err(Error::new(ErrorKind::Shape(format!(
                 "an empty array of shape {shape:?} stands for {lists} empty lists, at most {} \
@@ -106,6 +108,24 @@ pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<
         }));
     }
     Ok(bytes as usize)
+}
+
+/// The empty lists an array of `shape` stands for in nested-list text: the product of
+/// its dimensions before the first zero, or 0 when no dimension is zero.
+///
+/// ```
+/// assert_eq!(arraymodel::shape::empty_lists(&[3, 2, 0, 5]), 6);
+/// assert_eq!(arraymodel::shape::empty_lists(&[0]), 1);
+/// assert_eq!(arraymodel::shape::empty_lists(&[4]), 0);
+/// ```
+pub fn empty_lists(shape: &[usize]) -> u128 {
+    match shape.iter().position(|&d| d == 0) {
+        Some(first_zero) => shape[..first_zero]
+            .iter()
+            .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128))
+            .unwrap_or(u128::MAX),
+        None => 0,
+    }
 }
 
 /// Converts wire dimensions (which may be negative or huge in hostile input) to `usize`.

@@ -18,24 +18,42 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 /// Whether `c` must not reach a terminal as it is: C0 controls, DEL, C1 controls
-/// (together Unicode's `Cc`), the bidirectional formatting characters, the zero-width
-/// characters and byte order mark, and the line and paragraph separators.
+/// (together Unicode's `Cc`), every format character (Unicode's `Cf`: the bidirectional
+/// controls, zero-width characters, the soft hyphen, the byte order mark, interlinear
+/// annotation and tag characters), the line and paragraph separators, and the
+/// zero-width space.
 ///
 /// ```
-/// assert!(arraymodel::text::is_unsafe('\u{1b}'));
-/// assert!(!arraymodel::text::is_unsafe('é'));
+/// use arraymodel::text::is_unsafe;
+/// assert!(is_unsafe('\u{1b}') && is_unsafe('\u{202e}') && is_unsafe('\u{e0041}'));
+/// assert!(!is_unsafe('é') && !is_unsafe(' '));
 /// ```
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061c}'
+            // Unicode 15's general category Cf, and U+2028/U+2029 (Zl, Zp).
+            '\u{00ad}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061c}'
+                | '\u{06dd}'
+                | '\u{070f}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08e2}'
+                | '\u{180e}'
                 | '\u{200b}'..='\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{2028}'
-                | '\u{2029}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
                 | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
         )
 }
 

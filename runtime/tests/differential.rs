@@ -39,6 +39,10 @@ impl Pack {
         rmp::encode::write_str(&mut self.0, s).unwrap();
         self
     }
+    fn uint(mut self, v: u64) -> Self {
+        rmp::encode::write_uint(&mut self.0, v).unwrap();
+        self
+    }
     fn bool(mut self, v: bool) -> Self {
         rmp::encode::write_bool(&mut self.0, v).unwrap();
         self
@@ -231,6 +235,68 @@ fn pickle_without_shape_is_refused() {
     let bytes = in_x(map);
     assert!(from_msgpack_slice::<X>(&bytes, &opts()).is_err());
     assert!(Document::from_msgpack_slice(&bytes, &opts()).is_err());
+}
+
+/// Class: Document pass-through of a map msgpack-numpy unpickles (found by review): a
+/// key that is neither str nor bin (`1: 0`) made `Document` keep the whole map, so
+/// `convert` forwarded the pickle (msgpack-numpy reads its bin keys whatever else the
+/// map holds, and ran it).
+#[test]
+fn pickle_beside_a_non_text_key_is_refused() {
+    for kind in [&b"O"[..], b""] {
+        let map = Pack::default()
+            .map(6)
+            .bin(b"nd")
+            .bool(true)
+            .bin(b"type")
+            .str("|O")
+            .bin(b"kind")
+            .bin(kind)
+            .bin(b"shape")
+            .shape(&[1])
+            .bin(b"data")
+            .bin(b"\x80\x04N.\x00\x00\x00\x00")
+            .uint(1)
+            .uint(0);
+        let bytes = in_x(map);
+        assert!(from_msgpack_slice::<X>(&bytes, &opts()).is_err());
+        assert!(Document::from_msgpack_slice(&bytes, &opts()).is_err());
+    }
+}
+
+/// Class: msgpack-numpy refuses what a lenient reader takes: `np.ndarray(buffer=...)`
+/// needs bytes, so a str `data` is a TypeError there (found by review).
+#[test]
+fn str_data_in_a_msgpack_numpy_map_is_refused() {
+    let map = Pack::default()
+        .map(5)
+        .bin(b"nd")
+        .bool(true)
+        .bin(b"type")
+        .str("|u1")
+        .bin(b"kind")
+        .bin(b"")
+        .bin(b"shape")
+        .shape(&[3])
+        .bin(b"data")
+        .str("abc");
+    let bytes = in_x(map);
+    assert!(from_msgpack_slice::<X>(&bytes, &opts()).is_err());
+    assert!(Document::from_msgpack_slice(&bytes, &opts()).is_err());
+}
+
+/// Class: Document pass-through of a map truss reads as an array (found by review):
+/// truss's `NumpyArrayField` accepts extra keys, so a truss object with one was read by
+/// truss (here a `<U1` string array from base64 we never checked) while `convert`
+/// passed it through unchecked. Both readers here refuse it now.
+#[test]
+fn truss_object_with_an_extra_key_is_refused() {
+    let case = br#"{"x":{"data_b64":"QQAAAEIAAAA=","shape":[2],"dtype":"<U1","note":1}}"#;
+    assert!(from_json_slice::<X>(case, &opts()).is_err());
+    assert!(Document::from_json_slice(case, &opts()).is_err());
+    let case = br#"{"x":{"data_b64":"AQI=","shape":[2],"dtype":"uint8","note":1}}"#;
+    let e = Document::from_json_slice(case, &opts()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::UnexpectedKey(_)), "{e}");
 }
 
 /// Class: msgpack-numpy's `complex` rule is presence of the bin key, whatever its value.

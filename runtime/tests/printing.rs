@@ -24,6 +24,16 @@ fn error_messages_escape_payload_text() {
         text.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[31m\\u{202e}"),
         "{text}"
     );
+    // Every format character (Cf) too: word joiner, a tag character, soft hyphen,
+    // interlinear annotation (found by review).
+    let body = "{\"a\\u2060b\\udb40\\udc41\\u00ad\\u206e\\ufff9c\":{\"shape\":\"x\"}}";
+    let e2 = from_json_slice::<HashMap<String, Array>>(body.as_bytes(), &DecodeOptions::default())
+        .unwrap_err();
+    assert!(
+        unsafe_chars(&e2.to_string()).is_empty(),
+        "{:?}",
+        e2.to_string()
+    );
     // The path itself keeps the key as it is, for programs.
     assert!(e.path().to_string().contains('\u{1b}'));
 
