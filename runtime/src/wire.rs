@@ -22,67 +22,55 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{Compression, Encoding};
 
-/// The keys any array form uses (and `Other` for the rest).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Key {
-    ObjectType,
-    Shape,
-    DType,
-    Data,
-    DataB64,
-    Nd,
-    Type,
-    Kind,
-    Complex,
-    Buffer,
-    Encoding,
-    Compression,
-    Other,
+/// States each array key once: its variant and its name on the wire.
+macro_rules! array_keys {
+    ($($key:ident = $name:literal,)*) => {
+        /// The keys any array form uses (and `Other` for the rest).
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub(crate) enum Key {
+            $($key,)*
+            Other,
+        }
+
+        impl Key {
+            /// Every array key (not `Other`).
+            pub(crate) const ALL: &'static [Key] = &[$(Key::$key,)*];
+
+            /// The key's name on the wire.
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(Key::$key => $name,)*
+                    Key::Other => "",
+                }
+            }
+
+            /// The key named `b` (a `match`: this runs for every key of every map).
+            pub(crate) fn from_bytes(b: &[u8]) -> Key {
+                match std::str::from_utf8(b) {
+                    $(Ok($name) => Key::$key,)*
+                    _ => Key::Other,
+                }
+            }
+        }
+    };
+}
+
+array_keys! {
+    ObjectType = "object_type",
+    Shape = "shape",
+    DType = "dtype",
+    Data = "data",
+    DataB64 = "data_b64",
+    Nd = "nd",
+    Type = "type",
+    Kind = "kind",
+    Complex = "complex",
+    Buffer = "buffer",
+    Encoding = "encoding",
+    Compression = "compression",
 }
 
 impl Key {
-    pub(crate) fn from_bytes(b: &[u8]) -> Key {
-        Key::ALL
-            .into_iter()
-            .find(|k| k.name().as_bytes() == b)
-            .unwrap_or(Key::Other)
-    }
-
-    /// Every array key (not `Other`).
-    pub(crate) const ALL: [Key; 12] = [
-        Key::ObjectType,
-        Key::Shape,
-        Key::DType,
-        Key::Data,
-        Key::DataB64,
-        Key::Nd,
-        Key::Type,
-        Key::Kind,
-        Key::Complex,
-        Key::Buffer,
-        Key::Encoding,
-        Key::Compression,
-    ];
-
-    /// The key's name on the wire.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Key::ObjectType => "object_type",
-            Key::Shape => "shape",
-            Key::DType => "dtype",
-            Key::Data => "data",
-            Key::DataB64 => "data_b64",
-            Key::Nd => "nd",
-            Key::Type => "type",
-            Key::Kind => "kind",
-            Key::Complex => "complex",
-            Key::Buffer => "buffer",
-            Key::Encoding => "encoding",
-            Key::Compression => "compression",
-            Key::Other => "",
-        }
-    }
-
     /// This key's bit in a set of keys (`Other` has its own).
     pub(crate) fn bit(self) -> u16 {
         1 << (self as u16)

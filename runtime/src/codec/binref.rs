@@ -148,46 +148,57 @@ fn check_relative(path: &str) -> Result<()> {
 /// A swap at that moment can make that second open fail, not leave the folder.
 #[derive(Clone, Debug)]
 pub struct BinrefReader {
-    base: PathBuf,
-    /// The base folder, or why it is unusable (reported when a reference is first read).
-    dir: std::result::Result<Arc<Dir>, String>,
+    /// The base folder as given.
+    given: PathBuf,
+    /// The canonical base folder and its handle, or why it is unusable: opened when a
+    /// reference is first read (or by [`BinrefReader::new`]), then kept, so every
+    /// reference of a call is read below the same handle and a call without binref
+    /// buffers touches no file.
+    opened: std::sync::OnceLock<std::result::Result<(PathBuf, Arc<Dir>), String>>,
 }
 
 impl BinrefReader {
     /// A reader for files under `base` (which must exist).
     pub fn new(base: impl AsRef<Path>) -> Result<BinrefReader> {
-        let base = base.as_ref();
-        let unusable = |e: io::Error| err(format!("base folder {}: {e}", base.display()));
-        let canonical = base.canonicalize().map_err(unusable)?;
-        let dir = Dir::open_ambient_dir(&canonical, ambient_authority()).map_err(unusable)?;
-        Ok(BinrefReader {
-            base: canonical,
-            dir: Ok(Arc::new(dir)),
-        })
+        let reader = BinrefReader::deferred(base);
+        if let Err(why) = reader.opened() {
+            return Err(err(why.clone()));
+        }
+        Ok(reader)
     }
 
-    /// Like [`BinrefReader::new`], but a missing base folder is only an error when a
-    /// reference is actually read (payloads without binref buffers never need it).
+    /// Like [`BinrefReader::new`], but the base folder is only opened when a reference
+    /// is actually read, and a missing one is only an error then (payloads without
+    /// binref buffers never need it, and cost no system call).
     pub fn deferred(base: impl AsRef<Path>) -> BinrefReader {
-        BinrefReader::new(&base).unwrap_or_else(|e| BinrefReader {
-            base: base.as_ref().to_path_buf(),
-            // The message alone: it becomes a `Binref` error again when reported.
-            dir: Err(match e.kind() {
-                ErrorKind::Binref(why) => why.clone(),
-                _ => e.to_string(),
-            }),
+        BinrefReader {
+            given: base.as_ref().to_path_buf(),
+            opened: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn opened(&self) -> &std::result::Result<(PathBuf, Arc<Dir>), String> {
+        self.opened.get_or_init(|| {
+            let base = &self.given;
+            let unusable = |e: io::Error| format!("base folder {}: {e}", base.display());
+            let canonical = base.canonicalize().map_err(unusable)?;
+            let dir = Dir::open_ambient_dir(&canonical, ambient_authority()).map_err(unusable)?;
+            Ok((canonical, Arc::new(dir)))
         })
     }
 
-    /// The canonical base folder.
+    /// The canonical base folder (the folder as given if it cannot be opened).
     pub fn base(&self) -> &Path {
-        &self.base
+        match self.opened() {
+            Ok((canonical, _)) => canonical,
+            Err(_) => &self.given,
+        }
     }
 
     /// Opens the file of a reference, refusing anything that resolves outside the
     /// base, and returns it with its length, both from the open handle.
     fn open(&self, r: &Reference<'_>) -> Result<(File, u64)> {
-        let dir = self.dir.as_ref().map_err(|why| err(why.clone()))?;
+        let (_, dir) = self.opened().as_ref().map_err(|why| err(why.clone()))?;
         let file = match open_beneath(dir, Path::new(r.path)) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(open_error(r, &e)),
@@ -204,10 +215,10 @@ impl BinrefReader {
     /// (following absolute symlinks too), and if that stays inside the base folder,
     /// open what is below the base relative to the handle, confined as the first open.
     fn open_resolved(&self, dir: &Dir, r: &Reference<'_>, first: &io::Error) -> Result<File> {
-        let Ok(resolved) = self.base.join(r.path).canonicalize() else {
+        let Ok(resolved) = self.base().join(r.path).canonicalize() else {
             return Err(open_error(r, first));
         };
-        let Ok(below) = resolved.strip_prefix(&self.base) else {
+        let Ok(below) = resolved.strip_prefix(self.base()) else {
             return Err(outside(r));
         };
         if below.as_os_str().is_empty() {
