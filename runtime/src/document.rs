@@ -73,16 +73,21 @@
 //! and writing it back (the output buffer included), or for walking the document:
 //!
 //! ```text
-//! peak live bytes <= 4 * (input + decoded arrays) + 96 * (lists and maps holding an array) + 1 MiB
+//! peak live bytes <= 4 * (input + decoded arrays) + 384 * (array objects)
+//!                     + 96 * (lists and maps holding an array) + 1 MiB
 //! ```
 //!
-//! The second term is the one place a node per input container remains: nesting around
-//! arrays (a list or map that holds an array is a node, one per level; nesting is
-//! limited to 128 levels, so there are at most 128 per array). Measured ratios are
-//! 2.0-3.8 × (input + decoded) for the shapes in that test (lists of nils, zeros or
-//! empty maps, 200k tiny arrays, arrays alternating with scalars, a map with one array
-//! beside a million scalars, deep nesting without arrays); 100-deep nesting around
-//! every array measures 11-13.5 ×, within the second term.
+//! The second term is what an array object costs beyond its data (its node, the boxed
+//! [`Array`], its shape and data allocations, its share of the written output): small
+//! ones, empty arrays and numpy scalars above all, measure up to 6.9 × their few bytes
+//! of input without it. The third term is the one place a node per input container
+//! remains: nesting around arrays (a list or map that holds an array is a node, one
+//! per level; nesting is limited to 128 levels, so there are at most 128 per array).
+//! Measured ratios are 2.0-3.8 × (input + decoded) for the shapes in that test (lists
+//! of nils, zeros or empty maps, 200k tiny arrays, arrays alternating with scalars, a
+//! map with one array beside a million scalars, deep nesting without arrays), 3.7-6.9 ×
+//! for 100k small array objects (within the second term), and 11-13.5 × for 100-deep
+//! nesting around every array (within the third).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -839,10 +844,19 @@ impl<'de> Visitor<'de> for TreeVisitor {
         Ok(Tree::Doc(Document::Bytes(v)))
     }
     /// Deserializers without raw values answer the raw token with the value itself.
+    /// Asked for any value, only rmp-serde answers with a newtype: a msgpack `ext`
+    /// (a timestamp, an application type). `Document` has no ext value, and writing
+    /// it back as the `[type, bytes]` list rmp-serde shows would change the data for
+    /// the next reader, so it is refused.
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
         d: D,
     ) -> std::result::Result<Tree<'de>, D::Error> {
+        if !self.raw {
+            return Err(de::Error::custom(
+                "msgpack ext values (timestamps, application types) are not supported",
+            ));
+        }
         d.deserialize_any(TreeVisitor {
             raw: false,
             depth: self.depth,

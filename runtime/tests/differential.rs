@@ -469,3 +469,24 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Class: a silent change of data through `convert` (found by review): a msgpack `ext`
+/// (a timestamp, an application type) came out as the `[type, bytes]` list rmp-serde
+/// shows. `Document` has no ext value, so it refuses one, at the root, in a list or
+/// in a map.
+#[test]
+fn msgpack_ext_values_are_refused() {
+    for bytes in [
+        &b"\xd4\x01\x05"[..],                 // fixext1, type 1
+        b"\xc7\x03\x02abc",                   // ext8
+        b"\xd6\xff\x00\x00\x00\x01",          // timestamp 32
+        b"\x92\x01\xd4\x01\x05",              // in a list
+        b"\x81\xa1k\xd6\xff\x00\x00\x00\x01", // in a map
+    ] {
+        let e = Document::from_msgpack_slice(bytes, &opts()).unwrap_err();
+        assert!(e.to_string().contains("ext"), "{e}");
+    }
+    // A msgpack document without ext still reads (the raw-buffer path too).
+    let ok = b"\x81\xa6buffer\x92\x01\x02";
+    assert!(Document::from_msgpack_slice(ok, &opts()).is_ok());
+}

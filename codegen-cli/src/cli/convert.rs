@@ -158,13 +158,8 @@ pub fn run(args: &ConvertArgs) -> Result<(), CliError> {
             }
             publish().map(drop)
         }
-        Target::Through { append } => {
+        Target::Through { mut file } => {
             let out = &args.output;
-            let mut file = OpenOptions::new()
-                .write(true)
-                .append(append)
-                .open(out)
-                .map_err(|e| CliError::new(format!("{out}: {e}")))?;
             if args.to == Format::Msgpack && file.is_terminal() {
                 return Err(CliError::usage(
                     "refusing to write msgpack to a terminal; use -o FILE or a pipe",
@@ -225,9 +220,10 @@ enum Target {
         existing: Option<fs::Metadata>,
     },
     /// Anything else that exists (a character device such as /dev/null, a FIFO, a
-    /// symbolic link to one, /proc/self/fd/N): opened for writing, never replaced.
-    /// A regular file reached through /proc (a redirected stdout) is appended to.
-    Through { append: bool },
+    /// symbolic link to one, /proc/self/fd/N): opened for writing when `-o` is
+    /// checked (before the input is read), never replaced. A regular file reached
+    /// through /proc (a redirected stdout) is appended to.
+    Through { file: fs::File },
 }
 
 impl Target {
@@ -258,7 +254,7 @@ impl Target {
             });
         }
         if !meta.file_type().is_symlink() {
-            return Ok(Target::Through { append: false });
+            return through(output, false);
         }
         let to = match fs::metadata(path) {
             Ok(m) => m,
@@ -274,10 +270,10 @@ impl Target {
             return Err(is_dir());
         }
         if !to.is_file() {
-            return Ok(Target::Through { append: false });
+            return through(output, false);
         }
         if through_proc(path) {
-            return Ok(Target::Through { append: true });
+            return through(output, true);
         }
         // A link to a regular file: the file is replaced, the link kept.
         Ok(Target::Replace {
@@ -285,6 +281,31 @@ impl Target {
             existing: Some(to),
         })
     }
+}
+
+/// Opens an `-o` that is written through, at once, and checks what was opened: the
+/// path was looked at a moment before, and a node swapped in since (a symbolic link to
+/// someone's file where a FIFO was) must not be written into in place. Only a regular
+/// file reached through /proc (`append`, a redirected stdout) may be a regular file.
+fn through(output: &str, append: bool) -> Result<Target, CliError> {
+    let io_fail = |e: io::Error| CliError::new(format!("{output}: {e}"));
+    let file = OpenOptions::new()
+        .write(true)
+        .append(append)
+        .open(output)
+        .map_err(io_fail)?;
+    let meta = file.metadata().map_err(io_fail)?;
+    if meta.is_dir() || (meta.is_file() && !append) {
+        return Err(CliError::new(format!(
+            "{output}: changed while it was being opened (it is now a {}); not written",
+            if meta.is_dir() {
+                "directory"
+            } else {
+                "regular file"
+            }
+        )));
+    }
+    Ok(Target::Through { file })
 }
 
 /// Whether following the symbolic links of `path` passes through /proc
@@ -399,5 +420,35 @@ impl Drop for Staging {
             // Only if empty: a failed run leaves no folder it made either.
             let _ = fs::remove_dir(&self.out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Class: output node swapped between the check and the open (found by review):
+    /// `-o` was classified as a FIFO, then reopened by name after the input was read,
+    /// and a symbolic link to someone's file planted meanwhile was written into in
+    /// place. The node is now opened when it is checked, and what was opened is
+    /// checked again: a regular file where a FIFO or device was expected is refused.
+    #[test]
+    fn a_regular_file_opened_as_a_write_through_target_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "VICTIM").unwrap();
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let e = through(link.to_str().unwrap(), false).unwrap_err();
+        assert!(
+            e.to_string().contains("changed while it was being opened"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "VICTIM");
+        // A character device is what such a target is for.
+        assert!(matches!(
+            through("/dev/null", false),
+            Ok(Target::Through { .. })
+        ));
     }
 }
