@@ -48,7 +48,10 @@
 //! [`Forms`] restricts which forms are recognised.
 //!
 //! **Numbers** are kept exactly: integers as `i64` (or `u64` above `i64::MAX`), floats
-//! as `f64` (msgpack float32 values are widened). msgpack `bin` stays
+//! as `f64` (msgpack float32 values are widened). Two exceptions come from the parsers:
+//! a JSON integer beyond 64 bits reaches us from serde_json as a float (Python reads an
+//! exact int), and a msgpack str that is not UTF-8 arrives as bytes and is written
+//! back as `bin`. msgpack `ext` values are refused. msgpack `bin` stays
 //! [`Document::Bytes`] and is written as `bin` again (in JSON, as the peers' UTF-8
 //! text; see [`bytes`](crate::bytes)).
 //!
