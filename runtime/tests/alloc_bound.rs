@@ -25,8 +25,6 @@
 //! `hostile.rs` checks the largest single allocation of some of these; this file checks
 //! the totals.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -36,86 +34,9 @@ use arraymodel::{
 };
 use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------
-// The counting allocator (per thread, so tests running in parallel do not mix)
-// ---------------------------------------------------------------------------------
-
-struct Counting;
-
-thread_local! {
-    static ON: Cell<bool> = const { Cell::new(false) };
-    static TOTAL: Cell<usize> = const { Cell::new(0) };
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn on_alloc(size: usize) {
-    let _ = ON.try_with(|on| {
-        if on.get() {
-            TOTAL.with(|t| t.set(t.get().saturating_add(size)));
-            LIVE.with(|l| {
-                let now = l.get().saturating_add(size as isize);
-                l.set(now);
-                PEAK.with(|p| p.set(p.get().max(now)));
-            });
-        }
-    });
-}
-
-fn on_free(size: usize) {
-    let _ = ON.try_with(|on| {
-        if on.get() {
-            LIVE.with(|l| l.set(l.get().saturating_sub(size as isize)));
-        }
-    });
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counters are
-// thread-local `Cell`s that never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        on_alloc(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        on_alloc(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        on_free(layout.size());
-        on_alloc(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        on_free(layout.size());
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-#[derive(Clone, Copy, Debug)]
-struct Stats {
-    total: usize,
-    peak: usize,
-}
-
-/// Runs `f` and returns its result and what it allocated (the result included: it is
-/// dropped after the measurement).
-fn measure<R>(f: impl FnOnce() -> R) -> (R, Stats) {
-    TOTAL.with(|t| t.set(0));
-    LIVE.with(|l| l.set(0));
-    PEAK.with(|p| p.set(0));
-    ON.with(|o| o.set(true));
-    let r = f();
-    ON.with(|o| o.set(false));
-    let stats = Stats {
-        total: TOTAL.with(Cell::get),
-        peak: PEAK.with(Cell::get).max(0) as usize,
-    };
-    (r, stats)
-}
+#[path = "common/counting.rs"]
+mod counting;
+use counting::{Stats, measure};
 
 const SLACK: usize = 64 << 10;
 
