@@ -75,35 +75,15 @@ fn exchange(
     let mut hops = 0;
     loop {
         let mut resp = match body {
-            Some(b) => {
-                let mut req = agent
+            Some(b) => safe(
+                cfg,
+                agent
                     .post(&url)
                     .header("Content-Type", content_type)
-                    .header("Accept", accept);
-                for (k, v) in &cfg.headers {
-                    req = req.header(k, v);
-                }
-                req.config()
-                    .timeout_global(Some(cfg.timeout))
-                    .http_status_as_error(false)
-                    .max_redirects(0)
-                    .accept_encoding("")
-                    .build()
-                    .send(b)
-            }
-            None => {
-                let mut req = agent.get(&url).header("Accept", accept);
-                for (k, v) in &cfg.headers {
-                    req = req.header(k, v);
-                }
-                req.config()
-                    .timeout_global(Some(cfg.timeout))
-                    .http_status_as_error(false)
-                    .max_redirects(0)
-                    .accept_encoding("")
-                    .build()
-                    .call()
-            }
+                    .header("Accept", accept),
+            )
+            .send(b),
+            None => safe(cfg, agent.get(&url).header("Accept", accept)).call(),
         }
         .map_err(|e| map_err(cfg, &url, e))?;
         let status = resp.status().as_u16();
@@ -125,6 +105,22 @@ fn exchange(
         }
         return read(cfg, &url, &mut resp);
     }
+}
+
+/// A request with the caller's headers and the settings every request gets whatever
+/// the agent's own (a caller's agent through `with_agent` included): the timeout, no
+/// redirects (followed here, as the config allows), no `Accept-Encoding`, statuses as
+/// answers rather than errors.
+fn safe<B>(cfg: &ClientConfig, mut req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+    for (k, v) in &cfg.headers {
+        req = req.header(k, v);
+    }
+    req.config()
+        .timeout_global(Some(cfg.timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .accept_encoding("")
+        .build()
 }
 
 fn send(agent: &ureq::Agent, cfg: &ClientConfig, p: Prepared) -> ClientResult<Received> {
