@@ -16,6 +16,7 @@ use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 
 use super::Document;
 use crate::error::{Path, Segment};
+use rmp::Marker;
 
 /// Values that hold no array object, kept as their msgpack encoding: one allocation for
 /// [`len`](Packed::len) values instead of a [`Document`] node each.
@@ -159,35 +160,45 @@ fn unsigned<'a>(u: u64) -> Item<'a> {
     }
 }
 
-/// Reads one value's header.
+/// A length of `n` big-endian bytes, then that many bytes.
+fn counted<'a>(buf: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let len = usize::try_from(be(buf, n)?).ok()?;
+    take(buf, len)
+}
+
+/// Reads one value's header (the markers as rmp names them; `Enc` writes these bytes
+/// with rmp's encoder, so `ext` and reserved markers never occur and read as `None`).
 pub(super) fn read<'a>(buf: &mut &'a [u8]) -> Option<Item<'a>> {
-    let m = take(buf, 1)?[0];
-    Some(match m {
-        0x00..=0x7f => Item::Int(i64::from(m)),
-        0x80..=0x8f => Item::Map(usize::from(m & 0x0f)),
-        0x90..=0x9f => Item::List(usize::from(m & 0x0f)),
-        0xa0..=0xbf => Item::Str(take(buf, usize::from(m & 0x1f))?),
-        0xc0 => Item::Nil,
-        0xc2 => Item::Bool(false),
-        0xc3 => Item::Bool(true),
-        0xc4..=0xc6 => {
-            let n = be(buf, 1 << (m - 0xc4))? as usize;
-            Item::Bin(take(buf, n)?)
-        }
-        0xca => Item::Float(f64::from(f32::from_bits(be(buf, 4)? as u32))),
-        0xcb => Item::Float(f64::from_bits(be(buf, 8)?)),
-        0xcc..=0xcf => unsigned(be(buf, 1 << (m - 0xcc))?),
-        0xd0 => Item::Int(i64::from(be(buf, 1)? as u8 as i8)),
-        0xd1 => Item::Int(i64::from(be(buf, 2)? as u16 as i16)),
-        0xd2 => Item::Int(i64::from(be(buf, 4)? as u32 as i32)),
-        0xd3 => Item::Int(be(buf, 8)? as i64),
-        0xd9..=0xdb => {
-            let n = be(buf, 1 << (m - 0xd9))? as usize;
-            Item::Str(take(buf, n)?)
-        }
-        0xdc | 0xdd => Item::List(be(buf, 2 << (m - 0xdc))? as usize),
-        0xde | 0xdf => Item::Map(be(buf, 2 << (m - 0xde))? as usize),
-        0xe0..=0xff => Item::Int(i64::from(m as i8)),
+    let len = |buf: &mut &[u8], n: usize| usize::try_from(be(buf, n)?).ok();
+    Some(match Marker::from_u8(take(buf, 1)?[0]) {
+        Marker::FixPos(v) => Item::Int(i64::from(v)),
+        Marker::FixNeg(v) => Item::Int(i64::from(v)),
+        Marker::Null => Item::Nil,
+        Marker::False => Item::Bool(false),
+        Marker::True => Item::Bool(true),
+        Marker::U8 => unsigned(be(buf, 1)?),
+        Marker::U16 => unsigned(be(buf, 2)?),
+        Marker::U32 => unsigned(be(buf, 4)?),
+        Marker::U64 => unsigned(be(buf, 8)?),
+        Marker::I8 => Item::Int(i64::from(be(buf, 1)? as u8 as i8)),
+        Marker::I16 => Item::Int(i64::from(be(buf, 2)? as u16 as i16)),
+        Marker::I32 => Item::Int(i64::from(be(buf, 4)? as u32 as i32)),
+        Marker::I64 => Item::Int(be(buf, 8)? as i64),
+        Marker::F32 => Item::Float(f64::from(f32::from_bits(be(buf, 4)? as u32))),
+        Marker::F64 => Item::Float(f64::from_bits(be(buf, 8)?)),
+        Marker::FixStr(n) => Item::Str(take(buf, usize::from(n))?),
+        Marker::Str8 => Item::Str(counted(buf, 1)?),
+        Marker::Str16 => Item::Str(counted(buf, 2)?),
+        Marker::Str32 => Item::Str(counted(buf, 4)?),
+        Marker::Bin8 => Item::Bin(counted(buf, 1)?),
+        Marker::Bin16 => Item::Bin(counted(buf, 2)?),
+        Marker::Bin32 => Item::Bin(counted(buf, 4)?),
+        Marker::FixArray(n) => Item::List(usize::from(n)),
+        Marker::Array16 => Item::List(len(buf, 2)?),
+        Marker::Array32 => Item::List(len(buf, 4)?),
+        Marker::FixMap(n) => Item::Map(usize::from(n)),
+        Marker::Map16 => Item::Map(len(buf, 2)?),
+        Marker::Map32 => Item::Map(len(buf, 4)?),
         _ => return None,
     })
 }
