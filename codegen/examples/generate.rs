@@ -1,6 +1,6 @@
-//! `cargo run -p arraymodel-codegen-engine --example generate -- SCHEMA...`: prints the module.
+//! `cargo run -p arraymodel-codegen --example generate -- SCHEMA...`: prints the module.
 fn main() -> std::process::ExitCode {
-    let mut g = arraymodel_codegen_engine::Generator::new();
+    let mut g = arraymodel_codegen::Generator::new();
     for a in std::env::args().skip(1) {
         g = g.schema(a);
     }

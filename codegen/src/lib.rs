@@ -9,7 +9,7 @@
 //! -> format with prettyplease.
 //!
 //! ```
-//! use arraymodel_codegen_engine::Generator;
+//! use arraymodel_codegen::Generator;
 //!
 //! let schema = r#"{
 //!   "title": "Inputs",
@@ -25,7 +25,7 @@
 //! Errors name the file and the JSON pointer of the part that failed, and never panic:
 //!
 //! ```
-//! use arraymodel_codegen_engine::Generator;
+//! use arraymodel_codegen::Generator;
 //! let err = Generator::new()
 //!     .schema_str("bad.json", r##"{"properties": {"a": {"$ref": "#/$defs/Nope"}}}"##)
 //!     .generate()
@@ -66,7 +66,7 @@ enum Source {
 /// ```no_run
 /// // build.rs
 /// let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("models.rs");
-/// arraymodel_codegen_engine::Generator::new()
+/// arraymodel_codegen::Generator::new()
 ///     .schema("schemas/tesseract_vectoradd.openapi.json")
 ///     .generate_to_file(&out)
 ///     .unwrap();
@@ -187,7 +187,7 @@ impl Generator {
     /// listed in a `SKIPPED_OPERATIONS` constant instead.
     ///
     /// ```
-    /// let code = arraymodel_codegen_engine::Generator::new()
+    /// let code = arraymodel_codegen::Generator::new()
     ///     .schema(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/tesseract_vectoradd.openapi.json"))
     ///     .client(true)
     ///     .generate()

@@ -12,9 +12,9 @@ pub use harness::*;
 /// (relative file `$ref`s are refused for text sources, so nothing is read from disk).
 /// It must return a result, never panic; generated code must be valid Rust (the engine
 /// parses it before returning).
-pub fn schema_reader(data: &[u8]) -> Result<(), arraymodel_codegen_engine::Error> {
+pub fn schema_reader(data: &[u8]) -> Result<(), arraymodel_codegen::Error> {
     let text = String::from_utf8_lossy(data);
-    let generated = arraymodel_codegen_engine::Generator::new()
+    let generated = arraymodel_codegen::Generator::new()
         .schema_str("fuzz.json", text)
         .generate()?;
     assert!(

@@ -160,8 +160,10 @@ pub use arraymodel_macros::ArrayModel;
 
 /// `import_schema!("schemas/x.json")`: generates the models of a JSON Schema / OpenAPI
 /// file at compile time, with the same engine as `arraymodel generate` (path relative to
-/// the crate's `Cargo.toml`; options `map_type = "..."`, `crate_path = "..."`).
-pub use arraymodel_macros::import_schema;
+/// the crate's `Cargo.toml`; options `map_type = "..."`, `crate_path = "..."`,
+/// `client = true`, `async_client = true`). Feature `import`.
+#[cfg(feature = "import")]
+pub use arraymodel_import_macro::import_schema;
 
 pub use half::f16;
 pub use num_complex::Complex;

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 
 use arraymodel::Array;
 use arraymodel::client::{CallOptions, ClientConfig, WireFormat};
-use arraymodel_codegen_engine::Generator;
+use arraymodel_codegen::Generator;
 use arraymodel_tests::{TesseractServer, peer_bin, repo_root};
 
 /// What the engine generated from the committed schema, compiled and used below.

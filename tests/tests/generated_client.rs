@@ -34,7 +34,7 @@ macro_rules! golden_module {
         mod $name {
             include!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../codegen-cli/tests/golden/",
+                "/../codegen/tests/golden/",
                 $file
             ));
         }
@@ -380,7 +380,7 @@ fn golden_client_signatures() {
     let _: fn(ClientConfig) -> features_golden::Client = features_golden::Client::new;
     assert!(petstore::SKIPPED_OPERATIONS.is_empty());
     let code = std::fs::read_to_string(
-        repo_root().join("codegen-cli/tests/golden/tesseract_vectoradd_openapi.client.rs"),
+        repo_root().join("codegen/tests/golden/tesseract_vectoradd_openapi.client.rs"),
     )
     .unwrap();
     for method in [

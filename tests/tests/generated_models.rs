@@ -1,5 +1,5 @@
 //! The generator's output compiled and used: every golden module of
-//! `codegen-cli/tests/golden/` (the generated source of every file in `schemas/`)
+//! `codegen/tests/golden/` (the generated source of every file in `schemas/`)
 //! builds under `#![deny(warnings)]`; the tesseract models decode every captured
 //! `apply` request and response and re-encode the json and base64 responses byte for
 //! byte; the truss models do the same with the truss composite goldens; and
@@ -24,7 +24,7 @@ macro_rules! golden_module {
         mod $name {
             include!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../codegen-cli/tests/golden/",
+                "/../codegen/tests/golden/",
                 $file
             ));
         }

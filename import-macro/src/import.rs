@@ -68,7 +68,7 @@ pub fn expand(input: ImportInput) -> syn::Result<TokenStream> {
         .crate_path
         .as_ref()
         .map_or_else(default_crate_path, LitStr::value);
-    let mut generator = arraymodel_codegen_engine::Generator::new()
+    let mut generator = arraymodel_codegen::Generator::new()
         .schema(&path)
         .crate_path(crate_path)
         .client(input.client)
