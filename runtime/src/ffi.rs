@@ -101,20 +101,21 @@ pub(crate) fn simdutf_base64_append(bytes: &[u8], out: &mut Vec<u8>) {
 /// initialised or not. Any refusal by the kernel is ignored: the advice is only a hint.
 #[cfg(all(target_os = "linux", not(miri)))]
 pub(crate) fn advise_hugepages<T>(memory: &mut [T]) {
-    const PAGE: usize = 4096;
+    // The base page size (4 KiB on x86-64, up to 64 KiB on some arm64 and ppc64 kernels).
+    let page = rustix::param::page_size();
     let start = memory.as_mut_ptr() as usize;
     let (Some(from), Some(end)) = (
-        start.checked_next_multiple_of(PAGE),
+        start.checked_next_multiple_of(page),
         start.checked_add(std::mem::size_of_val(memory)),
     ) else {
         return;
     };
-    let to = end & !(PAGE - 1);
+    let to = end & !(page - 1);
     if to > from {
         // SAFETY: [from, to) lies inside `memory`, memory this process owns and has
         // mapped; MADV_HUGEPAGE only sets how the kernel backs the range and never
-        // changes its contents (with larger base pages the call fails with EINVAL,
-        // ignored like any other refusal).
+        // changes its contents (a kernel without transparent huge pages refuses with
+        // EINVAL, ignored like any other refusal).
         unsafe {
             libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
         }
