@@ -1,5 +1,5 @@
 //! Derived models mirroring the two tesseract APIs under `tests/apis/` (and the golden
-//! captures of them in `../shared/peers/tesseract/golden`).
+//! captures of them in `tests/data/peers/tesseract`).
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! `arraymodel convert` and `arraymodel inspect`, run as a process against every golden
-//! capture of the peers (`../shared/peers`): each converts to every format and back to
+//! capture of the peers (`tests/data/peers`): each converts to every format and back to
 //! the same values; the unsupported ones fail with one `error:` line.
 
 use std::ffi::OsString;
@@ -14,7 +14,7 @@ fn bin() -> &'static str {
 }
 
 fn peers() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/peers")
 }
 
 fn run<I, S>(args: I) -> Output
@@ -398,7 +398,7 @@ fn uniform_form(d: &Document) -> Option<(Fmt, bool)> {
 
 #[test]
 fn tesseract_goldens_convert_to_every_format_and_back() {
-    let root = peers().join("tesseract/golden");
+    let root = peers().join("tesseract");
     let mut cases = Vec::new();
     let mut missing_bin = Vec::new();
     let mut refused_by_peer = Vec::new();
@@ -506,7 +506,7 @@ fn truss_unsupported(name: &str) -> bool {
 
 #[test]
 fn truss_goldens_convert_to_every_format_and_back() {
-    let root = peers().join("truss/golden");
+    let root = peers().join("truss");
     let mut cases = Vec::new();
     for sub in ["arrays", "edge", "scalars", "models"] {
         for file in files(&root.join(sub)) {
@@ -542,7 +542,7 @@ fn truss_goldens_convert_to_every_format_and_back() {
 
 #[test]
 fn unsupported_goldens_fail_with_one_error_line() {
-    let root = peers().join("truss/golden");
+    let root = peers().join("truss");
     let mut seen = 0;
     for sub in ["edge", "models"] {
         for file in files(&root.join(sub)) {
@@ -603,7 +603,7 @@ fn row(table: &str, path: &str) -> Vec<String> {
 
 #[test]
 fn inspect_table_shows_dtype_shape_encoding_and_stats() {
-    let va = peers().join("tesseract/golden/vectoradd");
+    let va = peers().join("tesseract/vectoradd");
     let t = inspect(
         &[&va.join("apply_in-binref_out-json.request.json")],
         &["--binref-in", va.join("binref_input_dir").to_str().unwrap()],
@@ -623,7 +623,7 @@ fn inspect_table_shows_dtype_shape_encoding_and_stats() {
         ["float64", "[3]", "24", "base64", "lz4"]
     );
 
-    let truss = peers().join("truss/golden");
+    let truss = peers().join("truss");
     let t = inspect(&[&truss.join("arrays/float64_2x3.model.msgpack")], &[]);
     assert_eq!(
         row(&t, "array")[..9],
@@ -651,7 +651,7 @@ fn inspect_table_shows_dtype_shape_encoding_and_stats() {
 
 #[test]
 fn inspect_json_parses() {
-    let d = peers().join("tesseract/golden/dtypes");
+    let d = peers().join("tesseract/dtypes");
     let out = inspect(
         &[&d.join("apply_in-base64_out-base64.request.json")],
         &["--json"],
@@ -668,7 +668,7 @@ fn inspect_json_parses() {
     let c = arrays.iter().find(|a| a["path"] == "inputs.c128").unwrap();
     assert!(c["min"].is_null() && c["mean"].is_array(), "{c}");
 
-    let special = peers().join("truss/golden/edge/float32_special.model.msgpack");
+    let special = peers().join("truss/edge/float32_special.model.msgpack");
     let v: serde_json::Value = serde_json::from_str(&inspect(&[&special], &["--json"])).unwrap();
     let a = &v["arrays"][0];
     assert_eq!(

@@ -187,8 +187,22 @@ impl Generator {
     /// listed in a `SKIPPED_OPERATIONS` constant instead.
     ///
     /// ```
+    /// // The shape of a tesseract `openapi.json`, cut down to one endpoint.
+    /// let openapi = r##"{
+    ///   "openapi": "3.1.0",
+    ///   "paths": {"/apply": {"post": {
+    ///     "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApplyInputSchema"}}}},
+    ///     "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApplyOutputSchema"}}}}}
+    ///   }}},
+    ///   "components": {"schemas": {
+    ///     "ApplyInputSchema": {"type": "object", "required": ["inputs"],
+    ///       "properties": {"inputs": {"$ref": "#/components/schemas/Apply_InputSchema"}}},
+    ///     "Apply_InputSchema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}},
+    ///     "ApplyOutputSchema": {"type": "object", "required": ["m"], "properties": {"m": {"type": "integer"}}}
+    ///   }}
+    /// }"##;
     /// let code = arraymodel_codegen::Generator::new()
-    ///     .schema(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/tesseract_vectoradd.openapi.json"))
+    ///     .schema_str("openapi.json", openapi)
     ///     .client(true)
     ///     .generate()
     ///     .unwrap();

@@ -12,7 +12,7 @@
 //! regressions on nightly before fuzzing.
 //!
 //! `ARRAYMODEL_WRITE_SEEDS=1 cargo test -p arraymodel --test fuzz_regressions -- --ignored`
-//! regenerates the seed corpus from the golden captures in `../shared/peers` and from
+//! regenerates the seed corpus from the peers' captures in `tests/data/peers` and from
 //! this crate's own encoders.
 
 #[allow(dead_code)]
@@ -132,7 +132,7 @@ fn replay_corpus_and_regressions() {
 // ---------------------------------------------------------------------------------
 
 fn peers() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/peers")
 }
 
 struct Seeds {
@@ -280,8 +280,8 @@ fn write_seed_corpus() {
         written: 0,
         bytes: 0,
     };
-    let tess = peers().join("tesseract/golden");
-    let truss = peers().join("truss/golden");
+    let tess = peers().join("tesseract");
+    let truss = peers().join("truss");
     let max = 16 * 1024;
 
     // tesseract_json: every array object of the golden requests and responses as {"x": ..}.
@@ -557,7 +557,14 @@ fn write_seed_corpus() {
     for p in files_with(&schemas, &[".json"], 64 * 1024) {
         s.put("schema_reader", &stem(&p), &std::fs::read(&p).unwrap());
     }
-    for p in files_with(&peers().join("truss/schemas"), &[".json"], max) {
+    // The schemas the truss peer publishes (copies of them are in `schemas/`).
+    for name in [
+        "numpydantic_2.0.0.schema.json",
+        "pydantic_numpy_9.1.0.schema.json",
+        "truss_NumpyArrayField_str_bytes.schema.json",
+        "truss_composite.schema.json",
+    ] {
+        let p = schemas.join(name);
         s.put(
             "schema_reader",
             &format!("truss-{}", stem(&p)),

@@ -1,7 +1,7 @@
 //! Every bad request captured from a running tesseract-core 1.15 server
-//! (`../shared/peers/tesseract/golden/errors`, REPORT.md §6 and §7; plus the eight
+//! (`tests/data/peers/tesseract/errors`, see `tests/data/README.md`; plus the eight
 //! rejected `dtypes/edge` captures) and truss's two must-reject msgpack payloads
-//! (`../shared/peers/truss/golden/edge`), decoded into derived mirrors of the peers'
+//! (`tests/data/peers/truss/edge`), decoded into derived mirrors of the peers'
 //! input models.
 //!
 //! Each case either gives a typed [`arraymodel::Error`] of the expected kind at the
@@ -472,7 +472,7 @@ fn dtypes_cases() -> Vec<(&'static str, Expect)> {
     ]
 }
 
-/// `truss/golden/edge/`: the two must-reject payloads.
+/// `truss/edge/`: the two must-reject payloads.
 fn truss_cases() -> Vec<(&'static str, Expect)> {
     vec![
         (
@@ -491,7 +491,7 @@ fn truss_cases() -> Vec<(&'static str, Expect)> {
 // ---------------------------------------------------------------------------------
 
 fn golden() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/peers")
 }
 
 fn status(meta: &Path) -> Option<u16> {
@@ -512,7 +512,7 @@ impl Scratch {
         let _ = std::fs::remove_dir_all(&root);
         let input = root.join("tess/srv_va/in");
         std::fs::create_dir_all(input.join("sub")).unwrap();
-        let src = golden().join("tesseract/golden/vectoradd/binref_input_dir");
+        let src = golden().join("tesseract/vectoradd/binref_input_dir");
         for f in ["ab.bin", "sub/s.bin"] {
             std::fs::copy(src.join(f), input.join(f)).unwrap();
         }
@@ -607,7 +607,7 @@ fn golden_error_cases() {
     let mut failures = Vec::new();
 
     // tesseract errors/: every capture has a row.
-    let dir = golden().join("tesseract/golden/errors");
+    let dir = golden().join("tesseract/errors");
     let cases = tesseract_cases();
     let listed: BTreeSet<String> = cases.iter().map(|c| c.0.to_owned()).collect();
     assert_eq!(
@@ -648,7 +648,7 @@ fn golden_error_cases() {
     assert_eq!(decoded, 36);
 
     // dtypes/edge: the rejected ones.
-    let dir = golden().join("tesseract/golden/dtypes/edge");
+    let dir = golden().join("tesseract/dtypes/edge");
     let cases = dtypes_cases();
     let rejected: BTreeSet<String> = names_in(&dir)
         .into_iter()
@@ -674,7 +674,7 @@ fn golden_error_cases() {
     }
 
     // truss: the owned model and the borrowed view agree.
-    let dir = golden().join("truss/golden/edge");
+    let dir = golden().join("truss/edge");
     for (case, expect) in &truss_cases() {
         let body = std::fs::read(dir.join(format!("{case}.msgpack"))).unwrap();
         let result = TrussArrayModel::from_msgpack(&body, &DecodeOptions::default()).map(|_| ());

@@ -1,5 +1,5 @@
 //! Golden captures from a running tesseract-core 1.15 server
-//! (`shared/peers/tesseract/golden`, see `REPORT.md` §4, §7, §10).
+//! (`tests/data/peers/tesseract`, see `tests/data/README.md`).
 
 mod common;
 
@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 fn golden(sub: &str) -> PathBuf {
-    peers_dir().join("tesseract/golden").join(sub)
+    peers_dir().join("tesseract").join(sub)
 }
 
 #[derive(Deserialize, Debug)]

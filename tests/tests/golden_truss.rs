@@ -1,5 +1,5 @@
 //! Golden files captured from truss `NumpyArrayField` and msgpack-numpy
-//! (`shared/peers/truss/golden`, see its README and `REPORT.md` §1, §3, §4).
+//! (`tests/data/peers/truss`, see `tests/data/README.md`).
 
 mod common;
 
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 fn golden() -> PathBuf {
-    peers_dir().join("truss/golden")
+    peers_dir().join("truss")
 }
 
 fn manifest() -> Vec<Value> {
@@ -497,7 +497,7 @@ fn same_truss_array(path: &str, ours: &Value, peer: &Value) {
 #[test]
 fn truss_schema_style_matches_the_published_schema() {
     let published: Value = serde_json::from_slice(&read(
-        peers_dir().join("truss/schemas/truss_composite.schema.json"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas/truss_composite.schema.json"),
     ))
     .unwrap();
     let ours = <CompositeSchema as arraymodel::ArrayModel>::json_schema_value();
@@ -528,7 +528,7 @@ fn truss_schema_style_matches_the_published_schema() {
         assert_eq!(op[name]["type"], pp[name]["type"], "{name}");
     }
     // The same model still decodes the truss composite capture.
-    let json = read(peers_dir().join("truss/golden/models/composite.model.json"));
+    let json = read(golden().join("models/composite.model.json"));
     let m: CompositeSchema = from_json_slice(&json, &DecodeOptions::default()).unwrap();
     assert_eq!(m.arrays.len(), 3);
 }

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use arraymodel::{Array, ArrayData};
 
-/// `shared/peers` next to the repository (`../shared` from the repo root).
+/// The peers' captures kept in the repository, `tests/data/peers` (see `tests/data/README.md`;
+/// `scripts/capture-peers.sh` regenerates them).
 pub fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/peers")
 }
 
 pub fn read(path: impl AsRef<std::path::Path>) -> Vec<u8> {
