@@ -3,6 +3,22 @@
 
 pub mod models;
 
+// The code in the repository's README and in the READMEs of the crates that cannot test
+// their own (the proc-macro crates, whose examples need the runtime) compiles and runs
+// as doctests here.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct RepositoryReadme;
+#[cfg(doctest)]
+#[doc = include_str!("../macros/README.md")]
+struct MacrosReadme;
+#[cfg(doctest)]
+#[doc = include_str!("../import-macro/README.md")]
+struct ImportMacroReadme;
+#[cfg(doctest)]
+#[doc = include_str!("../codegen/README.md")]
+struct CodegenReadme;
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

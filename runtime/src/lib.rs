@@ -4,14 +4,27 @@
 //! [tesseract-core](https://github.com/pasteurlabs/tesseract-core) and
 //! [truss](https://github.com/basetenlabs/truss) chains.
 //!
-//! - [`Array`]: an owned array of one of 14 [`DType`]s, in C order; [`ArrayView`] borrows.
-//! - [`codec`]: one module per wire form (tesseract json / base64 / binref / lz4, truss
-//!   JSON, msgpack-numpy).
-//! - [`Array`] implements serde's traits, so it works inside any serde struct;
-//!   [`to_json_vec`], [`from_json_slice`], [`to_msgpack_vec`], [`from_msgpack_slice`]
-//!   choose the form per call ([`EncodeOptions`], [`DecodeOptions`]).
-//! - Every decoder returns an [`Error`] naming the payload path and never allocates for
-//!   sizes the input cannot back ([`Limits`]).
+//! Where to start:
+//!
+//! - **Models**: [`#[derive(ArrayModel)]`](derive@ArrayModel) on your structs: shapes and
+//!   dtypes checked on decode (and the dtype against `NdArray<T>` at compile time), every
+//!   wire form, tesseract's published schemas.
+//! - **Any serde type**: [`Array`] (owned, one of 14 [`DType`]s, C order) and [`ArrayView`]
+//!   (borrowed) implement serde's traits; [`to_json_vec`], [`from_json_slice`],
+//!   [`to_msgpack_vec`], [`from_msgpack_slice`] choose the wire form per call
+//!   ([`EncodeOptions`], [`DecodeOptions`]).
+//! - **Payloads without a schema**: [`document::Document`] reads any JSON or msgpack payload
+//!   and finds its arrays.
+//! - **Models from a schema**: `import_schema!("openapi.json")` at compile time (feature
+//!   `import`), or the same generator from `build.rs` with
+//!   [`arraymodel-codegen`](https://docs.rs/arraymodel-codegen) (a library without CLI
+//!   dependencies), or the `arraymodel generate` command
+//!   ([`arraymodel-codegen-cli`](https://docs.rs/arraymodel-codegen-cli), which also
+//!   `convert`s and `inspect`s payloads).
+//! - **HTTP clients** for tesseract and truss services (features `client`, `client-async`).
+//!
+//! Every decoder returns an [`Error`] naming the payload path, and never allocates for
+//! sizes the input cannot back ([`Limits`]).
 //!
 //! ```
 //! use arraymodel::{from_json_slice, to_json_vec, to_msgpack_vec, Array, DecodeOptions, EncodeOptions, Encoding};
@@ -30,6 +43,14 @@
 //! let packed = to_msgpack_vec(&inputs).unwrap();
 //! assert_eq!(&packed[..3], b"\x82\xa1a");
 //! ```
+//!
+//! ## Features
+#![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
+#![cfg_attr(
+    not(feature = "document-features"),
+    doc = "See the `[features]` table of the crate's Cargo.toml (rendered here on docs.rs)."
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // The only `unsafe` is in one audited module, `ffi` (two foreign calls).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -164,6 +185,11 @@ pub use arraymodel_macros::ArrayModel;
 /// `client = true`, `async_client = true`). Feature `import`.
 #[cfg(feature = "import")]
 pub use arraymodel_import_macro::import_schema;
+
+// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub use half::f16;
 pub use num_complex::Complex;
