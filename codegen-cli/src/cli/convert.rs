@@ -3,6 +3,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Write};
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -346,15 +347,23 @@ fn temp_beside(
     let prefix = format!(".{name}.");
     let mut b = tempfile::Builder::new();
     b.prefix(&prefix).suffix(".arraymodel.tmp");
+    #[cfg(unix)]
     if existing.is_none() {
         // As File::create would: 0o666 less the umask.
         b.permissions(fs::Permissions::from_mode(0o666));
     }
     let tmp = b.tempfile_in(dir)?;
     if let Some(m) = existing {
-        let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777))?;
+        // The replaced file's owner (where we may set it) and mode bits.
+        #[cfg(unix)]
+        {
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777))?;
+        }
+        // Elsewhere the one permission std knows: read-only.
+        #[cfg(not(unix))]
+        tmp.as_file().set_permissions(m.permissions())?;
     }
     Ok(tmp)
 }
@@ -433,6 +442,7 @@ mod tests {
     /// place. The node is now opened when it is checked, and what was opened is
     /// checked again: a regular file where a FIFO or device was expected is refused.
     #[test]
+    #[cfg(unix)]
     fn a_regular_file_opened_as_a_write_through_target_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let victim = dir.path().join("victim.txt");
