@@ -36,25 +36,52 @@ use crate::context;
 use crate::error::{Error, ErrorKind};
 use crate::options::BytesStyle;
 
-/// Serializes bytes (`#[serde(serialize_with = "arraymodel::bytes::serialize")]`).
+/// Serializes bytes (`#[serde(serialize_with = "arraymodel::bytes::serialize")]`). In
+/// JSON, in the [`BytesStyle`] of the call's [`EncodeOptions`](crate::EncodeOptions)
+/// (see [`context`](crate::context)); through a serializer outside any such call, as
+/// UTF-8 text (the default).
 pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     if !s.is_human_readable() {
         return s.serialize_bytes(bytes);
     }
-    let style = context::with_encode(|f| f.map(|f| f.opts.bytes).unwrap_or_default());
-    match style {
-        BytesStyle::Utf8 => match std::str::from_utf8(bytes) {
-            Ok(text) => s.serialize_str(text),
-            Err(e) => Err(context::to_serde(
-                Error::new(ErrorKind::Unrepresentable(format!(
-                    "bytes are not valid UTF-8 (at byte {}); tesseract and truss write bytes \
-                     as UTF-8 text in JSON, so use msgpack or BytesStyle::Base64Url",
-                    e.valid_up_to()
-                ))),
-                <S::Error as ser::Error>::custom,
+    if context::wrapped_call_active() {
+        // The call's wrapper recognises the name and hands over the call's style.
+        return s.serialize_newtype_struct(context::BYTES_TOKEN, &Marked(bytes));
+    }
+    match text(bytes, BytesStyle::default()) {
+        Ok(t) => s.serialize_str(&t),
+        Err(e) => Err(<S::Error as ser::Error>::custom(e)),
+    }
+}
+
+/// Bytes under [`context::BYTES_TOKEN`].
+struct Marked<'a>(&'a [u8]);
+
+impl serde::Serialize for Marked<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = context::with_handoff(false, |h| {
+            h.map(|h| text(self.0, h.bytes).map_err(|e| h.fail::<S::Error>(e)))
+        });
+        match t {
+            Some(t) => s.serialize_str(&t?),
+            None => Err(<S::Error as ser::Error>::custom(
+                context::unwrapped_inside_call("a bytes field"),
             )),
-        },
-        BytesStyle::Base64Url => s.serialize_str(&url_safe::encode(bytes)),
+        }
+    }
+}
+
+/// `bytes` as JSON text in `style` (an error for bytes that are not UTF-8 in `Utf8`).
+fn text(bytes: &[u8], style: BytesStyle) -> Result<std::borrow::Cow<'_, str>, Error> {
+    match style {
+        BytesStyle::Utf8 => std::str::from_utf8(bytes).map(Into::into).map_err(|e| {
+            Error::new(ErrorKind::Unrepresentable(format!(
+                "bytes are not valid UTF-8 (at byte {}); tesseract and truss write bytes \
+                 as UTF-8 text in JSON, so use msgpack or BytesStyle::Base64Url",
+                e.valid_up_to()
+            )))
+        }),
+        BytesStyle::Base64Url => Ok(url_safe::encode(bytes).into()),
     }
 }
 

@@ -1,61 +1,352 @@
-//! The per-call options that serde cannot carry, kept in thread-local frames.
+//! Per-call options: how they reach `Serialize` and `Deserialize`, which have no
+//! parameter for "which JSON form" or "which binref folder".
 //!
-//! serde's `Serialize`/`Deserialize` have no parameter for "which JSON form" or "which
-//! binref folder". Like pydantic's serialization `context`, the top-level calls
-//! ([`to_json_vec`](crate::to_json_vec), [`from_json_slice`](crate::from_json_slice), ...)
-//! and the explicit scopes ([`EncodeOptions::scope`], [`DecodeOptions::scope`]) push a
-//! frame on a thread-local stack for the duration of the call and pop it afterwards.
-//! Each thread, and each nested call, sees its own frame, so concurrent calls with
-//! different options never interfere. Outside any frame the defaults apply (tesseract
-//! `json+base64` when writing, no binref folder and default limits when reading).
+//! **Writing** carries the options explicitly, in the serializer. The crate's entry
+//! points ([`to_json_vec`](crate::to_json_vec), [`to_json_into`](crate::to_json_into),
+//! [`to_json_writer`](crate::to_json_writer), the model methods) and
+//! [`EncodeOptions::serialize`] / [`WithOptions`] wrap the format's serializer in one
+//! that owns the call's state — the options, the binref writer, the first structured
+//! error and, for the entry points, the output buffer — and forwards every call,
+//! wrapping every nested value (as `serde_path_to_error` does). Inside such a call an
+//! [`Array`](crate::Array) (and a field written with [`bytes`](crate::bytes)) presents
+//! itself as a newtype struct of a private name, the pattern of serde_json's
+//! `RawValue`; the wrapper recognises the name and hands that one value the call's
+//! state, and the entry points write the array's text straight into the output buffer.
+//!
+//! The hand-over itself uses a thread-local slot, because serde gives a value no other
+//! way to receive data from the serializer: the slot is filled by the wrapper
+//! immediately before it calls that one value's `serialize`, and emptied by the value
+//! (or by the wrapper right after). It never outlives one synchronous call inside this
+//! crate, and no closure of yours runs while it is filled.
+//!
+//! Misuse is loud, not silent:
+//! - A serializer that is not wrapped (`serde_json::to_vec(&array)`, axum's `Json`)
+//!   writes an array in the documented default form, tesseract `json+base64` (see
+//!   `Array`'s `Serialize`). To write another form through such a serializer, wrap the
+//!   value: [`EncodeOptions::with`].
+//! - An array that reaches a serializer other than the call's wrapper *while* a
+//!   wrapped call is running on this thread (a serde internally tagged enum, which
+//!   drops newtype names; a `Serialize` impl of yours calling `serde_json::to_vec`
+//!   inside `to_json_vec`) would not get the call's options: that is an error naming
+//!   the cause, never a silent fallback to the default.
+//!
+//! **Reading** cannot carry state in serde's `Deserializer`/`Visitor` protocol, so a
+//! frame on a thread-local stack remains: pushed by [`from_json_slice`](crate::from_json_slice),
+//! [`from_msgpack_slice`](crate::from_msgpack_slice), the model and [`Document`](crate::document::Document)
+//! readers and [`DecodeOptions::deserialize`] for exactly the duration of that
+//! synchronous call, and popped when it returns (or panics). The frame holds the
+//! options, the call's running totals for [`Limits`](crate::Limits), the first
+//! structured error, the name of a key that failed and the base64 texts already
+//! decoded (for the long-string reader). There is no closure API: nothing can run an
+//! `async` block, or anything else that outlives the call, inside a frame. Outside
+//! any frame (`serde_json::from_slice::<Array>` on its own) the defaults apply: no
+//! binref folder, default limits.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codec::binref::{BinrefReader, BinrefWriter};
+use crate::document::Forms;
 use crate::error::{Error, Result};
-use crate::options::{BytesStyle, DecodeOptions, EncodeOptions};
+use crate::options::{BytesStyle, DecodeOptions, EncodeOptions, JsonStyle};
 use crate::shape::Limits;
 
-pub(crate) struct EncodeFrame {
-    pub opts: EncodeOptions,
+// ---------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------
+
+/// The newtype-struct name an [`Array`](crate::Array) presents itself under inside a
+/// wrapped call.
+pub(crate) const ARRAY_TOKEN: &str = "$arraymodel::private::Array";
+
+/// The newtype-struct name a [`bytes`](crate::bytes) field presents itself under
+/// inside a wrapped call.
+pub(crate) const BYTES_TOKEN: &str = "$arraymodel::private::Bytes";
+
+/// The state one wrapped serialization call owns.
+pub(crate) struct EncodeState {
+    pub style: JsonStyle,
+    pub bytes: BytesStyle,
     pub binref: Option<BinrefWriter>,
-    /// The output of [`to_json_vec`](crate::to_json_vec): serde_json appends to it
-    /// through [`direct_write`], and arrays write their text straight into it.
+    /// The output buffer of the crate's JSON entry points, which serde_json writes
+    /// into too (`format::SharedOut`): arrays write their text straight into it.
+    /// `None` for a foreign serializer, which gets the structured form.
     pub out: Option<Vec<u8>>,
+    /// The first structured error an array or bytes value raised.
+    pub error: Option<Error>,
 }
+
+impl EncodeState {
+    pub(crate) fn new(opts: &EncodeOptions, out: Option<Vec<u8>>) -> EncodeState {
+        EncodeState {
+            style: opts.style,
+            bytes: opts.bytes,
+            binref: opts
+                .binref_dir
+                .as_ref()
+                .map(|d| BinrefWriter::new(d.clone(), opts.binref_prefix.clone())),
+            out,
+            error: None,
+        }
+    }
+}
+
+/// What the wrapper hands the one array or bytes value it intercepted.
+pub(crate) struct Handoff {
+    pub style: JsonStyle,
+    pub bytes: BytesStyle,
+    pub binref: Option<BinrefWriter>,
+    /// The output buffer, for an array inside the crate's JSON entry points.
+    pub out: Option<Vec<u8>>,
+    pub error: Option<Error>,
+    /// For an array (else for bytes).
+    array: bool,
+    /// Set by the value that took the hand-off.
+    used: bool,
+}
+
+thread_local! {
+    static HANDOFF: RefCell<Option<Handoff>> = const { RefCell::new(None) };
+    /// How many wrapped serialization calls are running on this thread.
+    static WRAPPED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether a wrapped serialization call is running on this thread: an array or bytes
+/// value then presents itself under its token, and one that finds no hand-off is an
+/// error rather than a silent default.
+pub(crate) fn wrapped_call_active() -> bool {
+    WRAPPED.with(Cell::get) > 0
+}
+
+/// Runs `f` with the hand-off the wrapper filled for the value being serialized, if it
+/// is for an array (`array`) or for bytes, and no value used it yet; marks it used.
+/// `f` must not serialize anything (the slot is borrowed meanwhile).
+pub(crate) fn with_handoff<R>(array: bool, f: impl FnOnce(Option<&mut Handoff>) -> R) -> R {
+    HANDOFF.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let h = slot.as_mut().filter(|h| !h.used && h.array == array);
+        match h {
+            Some(h) => {
+                h.used = true;
+                f(Some(h))
+            }
+            None => f(None),
+        }
+    })
+}
+
+impl Handoff {
+    /// Keeps `e` as the call's structured error (the first one wins) and returns the
+    /// serde error carrying its message.
+    pub(crate) fn fail<E: serde::ser::Error>(&mut self, e: Error) -> E {
+        let err = E::custom(&e);
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        err
+    }
+}
+
+/// The error for an array or bytes value that reached a serializer other than the
+/// wrapper while a wrapped call runs on this thread.
+pub(crate) fn unwrapped_inside_call(what: &str) -> Error {
+    Error::invalid(format!(
+        "{what} reached a serializer that is not arraymodel's while an arraymodel call \
+         (to_json_vec, EncodeOptions::serialize, ...) runs on this thread, so the call's \
+         options cannot apply: a serde internally tagged enum drops the name arraymodel \
+         recognises (use an adjacently tagged or untagged enum), and a Serialize impl \
+         that calls serde_json itself should call arraymodel's entry point instead"
+    ))
+}
+
+/// Counts a wrapped call for its duration (also if it panics).
+pub(crate) struct WrappedCall(());
+
+impl WrappedCall {
+    pub(crate) fn enter() -> WrappedCall {
+        WRAPPED.with(|w| w.set(w.get() + 1));
+        WrappedCall(())
+    }
+}
+
+impl Drop for WrappedCall {
+    fn drop(&mut self) {
+        WRAPPED.with(|w| w.set(w.get() - 1));
+    }
+}
+
+/// Runs `serialize` (one intercepted value's `serialize`) with the hand-off filled from
+/// `state`, and moves what the value gave back into `state`. For an array (`array`) the
+/// binref writer and the output buffer (if the call has one) are handed over too.
+pub(crate) fn hand_over<R>(
+    state: &RefCell<EncodeState>,
+    array: bool,
+    serialize: impl FnOnce() -> R,
+) -> R {
+    let handoff = {
+        let mut st = state.borrow_mut();
+        Handoff {
+            style: st.style,
+            bytes: st.bytes,
+            binref: if array { st.binref.take() } else { None },
+            out: if array { st.out.take() } else { None },
+            error: None,
+            array,
+            used: false,
+        }
+    };
+    let previous = HANDOFF.with(|h| h.borrow_mut().replace(handoff));
+    // Restores the state (and an outer hand-off) also if the value panics.
+    struct Reclaim<'s> {
+        state: &'s RefCell<EncodeState>,
+        previous: Option<Option<Handoff>>,
+        array: bool,
+    }
+    impl Drop for Reclaim<'_> {
+        fn drop(&mut self) {
+            let back = HANDOFF
+                .with(|h| std::mem::replace(&mut *h.borrow_mut(), self.previous.take().flatten()));
+            let Some(back) = back else {
+                return;
+            };
+            let mut st = self.state.borrow_mut();
+            if self.array {
+                st.binref = back.binref;
+                st.out = back.out;
+            }
+            if st.error.is_none() {
+                st.error = back.error;
+            }
+            if !back.used && st.error.is_none() {
+                st.error = Some(Error::invalid(
+                    "a value used arraymodel's private newtype name without being an array \
+                     or bytes",
+                ));
+            }
+        }
+    }
+    let _reclaim = Reclaim {
+        state,
+        previous: Some(previous),
+        array,
+    };
+    serialize()
+}
+
+impl EncodeOptions {
+    /// Serializes `value` into `serializer` (any serde format) with these options in
+    /// force for every [`Array`](crate::Array) and [`bytes`](crate::bytes) field inside
+    /// it. binref files are renamed into place once the whole value is serialized;
+    /// after an error they are removed. Errors are the serializer's, carrying this
+    /// crate's message.
+    ///
+    /// ```
+    /// use arraymodel::{Array, EncodeOptions};
+    /// let a = Array::from_vec(vec![1u8, 2]);
+    /// let mut out = Vec::new();
+    /// EncodeOptions::truss().serialize(&a, &mut serde_json::Serializer::new(&mut out)).unwrap();
+    /// assert_eq!(out, br#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
+    /// ```
+    pub fn serialize<T: Serialize + ?Sized, S: Serializer>(
+        &self,
+        value: &T,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let _call = WrappedCall::enter();
+        let state = RefCell::new(EncodeState::new(self, None));
+        let ok = value.serialize(crate::format::Wrap::new(serializer, &state))?;
+        let binref = state.into_inner().binref;
+        if let Some(w) = binref {
+            w.finish().map_err(S::Error::custom)?;
+        }
+        Ok(ok)
+    }
+
+    /// `value` with these options attached: a value that implements `Serialize` through
+    /// [`EncodeOptions::serialize`], for APIs that take a `Serialize` value and
+    /// serialize it themselves (axum's `Json`, `reqwest`'s `.json()`, `serde_json::to_vec`).
+    ///
+    /// ```
+    /// use arraymodel::{Array, EncodeOptions, Encoding};
+    /// let a = Array::from_vec(vec![1u8, 2]);
+    /// // Without options, a foreign serializer writes the default, tesseract json+base64.
+    /// let default = serde_json::to_string(&a).unwrap();
+    /// assert!(default.contains(r#""encoding":"base64""#));
+    /// let json = serde_json::to_string(&EncodeOptions::tesseract(Encoding::Json).with(&a)).unwrap();
+    /// assert_eq!(json, r#"{"object_type":"array","shape":[2],"dtype":"uint8","data":{"buffer":[1,2],"encoding":"json"}}"#);
+    /// ```
+    pub fn with<T: Serialize>(&self, value: T) -> WithOptions<T> {
+        WithOptions {
+            opts: self.clone(),
+            value,
+        }
+    }
+}
+
+/// A value serialized with [`EncodeOptions`] by whatever serializer it is given (see
+/// [`EncodeOptions::with`]). It owns its value (which may be a reference), so it can be
+/// returned from a handler, e.g. `axum::Json(EncodeOptions::truss().with(result))`.
+#[derive(Clone, Debug)]
+pub struct WithOptions<T> {
+    opts: EncodeOptions,
+    value: T,
+}
+
+impl<T> WithOptions<T> {
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T: Serialize> Serialize for WithOptions<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.opts.serialize(&self.value, s)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------------
 
 pub(crate) struct DecodeFrame {
     pub limits: Limits,
     /// Bytes of array data decoded so far in this call (`Limits::max_total_bytes`).
-    pub decoded: std::cell::Cell<u64>,
+    pub decoded: Cell<u64>,
     /// Empty lists the call's empty arrays stand for so far (`Limits::max_empty_lists`).
-    pub empty_lists: std::cell::Cell<u128>,
+    pub empty_lists: Cell<u128>,
     pub binref: Option<BinrefReader>,
     pub bytes: BytesStyle,
+    /// The array forms a [`Document`](crate::document::Document) recognises.
+    pub forms: Forms,
+    /// The first structured error raised in this call, with the message serde carries.
+    error: RefCell<Option<(Error, String)>>,
+    /// The name of a map key whose value failed (see [`note_key`]).
+    key_hint: RefCell<Option<String>>,
+    /// Address ranges of long texts decoded as base64 (`long_strings`).
+    pub base64_seen: RefCell<Vec<(usize, usize)>>,
 }
 
 thread_local! {
-    static ENCODE: RefCell<Vec<EncodeFrame>> = const { RefCell::new(Vec::new()) };
     static DECODE: RefCell<Vec<DecodeFrame>> = const { RefCell::new(Vec::new()) };
-    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
-    static KEY_HINT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Remembers the name of a map key whose value failed to decode. serde_path_to_error
 /// names only string keys, and msgpack-numpy writes its keys as bin; the top-level call
 /// uses the hint for the unnamed path segment.
 pub(crate) fn note_key(name: &[u8]) {
-    KEY_HINT.with(|k| *k.borrow_mut() = Some(String::from_utf8_lossy(name).into_owned()));
+    with_decode(|f| {
+        if let Some(f) = f {
+            *f.key_hint.borrow_mut() = Some(String::from_utf8_lossy(name).into_owned());
+        }
+    });
 }
 
-/// Takes the key hint (see [`note_key`]).
+/// Takes the key hint of the innermost frame (see [`note_key`]).
 pub(crate) fn take_key_hint() -> Option<String> {
-    KEY_HINT.with(|k| k.borrow_mut().take())
-}
-
-/// Runs `f` with the innermost encode frame, if any.
-pub(crate) fn with_encode<R>(f: impl FnOnce(Option<&mut EncodeFrame>) -> R) -> R {
-    ENCODE.with(|s| f(s.borrow_mut().last_mut()))
+    with_decode(|f| f.and_then(|f| f.key_hint.borrow_mut().take()))
 }
 
 /// Runs `f` with the innermost decode frame, if any.
@@ -63,82 +354,25 @@ pub(crate) fn with_decode<R>(f: impl FnOnce(Option<&DecodeFrame>) -> R) -> R {
     DECODE.with(|s| f(s.borrow().last()))
 }
 
-/// Runs `body` inside an encode frame. With `out`, the frame owns that output buffer
-/// (see [`direct_write`]) and returns it at the end. The binref writer comes back unfinished:
-/// the caller finishes it (renaming its files into place) only if `body` succeeded, and
-/// dropping it removes the partial files.
-pub(crate) fn encode_scope<R>(
-    opts: &EncodeOptions,
-    out: Option<Vec<u8>>,
-    body: impl FnOnce() -> R,
-) -> (R, Option<BinrefWriter>, Vec<u8>) {
-    let binref = opts
-        .binref_dir
-        .as_ref()
-        .map(|d| BinrefWriter::new(d.clone(), opts.binref_prefix.clone()));
-    ENCODE.with(|s| {
-        s.borrow_mut().push(EncodeFrame {
-            opts: opts.clone(),
-            binref,
-            out,
-        })
-    });
-    // Pops the frame if `body` panics.
-    struct Pop;
-    impl Drop for Pop {
-        fn drop(&mut self) {
-            ENCODE.with(|s| s.borrow_mut().pop());
-        }
-    }
-    let guard = Pop;
-    let r = body();
-    std::mem::forget(guard);
-    let frame = ENCODE
-        .with(|s| s.borrow_mut().pop())
-        .expect("the frame pushed above");
-    (r, frame.binref, frame.out.unwrap_or_default())
+/// The forms a `Document` recognises in the innermost frame (all outside any).
+pub(crate) fn forms() -> Forms {
+    with_decode(|f| f.map_or(Forms::ALL, |f| f.forms))
 }
 
-/// Appends to the output buffer of the innermost [`to_json_vec`](crate::to_json_vec)
-/// call (serde_json's writer there).
-pub(crate) fn direct_write(bytes: &[u8]) {
-    ENCODE.with(|s| {
-        if let Some(out) = s.borrow_mut().iter_mut().rev().find_map(|f| f.out.as_mut()) {
-            out.extend_from_slice(bytes);
-        }
-    });
-}
-
-/// Hands the innermost output buffer to `f` once it holds at least `min` bytes, and
-/// empties it if `f` succeeds (the streaming [`to_json_writer`](crate::to_json_writer)).
-pub(crate) fn drain_output<E>(
-    min: usize,
-    f: impl FnOnce(&[u8]) -> std::result::Result<(), E>,
-) -> std::result::Result<(), E> {
-    ENCODE.with(|s| {
-        let mut stack = s.borrow_mut();
-        let Some(out) = stack.iter_mut().rev().find_map(|f| f.out.as_mut()) else {
-            return Ok(());
-        };
-        if out.len() < min.max(1) {
-            return Ok(());
-        }
-        f(out)?;
-        out.clear();
-        Ok(())
-    })
-}
-
-/// Runs `body` inside a decode frame.
-pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) -> Result<R> {
+/// Runs `body` inside a decode frame: only ever a synchronous call of this crate.
+pub(crate) fn decode_scope<R>(opts: &DecodeOptions, forms: Forms, body: impl FnOnce() -> R) -> R {
     let binref = opts.binref_dir.as_ref().map(BinrefReader::deferred);
     DECODE.with(|s| {
         s.borrow_mut().push(DecodeFrame {
             limits: opts.limits,
-            decoded: std::cell::Cell::new(0),
-            empty_lists: std::cell::Cell::new(0),
+            decoded: Cell::new(0),
+            empty_lists: Cell::new(0),
             binref,
             bytes: opts.bytes,
+            forms,
+            error: RefCell::new(None),
+            key_hint: RefCell::new(None),
+            base64_seen: RefCell::new(Vec::new()),
         })
     });
     struct Pop;
@@ -148,7 +382,19 @@ pub(crate) fn decode_scope<R>(opts: &DecodeOptions, body: impl FnOnce() -> R) ->
         }
     }
     let _pop = Pop;
-    Ok(body())
+    body()
+}
+
+/// Forgets the innermost frame's error, key hint and base64 record (before the
+/// original input is parsed again after the long-string path gave up).
+pub(crate) fn reset_frame() {
+    with_decode(|f| {
+        if let Some(f) = f {
+            f.error.borrow_mut().take();
+            f.key_hint.borrow_mut().take();
+            f.base64_seen.borrow_mut().clear();
+        }
+    });
 }
 
 impl DecodeFrame {
@@ -215,60 +461,54 @@ pub(crate) fn charge_conformed(
     })
 }
 
-/// Turns an [`Error`] into a serde error, keeping the structured error aside so the
-/// top-level call can return it with its kind and full path.
+/// Turns an [`Error`] raised while deserializing into a serde error, keeping the
+/// structured error in the innermost decode frame (the first one raised in the call
+/// is kept) so the top-level call can return it with its kind and full path.
 pub(crate) fn to_serde<E: std::fmt::Display>(e: Error, make: impl FnOnce(String) -> E) -> E {
     let msg = e.to_string();
-    LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
+    with_decode(|f| {
+        if let Some(f) = f {
+            let mut slot = f.error.borrow_mut();
+            if slot.is_none() {
+                *slot = Some((e, msg.clone()));
+            }
+        }
+    });
     make(msg)
 }
 
-/// Takes the structured error stashed by [`to_serde`] if it produced `message`.
+/// Takes the innermost frame's structured error if the serde error the call ended
+/// with carries its message. serde can swallow an error and raise another (an
+/// untagged enum trying its next variant): the frame's error is then not the call's,
+/// and the message check tells the two apart.
 pub(crate) fn take_error(message: &str) -> Option<Error> {
-    LAST_ERROR.with(|l| {
-        let e = l.borrow_mut().take()?;
-        message.starts_with(&e.to_string()).then_some(e)
+    with_decode(|f| {
+        let (e, msg) = f?.error.borrow_mut().take()?;
+        message.starts_with(&msg).then_some(e)
     })
 }
 
-/// Forgets any stashed error (at the start of a top-level call).
-pub(crate) fn clear_error() {
-    LAST_ERROR.with(|l| *l.borrow_mut() = None);
-    KEY_HINT.with(|k| *k.borrow_mut() = None);
-}
-
-impl EncodeOptions {
-    /// Runs `f` (for example a `serde_json::to_writer` call of your own) with these
-    /// options in force for every [`Array`](crate::Array) and bytes field it serializes.
-    /// binref files written inside the scope are renamed into place when it ends.
-    ///
-    /// ```
-    /// use arraymodel::{Array, EncodeOptions};
-    /// let a = Array::from_vec(vec![1u8, 2]);
-    /// let text = EncodeOptions::truss().scope(|| serde_json::to_string(&a)).unwrap().unwrap();
-    /// assert_eq!(text, r#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
-    /// ```
-    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        let (r, binref, _) = encode_scope(self, None, f);
-        if let Some(w) = binref {
-            w.finish()?;
-        }
-        Ok(r)
-    }
-}
-
 impl DecodeOptions {
-    /// Runs `f` (for example a `serde_json::from_slice` call of your own) with these
-    /// options in force for every array and bytes field it deserializes.
+    /// Deserializes a `T` from `deserializer` (any serde format) with these options in
+    /// force for every array and bytes field inside it, for the duration of this call.
+    /// Errors are the deserializer's, carrying this crate's message; use
+    /// [`from_json_slice`](crate::from_json_slice) or
+    /// [`from_msgpack_slice`](crate::from_msgpack_slice) for an [`Error`] with its kind
+    /// and path.
     ///
     /// ```
     /// use arraymodel::{Array, DecodeOptions, Limits};
     /// let tiny = DecodeOptions::default().limits(Limits { max_array_bytes: 8, ..Limits::default() });
     /// let json = br#"{"data_b64":"AAAAAAAAAAAAAAAAAAAAAA==","shape":[2],"dtype":"float64"}"#;
-    /// let r = tiny.scope(|| serde_json::from_slice::<Array>(json)).unwrap();
+    /// let r: Result<Array, _> = tiny.deserialize(&mut serde_json::Deserializer::from_slice(json));
     /// assert!(r.is_err());
+    /// let ok: Array = DecodeOptions::default().deserialize(&mut serde_json::Deserializer::from_slice(json)).unwrap();
+    /// assert_eq!(ok.shape(), &[2]);
     /// ```
-    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        decode_scope(self, f)
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        &self,
+        deserializer: D,
+    ) -> std::result::Result<T, D::Error> {
+        decode_scope(self, Forms::ALL, || T::deserialize(deserializer))
     }
 }

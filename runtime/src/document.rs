@@ -93,7 +93,6 @@
 //! nesting around every array (within the third).
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, MapDeserializer, SeqDeserializer};
@@ -214,7 +213,7 @@ impl ArrayForm {
 /// use arraymodel::DecodeOptions;
 /// let body = br#"{"a":{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}}"#;
 /// let only_tesseract = Forms { tesseract: true, ..Forms::NONE };
-/// let doc = only_tesseract.scope(|| Document::from_json_slice(body, &DecodeOptions::default())).unwrap();
+/// let doc = only_tesseract.from_json_slice(body, &DecodeOptions::default()).unwrap();
 /// assert_eq!(doc.arrays().count(), 0); // the truss object stayed a map
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -241,17 +240,16 @@ impl Forms {
         msgpack_numpy: false,
     };
 
-    /// Runs `f` with these forms recognised by every [`Document`] deserialized on this
-    /// thread inside it.
-    pub fn scope<R>(self, f: impl FnOnce() -> R) -> R {
-        struct Restore(Forms);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                FORMS.with(|c| c.set(self.0));
-            }
-        }
-        let _restore = Restore(FORMS.with(|c| c.replace(self)));
-        f()
+    /// Reads a JSON payload as [`Document::from_json_slice`] does, recognising only these
+    /// forms.
+    pub fn from_json_slice(self, bytes: &[u8], opts: &DecodeOptions) -> Result<Document> {
+        crate::format::from_json_slice_forms(bytes, opts, self)
+    }
+
+    /// Reads a msgpack payload as [`Document::from_msgpack_slice`] does, recognising
+    /// only these forms.
+    pub fn from_msgpack_slice(self, bytes: &[u8], opts: &DecodeOptions) -> Result<Document> {
+        crate::format::from_msgpack_slice_forms(bytes, opts, self)
     }
 }
 
@@ -259,10 +257,6 @@ impl Default for Forms {
     fn default() -> Self {
         Forms::ALL
     }
-}
-
-thread_local! {
-    static FORMS: Cell<Forms> = const { Cell::new(Forms::ALL) };
 }
 
 impl Document {
@@ -998,7 +992,7 @@ fn finish_map<'de, E: de::Error>(
     segs: Vec<Seg<'de>>,
     others: Others,
 ) -> std::result::Result<Tree<'de>, E> {
-    if let Some(form) = detect(&segs, others, FORMS.with(Cell::get)) {
+    if let Some(form) = detect(&segs, others, crate::context::forms()) {
         let array = Array::deserialize(TreeDe(Tree::Map(segs))).map_err(E::custom)?;
         return Ok(Tree::Doc(Document::Array(Box::new(array), form)));
     }

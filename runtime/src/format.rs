@@ -3,9 +3,13 @@
 //!
 //! [`Array`]: crate::Array
 
+use std::cell::RefCell;
+
+use serde::ser::{self, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::context;
+use crate::context::{self, EncodeState};
+use crate::document::Forms;
 use crate::error::{Error, ErrorKind, Path, Result};
 use crate::long_strings::{Elided, Restore};
 use crate::options::{DecodeOptions, EncodeOptions};
@@ -13,18 +17,19 @@ use crate::options::{DecodeOptions, EncodeOptions};
 /// Maximum nesting accepted by the msgpack decoder (serde_json's own limit is 128).
 const MSGPACK_MAX_DEPTH: usize = 256;
 
-fn convert_path(p: &serde_path_to_error::Path) -> Path {
+/// Our path from serde_path_to_error's; `hint` names the last unnamed segment (a bin
+/// key, see `context::note_key`).
+fn convert_path(p: &serde_path_to_error::Path, mut hint: Option<String>) -> Path {
     let mut out = Path::root();
-    let mut hint = context::take_key_hint();
     let last_unknown = p
         .iter()
         .rposition(|s| matches!(s, serde_path_to_error::Segment::Unknown));
     for (i, seg) in p.iter().enumerate() {
-        if Some(i) == last_unknown {
-            if let Some(name) = hint.take() {
-                out.push_field(name);
-                continue;
-            }
+        if Some(i) == last_unknown
+            && let Some(name) = hint.take()
+        {
+            out.push_field(name);
+            continue;
         }
         match seg {
             serde_path_to_error::Segment::Seq { index } => out.push_index(*index),
@@ -36,13 +41,14 @@ fn convert_path(p: &serde_path_to_error::Path) -> Path {
     out
 }
 
-/// Rebuilds our error from a serde error and the path where it happened.
+/// Rebuilds our error from a serde error raised while decoding and the path where it
+/// happened: the structured error the decode frame kept, if it is this one.
 fn from_serde(
     path: &serde_path_to_error::Path,
     message: String,
     syntax: Option<&'static str>,
 ) -> Error {
-    let path = convert_path(path);
+    let path = convert_path(path, context::take_key_hint());
     if let Some(ours) = context::take_error(&message) {
         return ours.at_path(&path);
     }
@@ -144,60 +150,87 @@ const STREAM_CHUNK: usize = 1 << 20;
 /// A writer's end of [`to_json_writer`].
 type Sink<'a> = &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>;
 
-/// The one JSON encoder behind the three calls: serializes into the frame's buffer
-/// `out` (appending) and, with a sink, hands the buffer over whenever it holds a
-/// chunk. Returns the buffer with what the sink did not take, and the binref writer
-/// unfinished: the caller finishes it once the output is complete (dropping it removes
-/// the files it started).
+/// The one JSON encoder behind the three calls: serializes into `out` (appending)
+/// through the wrapping serializer, which owns the call's state, and, with a sink,
+/// hands the buffer over whenever it holds a chunk. Returns the buffer with what the
+/// sink did not take, and the binref writer unfinished: the caller finishes it once the
+/// output is complete (dropping it removes the files it started).
 fn encode_json<T: Serialize + ?Sized>(
     value: &T,
     opts: &EncodeOptions,
     out: Vec<u8>,
     sink: Option<Sink<'_>>,
 ) -> (Result<Option<crate::codec::binref::BinrefWriter>>, Vec<u8>) {
-    context::clear_error();
+    let _call = context::WrappedCall::enter();
+    let state = RefCell::new(EncodeState::new(opts, Some(out)));
     let mut io_error = None;
-    let (r, binref, out) = context::encode_scope(opts, Some(out), || {
-        let mut ser = serde_json::Serializer::new(DirectWriter {
+    let r = {
+        let mut ser = serde_json::Serializer::new(SharedOut {
+            state: &state,
             sink,
             io_error: &mut io_error,
         });
-        serde_path_to_error::serialize(value, &mut ser)
-    });
-    let r = match (r, io_error) {
-        (Err(_), Some(io)) => Err(Error::new(ErrorKind::Io(io))),
-        (Err(e), None) => {
-            let path = e.path().clone();
-            Err(from_serde(&path, e.into_inner().to_string(), None))
+        serde_path_to_error::serialize(value, Wrap::new(&mut ser, &state))
+    };
+    let EncodeState {
+        binref, out, error, ..
+    } = state.into_inner();
+    let out = out.unwrap_or_default();
+    let r = match (r, io_error, error) {
+        (Err(_), Some(io), _) => Err(Error::new(ErrorKind::Io(io))),
+        (Err(e), None, ours) => {
+            let path = convert_path(e.path(), None);
+            Err(match ours {
+                Some(ours) => ours.at_path(&path),
+                None => Error::new(ErrorKind::Custom(e.into_inner().to_string())).at_path(&path),
+            })
         }
-        (Ok(()), _) => Ok(()),
+        // A value under the array token that was no array (see `context::hand_over`).
+        (Ok(()), _, Some(e)) => Err(e),
+        (Ok(()), _, None) => Ok(()),
     };
     (r.map(|()| binref), out)
 }
 
-/// serde_json's writer inside [`to_json_vec`] and friends: appends to the call's output
-/// buffer, where arrays write their text directly (so a large array is written once,
-/// into its final place, and never copied or built as a `serde_json::Value`), and hands
-/// full chunks to the sink. Arrays recognise this serializer by this type's name in
-/// theirs (`serde_impl::DIRECT_WRITER`).
-pub(crate) struct DirectWriter<'s, 'e> {
+/// serde_json's writer inside [`to_json_vec`] and friends: appends to the output buffer
+/// the call's state owns, where arrays write their text directly (so a large array is
+/// written once, into its final place, and never copied or built as a
+/// `serde_json::Value`), and hands full chunks to the sink.
+struct SharedOut<'c, 's, 'e> {
+    state: &'c RefCell<EncodeState>,
     sink: Option<Sink<'s>>,
     io_error: &'e mut Option<std::io::Error>,
 }
 
-impl DirectWriter<'_, '_> {
+impl SharedOut<'_, '_, '_> {
     #[inline]
     fn append(&mut self, b: &[u8]) -> std::io::Result<()> {
-        context::direct_write(b);
+        let mut state = self.state.borrow_mut();
+        let Some(out) = state.out.as_mut() else {
+            // Only while an array holds the buffer, which serde_json then writes
+            // nothing for (its raw value is empty).
+            if b.is_empty() {
+                return Ok(());
+            }
+            let e = std::io::Error::other("serde_json wrote while an array held the output");
+            return keep_io_error(self.io_error, Err(e));
+        };
+        out.extend_from_slice(b);
         let Some(sink) = self.sink.as_mut() else {
             return Ok(());
         };
-        let r = context::drain_output(STREAM_CHUNK, |buf| sink(buf));
+        if out.len() < STREAM_CHUNK {
+            return Ok(());
+        }
+        let r = sink(out);
+        if r.is_ok() {
+            out.clear();
+        }
         keep_io_error(self.io_error, r)
     }
 }
 
-impl std::io::Write for DirectWriter<'_, '_> {
+impl std::io::Write for SharedOut<'_, '_, '_> {
     #[inline]
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
         self.append(b)?;
@@ -230,8 +263,17 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
     bytes: &'de [u8],
     opts: &DecodeOptions,
 ) -> Result<T> {
-    context::clear_error();
-    context::decode_scope(opts, || {
+    from_json_slice_forms(bytes, opts, Forms::ALL)
+}
+
+/// [`from_json_slice`] with the array forms a [`Document`](crate::document::Document)
+/// recognises.
+pub(crate) fn from_json_slice_forms<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DecodeOptions,
+    forms: Forms,
+) -> Result<T> {
+    context::decode_scope(opts, forms, || {
         // Long strings (base64 buffers) are found with memchr rather than by
         // serde_json, which parses a copy without them (see `long_strings`); base64
         // decoding them proves them UTF-8, so they are not validated separately. If
@@ -239,20 +281,18 @@ pub fn from_json_slice<'de, T: Deserialize<'de>>(
         // character, the original is checked and parsed as it is, so errors are
         // exactly serde_json's.
         if let Some(map) = Elided::new(bytes) {
-            let short = map.recording(|| {
-                parse_json(map.short(), |de| {
-                    serde_path_to_error::deserialize(Restore::over(de, &map))
-                })
-                .ok()
-                .filter(|_| map.checked())
-            });
+            let short = parse_json(map.short(), |de| {
+                serde_path_to_error::deserialize(Restore::over(de, &map))
+            })
+            .ok()
+            .filter(|_| map.checked());
             if let Some(value) = short {
                 return Ok(value);
             }
-            context::clear_error();
+            context::reset_frame();
         }
         parse_whole(bytes)
-    })?
+    })
 }
 
 /// [`from_json_slice`] without the long-string path: the input checked as UTF-8 and
@@ -261,8 +301,7 @@ pub fn from_json_slice_uncut<'de, T: Deserialize<'de>>(
     bytes: &'de [u8],
     opts: &DecodeOptions,
 ) -> Result<T> {
-    context::clear_error();
-    context::decode_scope(opts, || parse_whole(bytes))?
+    context::decode_scope(opts, Forms::ALL, || parse_whole(bytes))
 }
 
 /// Checks `bytes` as UTF-8 once, with SIMD, up front, and parses it as it is: serde_json
@@ -340,7 +379,6 @@ pub fn to_msgpack_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// assert_eq!(buf, to_msgpack_vec(&a).unwrap());
 /// ```
 pub fn to_msgpack_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
-    context::clear_error();
     let mut counter = ByteCounter(0);
     serde_path_to_error::serialize(
         value,
@@ -376,7 +414,6 @@ pub fn to_msgpack_writer<T: Serialize + ?Sized, W: std::io::Write>(
     value: &T,
     writer: W,
 ) -> Result<()> {
-    context::clear_error();
     let mut trap = IoTrap {
         inner: writer,
         error: None,
@@ -392,9 +429,11 @@ pub fn to_msgpack_writer<T: Serialize + ?Sized, W: std::io::Write>(
     }
 }
 
+/// msgpack encoding raises no structured errors of ours (arrays and bytes are written
+/// as they are): the serializer's message, with the path.
 fn msgpack_ser_err(e: serde_path_to_error::Error<rmp_serde::encode::Error>) -> Error {
-    let path = e.path().clone();
-    from_serde(&path, e.into_inner().to_string(), None)
+    let path = convert_path(e.path(), None);
+    Error::new(ErrorKind::Custom(e.into_inner().to_string())).at_path(&path)
 }
 
 /// A writer that keeps the first I/O error, so it can be reported as
@@ -449,8 +488,17 @@ pub fn from_msgpack_slice<'de, T: Deserialize<'de>>(
     bytes: &'de [u8],
     opts: &DecodeOptions,
 ) -> Result<T> {
-    context::clear_error();
-    context::decode_scope(opts, || {
+    from_msgpack_slice_forms(bytes, opts, Forms::ALL)
+}
+
+/// [`from_msgpack_slice`] with the array forms a [`Document`](crate::document::Document)
+/// recognises.
+pub(crate) fn from_msgpack_slice_forms<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DecodeOptions,
+    forms: Forms,
+) -> Result<T> {
+    context::decode_scope(opts, forms, || {
         let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
         de.set_max_depth(MSGPACK_MAX_DEPTH);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -470,7 +518,7 @@ pub fn from_msgpack_slice<'de, T: Deserialize<'de>>(
             }));
         }
         Ok(value)
-    })?
+    })
 }
 
 /// The length of the first msgpack value in `b`, or `None` if it is truncated or
@@ -520,4 +568,386 @@ fn msgpack_value_len(b: &[u8]) -> Option<usize> {
         pending = pending.checked_add(more)?;
     }
     Some(pos)
+}
+
+// ---------------------------------------------------------------------------------
+// The wrapping serializer
+// ---------------------------------------------------------------------------------
+
+/// A serializer that forwards every call to `inner` and wraps every nested value, so
+/// that an array or bytes value anywhere inside reaches [`Wrap::serialize_newtype_struct`]
+/// under its token (see [`context`]) and is handed the call's state.
+pub(crate) struct Wrap<'c, S> {
+    inner: S,
+    state: &'c RefCell<EncodeState>,
+}
+
+impl<'c, S> Wrap<'c, S> {
+    pub(crate) fn new(inner: S, state: &'c RefCell<EncodeState>) -> Self {
+        Wrap { inner, state }
+    }
+}
+
+/// A value to serialize through a [`Wrap`] of whatever serializer it is given.
+struct Wrapped<'a, T: ?Sized> {
+    value: &'a T,
+    state: &'a RefCell<EncodeState>,
+}
+
+impl<T: ?Sized + Serialize> Serialize for Wrapped<'_, T> {
+    #[inline]
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.value.serialize(Wrap::new(s, self.state))
+    }
+}
+
+/// A compound of the wrapped serializer: forwards to the inner compound, wrapping values.
+pub(crate) struct Compound<'c, C> {
+    inner: C,
+    state: &'c RefCell<EncodeState>,
+}
+
+#[inline]
+fn wrap<'a, T: ?Sized>(state: &'a RefCell<EncodeState>, value: &'a T) -> Wrapped<'a, T> {
+    Wrapped { value, state }
+}
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            #[inline]
+            fn $method(self, $($arg: $ty),*) -> std::result::Result<S::Ok, S::Error> {
+                self.inner.$method($($arg),*)
+            }
+        )*
+    };
+}
+
+impl<'c, S: Serializer> Serializer for Wrap<'c, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Compound<'c, S::SerializeSeq>;
+    type SerializeTuple = Compound<'c, S::SerializeTuple>;
+    type SerializeTupleStruct = Compound<'c, S::SerializeTupleStruct>;
+    type SerializeTupleVariant = Compound<'c, S::SerializeTupleVariant>;
+    type SerializeMap = Compound<'c, S::SerializeMap>;
+    type SerializeStruct = Compound<'c, S::SerializeStruct>;
+    type SerializeStructVariant = Compound<'c, S::SerializeStructVariant>;
+
+    forward! {
+        serialize_bool(v: bool);
+        serialize_i8(v: i8);
+        serialize_i16(v: i16);
+        serialize_i32(v: i32);
+        serialize_i64(v: i64);
+        serialize_i128(v: i128);
+        serialize_u8(v: u8);
+        serialize_u16(v: u16);
+        serialize_u32(v: u32);
+        serialize_u64(v: u64);
+        serialize_u128(v: u128);
+        serialize_f32(v: f32);
+        serialize_f64(v: f64);
+        serialize_char(v: char);
+        serialize_str(v: &str);
+        serialize_bytes(v: &[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(name: &'static str);
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
+    }
+
+    #[inline]
+    fn serialize_some<T: ?Sized + Serialize>(
+        self,
+        value: &T,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.inner.serialize_some(&Wrapped {
+            value,
+            state: self.state,
+        })
+    }
+
+    /// An array or bytes value under its token is handed the call's state; any other
+    /// newtype struct is forwarded.
+    #[inline]
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let array = name == context::ARRAY_TOKEN;
+        if array || name == context::BYTES_TOKEN {
+            let inner = self.inner;
+            return context::hand_over(self.state, array, || value.serialize(inner));
+        }
+        self.inner.serialize_newtype_struct(
+            name,
+            &Wrapped {
+                value,
+                state: self.state,
+            },
+        )
+    }
+
+    #[inline]
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.inner.serialize_newtype_variant(
+            name,
+            index,
+            variant,
+            &Wrapped {
+                value,
+                state: self.state,
+            },
+        )
+    }
+
+    #[inline]
+    fn serialize_seq(
+        self,
+        len: Option<usize>,
+    ) -> std::result::Result<Self::SerializeSeq, S::Error> {
+        Ok(Compound {
+            inner: self.inner.serialize_seq(len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_tuple(self, len: usize) -> std::result::Result<Self::SerializeTuple, S::Error> {
+        Ok(Compound {
+            inner: self.inner.serialize_tuple(len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> std::result::Result<Self::SerializeTupleStruct, S::Error> {
+        Ok(Compound {
+            inner: self.inner.serialize_tuple_struct(name, len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> std::result::Result<Self::SerializeTupleVariant, S::Error> {
+        Ok(Compound {
+            inner: self
+                .inner
+                .serialize_tuple_variant(name, index, variant, len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_map(
+        self,
+        len: Option<usize>,
+    ) -> std::result::Result<Self::SerializeMap, S::Error> {
+        Ok(Compound {
+            inner: self.inner.serialize_map(len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> std::result::Result<Self::SerializeStruct, S::Error> {
+        Ok(Compound {
+            inner: self.inner.serialize_struct(name, len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> std::result::Result<Self::SerializeStructVariant, S::Error> {
+        Ok(Compound {
+            inner: self
+                .inner
+                .serialize_struct_variant(name, index, variant, len)?,
+            state: self.state,
+        })
+    }
+
+    #[inline]
+    fn collect_str<T: ?Sized + std::fmt::Display>(
+        self,
+        value: &T,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.inner.collect_str(value)
+    }
+
+    #[inline]
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+impl<C: ser::SerializeSeq> ser::SerializeSeq for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_element<T: ?Sized + Serialize>(
+        &mut self,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_element(&w)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeTuple> ser::SerializeTuple for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_element<T: ?Sized + Serialize>(
+        &mut self,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_element(&w)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeTupleStruct> ser::SerializeTupleStruct for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_field(&w)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeTupleVariant> ser::SerializeTupleVariant for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_field(&w)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeMap> ser::SerializeMap for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, k: &T) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, k);
+        self.inner.serialize_key(&w)
+    }
+    #[inline]
+    fn serialize_value<T: ?Sized + Serialize>(
+        &mut self,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_value(&w)
+    }
+    #[inline]
+    fn serialize_entry<K: ?Sized + Serialize, V: ?Sized + Serialize>(
+        &mut self,
+        k: &K,
+        v: &V,
+    ) -> std::result::Result<(), C::Error> {
+        let (k, v) = (wrap(self.state, k), wrap(self.state, v));
+        self.inner.serialize_entry(&k, &v)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeStruct> ser::SerializeStruct for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_field(key, &w)
+    }
+    #[inline]
+    fn skip_field(&mut self, key: &'static str) -> std::result::Result<(), C::Error> {
+        self.inner.skip_field(key)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeStructVariant> ser::SerializeStructVariant for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    #[inline]
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> std::result::Result<(), C::Error> {
+        let w = wrap(self.state, v);
+        self.inner.serialize_field(key, &w)
+    }
+    #[inline]
+    fn skip_field(&mut self, key: &'static str) -> std::result::Result<(), C::Error> {
+        self.inner.skip_field(key)
+    }
+    #[inline]
+    fn end(self) -> std::result::Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
 }

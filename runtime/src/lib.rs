@@ -84,6 +84,7 @@ pub mod text;
 mod wire;
 
 pub use array::{Array, ArrayData, ArrayView, Element};
+pub use context::WithOptions;
 pub use dtype::{ByteOrder, DType, DTypeError};
 pub use error::{Error, ErrorKind, Path, Result, Segment};
 pub use format::{

@@ -27,7 +27,7 @@
 //! no quote or backslash, which decoding it as base64 shows, or else
 //! [`Cut::is_one_string`] checks when it is handed out or after the parse.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -237,8 +237,9 @@ impl<'de> Elided<'de> {
     /// read again (base64 has no quote, backslash, control or non-ASCII character), nor
     /// for what was already checked when they were handed out as `str`.
     pub(crate) fn checked(&self) -> bool {
-        DECODED.with(|d| {
-            let d = d.borrow();
+        crate::context::with_decode(|f| {
+            let none = std::cell::RefCell::new(Vec::new());
+            let d = f.map_or(&none, |f| &f.base64_seen).borrow();
             self.cuts.iter().all(|c| {
                 let text = c.text(self.original);
                 let (a, b) = (text.as_ptr() as usize, text.as_ptr() as usize + c.len);
@@ -249,23 +250,12 @@ impl<'de> Elided<'de> {
             })
         })
     }
-
-    /// Runs `parse` while recording the base64 text it decodes (for [`Self::checked`]).
-    pub(crate) fn recording<R>(&self, parse: impl FnOnce() -> R) -> R {
-        let outer = DECODED.with(|d| d.take());
-        let r = parse();
-        DECODED.with(|d| *d.borrow_mut() = outer);
-        r
-    }
-}
-
-thread_local! {
-    /// Address ranges of long texts decoded as base64 in the current parse.
-    static DECODED: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records that `text` was decoded as base64 without error: every byte of it is in the
 /// base64 alphabet, so a cut string within it is UTF-8 and has no control characters.
+/// The record is kept in the call's decode frame (`context`), which
+/// [`Elided::checked`] reads; outside any frame nothing is recorded (nothing reads it).
 pub(crate) fn note_base64(text: &[u8]) {
     let a = text.as_ptr() as usize;
     note_base64_range(a..a + text.len());
@@ -275,7 +265,11 @@ pub(crate) fn note_base64(text: &[u8]) {
 /// reports).
 pub(crate) fn note_base64_range(text: std::ops::Range<usize>) {
     if text.len() >= LONG {
-        DECODED.with(|d| d.borrow_mut().push((text.start, text.end)));
+        crate::context::with_decode(|f| {
+            if let Some(f) = f {
+                f.base64_seen.borrow_mut().push((text.start, text.end));
+            }
+        });
     }
 }
 

@@ -1,11 +1,12 @@
 //! `Serialize` and `Deserialize` for [`Array`] and [`ArrayView`].
 //!
 //! **Writing.** In a binary format (`is_human_readable() == false`, e.g. rmp-serde) an
-//! array is msgpack-numpy's map. In JSON it is the form chosen by the innermost
-//! [`EncodeOptions`](crate::EncodeOptions) frame (see [`context`](crate::context)),
-//! tesseract `json+base64` by default. Inside [`to_json_vec`](crate::to_json_vec) the
-//! array's text is built by the codec and handed to serde_json as a raw value, never
-//! as a `serde_json::Value` or element by element.
+//! array is msgpack-numpy's map. In JSON it is the form chosen by the
+//! [`EncodeOptions`](crate::EncodeOptions) of the call that carries them (see
+//! [`context`](crate::context)), tesseract `json+base64` for a serializer outside any
+//! such call. Inside [`to_json_vec`](crate::to_json_vec) the array's text is written by
+//! the codec straight into the output, never as a `serde_json::Value` or element by
+//! element.
 //!
 //! **Reading** recognises every form by its keys, whatever the options say:
 //! tesseract's object (with or without `object_type`, `data` as an object or the
@@ -33,12 +34,8 @@ use crate::wire::{Key, KeyTracker, MsgpackNumpyForm, Spelling};
 /// name is read as its raw text.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
-/// The name of [`to_json_vec`](crate::to_json_vec)'s writer, found in the type name of
-/// its serializer (also when serde_path_to_error wraps it).
-const DIRECT_WRITER: &str = "arraymodel::format::DirectWriter";
-
 fn ser_err<E: ser::Error>(e: Error) -> E {
-    context::to_serde(e, E::custom)
+    E::custom(e)
 }
 
 pub(crate) fn de_err<E: de::Error>(e: Error) -> E {
@@ -49,6 +46,36 @@ pub(crate) fn de_err<E: de::Error>(e: Error) -> E {
 // Serialize
 // ---------------------------------------------------------------------------------
 
+/// The form depends on the serializer:
+///
+/// - **Binary formats** (`is_human_readable() == false`, e.g. rmp-serde):
+///   msgpack-numpy's map, always.
+/// - **Inside a call that carries [`EncodeOptions`](crate::EncodeOptions)**
+///   ([`to_json_vec`](crate::to_json_vec) and the other entry points, the model
+///   methods, [`EncodeOptions::serialize`](crate::EncodeOptions::serialize),
+///   [`EncodeOptions::with`](crate::EncodeOptions::with)): the form those options
+///   choose. The crate's own entry points write the array's text straight into their
+///   output buffer.
+/// - **Any other serializer** (`serde_json::to_vec(&array)`, axum's `Json(array)`,
+///   outside any such call): tesseract's `json+base64` object, the default of
+///   [`EncodeOptions`](crate::EncodeOptions):
+///   `{"object_type":"array","shape":[..],"dtype":"..","data":{"buffer":"<base64>","encoding":"base64"}}`.
+///   Wrap the value with [`EncodeOptions::with`](crate::EncodeOptions::with) for
+///   another form.
+///
+/// An array that reaches some other serializer *while* such a call runs on the same
+/// thread (a serde internally tagged enum, which drops the newtype name the call
+/// recognises arrays by; a `Serialize` impl that calls `serde_json` itself) is an
+/// error, never silently written in the default form.
+///
+/// ```
+/// use arraymodel::{to_json_vec, Array, EncodeOptions};
+/// let a = Array::from_vec(vec![1u8, 2]);
+/// assert_eq!(serde_json::to_string(&a).unwrap(),
+///     r#"{"object_type":"array","shape":[2],"dtype":"uint8","data":{"buffer":"AQI=","encoding":"base64"}}"#);
+/// assert_eq!(to_json_vec(&a, &EncodeOptions::truss()).unwrap(),
+///     br#"{"data_b64":"AQI=","shape":[2],"dtype":"uint8"}"#);
+/// ```
 impl Serialize for Array {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         if !s.is_human_readable() {
@@ -60,108 +87,141 @@ impl Serialize for Array {
                 s,
             );
         }
-        // Inside `to_json_vec`: write the text straight into its output, then hand
-        // serde_json an empty raw value (it writes nothing more).
-        if std::any::type_name::<S>().contains(DIRECT_WRITER) {
-            let wrote = context::with_encode(|frame| -> Result<bool> {
-                let Some(context::EncodeFrame {
-                    opts,
-                    binref,
-                    out: Some(out),
-                }) = frame
-                else {
-                    return Ok(false);
-                };
-                match opts.style {
-                    JsonStyle::Tesseract {
-                        encoding,
-                        compression,
-                    } => codec::tesseract::write_array(
-                        self,
-                        encoding,
-                        compression,
-                        binref.as_mut(),
-                        out,
-                    )?,
-                    JsonStyle::Truss => codec::truss::write_array(self, out),
-                }
-                Ok(true)
-            })
-            .map_err(ser_err)?;
-            if wrote {
-                let mut st = s.serialize_struct(RAW_TOKEN, 1)?;
-                st.serialize_field(RAW_TOKEN, "")?;
-                return st.end();
-            }
+        if context::wrapped_call_active() {
+            // The call's wrapper recognises the name and hands the array its state.
+            return s.serialize_newtype_struct(context::ARRAY_TOKEN, &Marked(self));
         }
-        // Any other serializer: the parts, structurally, in the form of the innermost frame.
-        let prepared = context::with_encode(|frame| -> Result<Prepared> {
-            let style = frame
-                .as_ref()
-                .map_or(crate::EncodeOptions::default().style, |f| f.opts.style);
-            let binref = frame.and_then(|f| f.binref.as_mut());
-            Ok(match style {
-                JsonStyle::Tesseract {
-                    encoding: Encoding::Json,
-                    compression: Compression::None,
-                } => Prepared::Tesseract {
-                    buffer: None,
-                    encoding: Encoding::Json,
-                    lz4: false,
-                },
+        let default = crate::EncodeOptions::default().style;
+        let prepared = prepare(self, default, None).map_err(ser_err)?;
+        write_prepared(self, prepared, s)
+    }
+}
+
+/// An array under [`context::ARRAY_TOKEN`], given the call's state by the wrapper.
+struct Marked<'a>(&'a Array);
+
+impl Serialize for Marked<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let array = self.0;
+        let plan = context::with_handoff(true, |h| -> std::result::Result<_, S::Error> {
+            let Some(h) = h else {
+                return Ok(None);
+            };
+            let Some(out) = h.out.as_mut() else {
+                return match prepare(array, h.style, h.binref.as_mut()) {
+                    Ok(p) => Ok(Some(Some(p))),
+                    Err(e) => Err(h.fail(e)),
+                };
+            };
+            // The crate's own JSON entry points: the text goes straight into the output.
+            let r = match h.style {
                 JsonStyle::Tesseract {
                     encoding,
                     compression,
-                } => {
-                    // Reuse the codec for the buffer string, then strip the framing.
-                    let mut out = Vec::new();
-                    codec::tesseract::write_array(self, encoding, compression, binref, &mut out)?;
-                    let text = String::from_utf8(out)
-                        .map_err(|_| Error::invalid("encoder produced invalid UTF-8"))?;
-                    let start = text.find(r#""buffer":""#).map_or(0, |i| i + 10);
-                    let end = text[start..].find('"').map_or(start, |i| start + i);
-                    Prepared::Tesseract {
-                        buffer: Some(text[start..end].to_owned()),
-                        encoding,
-                        lz4: compression == Compression::Lz4,
-                    }
-                }
+                } => codec::tesseract::write_array(
+                    array,
+                    encoding,
+                    compression,
+                    h.binref.as_mut(),
+                    out,
+                ),
                 JsonStyle::Truss => {
-                    let mut b64 = Vec::new();
-                    codec::base64::encode_into(self.as_bytes(), &mut b64);
-                    Prepared::Truss(String::from_utf8(b64).unwrap_or_default())
+                    codec::truss::write_array(array, out);
+                    Ok(())
                 }
-            })
-        })
-        .map_err(ser_err)?;
-        match prepared {
+            };
+            match r {
+                Ok(()) => Ok(Some(None)),
+                Err(e) => Err(h.fail(e)),
+            }
+        })?;
+        match plan {
+            // Written: serde_json is handed an empty raw value, so it writes nothing more.
+            Some(None) => {
+                let mut st = s.serialize_struct(RAW_TOKEN, 1)?;
+                st.serialize_field(RAW_TOKEN, "")?;
+                st.end()
+            }
+            Some(Some(prepared)) => write_prepared(array, prepared, s),
+            None => Err(ser_err(context::unwrapped_inside_call("an array"))),
+        }
+    }
+}
+
+/// The parts of an array's JSON form, for a serializer that is not the crate's own
+/// JSON writer.
+fn prepare(
+    array: &Array,
+    style: JsonStyle,
+    binref: Option<&mut crate::codec::binref::BinrefWriter>,
+) -> Result<Prepared> {
+    Ok(match style {
+        JsonStyle::Tesseract {
+            encoding: Encoding::Json,
+            compression: Compression::None,
+        } => Prepared::Tesseract {
+            buffer: None,
+            encoding: Encoding::Json,
+            lz4: false,
+        },
+        JsonStyle::Tesseract {
+            encoding,
+            compression,
+        } => {
+            // Reuse the codec for the buffer string, then strip the framing.
+            let mut out = Vec::new();
+            codec::tesseract::write_array(array, encoding, compression, binref, &mut out)?;
+            let text = String::from_utf8(out)
+                .map_err(|_| Error::invalid("encoder produced invalid UTF-8"))?;
+            let start = text.find(r#""buffer":""#).map_or(0, |i| i + 10);
+            let end = text[start..].find('"').map_or(start, |i| start + i);
             Prepared::Tesseract {
-                buffer,
+                buffer: Some(text[start..end].to_owned()),
                 encoding,
-                lz4,
-            } => {
-                let mut st = s.serialize_struct("Array", 4)?;
-                st.serialize_field("object_type", "array")?;
-                st.serialize_field("shape", self.shape())?;
-                st.serialize_field("dtype", self.dtype().name())?;
-                st.serialize_field(
-                    "data",
-                    &DataOut {
-                        array: self,
-                        buffer: buffer.as_deref(),
-                        encoding,
-                        lz4,
-                    },
-                )?;
-                st.end()
+                lz4: compression == Compression::Lz4,
             }
-            Prepared::Truss(b64) => {
-                let mut st = s.serialize_struct("NumpyArrayField", 3)?;
-                st.serialize_field("data_b64", &b64)?;
-                st.serialize_field("shape", self.shape())?;
-                st.serialize_field("dtype", self.dtype().name())?;
-                st.end()
-            }
+        }
+        JsonStyle::Truss => {
+            let mut b64 = Vec::new();
+            codec::base64::encode_into(array.as_bytes(), &mut b64);
+            Prepared::Truss(String::from_utf8(b64).unwrap_or_default())
+        }
+    })
+}
+
+/// Writes the prepared parts, structurally.
+fn write_prepared<S: Serializer>(
+    array: &Array,
+    prepared: Prepared,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match prepared {
+        Prepared::Tesseract {
+            buffer,
+            encoding,
+            lz4,
+        } => {
+            let mut st = s.serialize_struct("Array", 4)?;
+            st.serialize_field("object_type", "array")?;
+            st.serialize_field("shape", array.shape())?;
+            st.serialize_field("dtype", array.dtype().name())?;
+            st.serialize_field(
+                "data",
+                &DataOut {
+                    array,
+                    buffer: buffer.as_deref(),
+                    encoding,
+                    lz4,
+                },
+            )?;
+            st.end()
+        }
+        Prepared::Truss(b64) => {
+            let mut st = s.serialize_struct("NumpyArrayField", 3)?;
+            st.serialize_field("data_b64", &b64)?;
+            st.serialize_field("shape", array.shape())?;
+            st.serialize_field("dtype", array.dtype().name())?;
+            st.end()
         }
     }
 }

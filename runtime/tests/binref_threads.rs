@@ -284,9 +284,8 @@ fn dropped_writers_leave_nothing() {
 }
 
 /// An encode that fails after writing some arrays must not leave files that nothing
-/// references. KNOWN (reported): `context::encode_scope` calls `BinrefWriter::finish`
-/// whether or not the serialization succeeded, so the arrays written before the error
-/// are renamed into place (complete, never half-written, but orphaned).
+/// references: the binref writer is finished (its files renamed into place) only once
+/// the whole value is serialized, and dropped (its files removed) otherwise.
 #[test]
 fn failed_encode_leaves_no_files() {
     #[derive(Serialize)]

@@ -1,7 +1,7 @@
 //! Property tests: every wire form round-trips every dtype and shape bit-exactly
 //! (the lossy tesseract `json` encoding excepted, see [`assert_json_equivalent`]),
 //! and the two JSON serialization paths (the raw fast path of `to_json_vec` and the
-//! structured path under `EncodeOptions::scope`) write the same bytes.
+//! structured path of `EncodeOptions::with` around serde_json) write the same bytes.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -312,8 +312,9 @@ proptest! {
         assert_bit_exact(&back, &a, "msgpack (bare)");
     }
 
-    /// The structured serde path (any serializer under `EncodeOptions::scope`) and
-    /// the raw fast path of `to_json_vec` must write the same bytes.
+    /// The structured serde path (any serializer, given the options by
+    /// `EncodeOptions::with`) and the raw fast path of `to_json_vec` must write the
+    /// same bytes.
     #[test]
     fn structured_path_matches_to_json_vec(a in array_strategy()) {
         let m = M { x: a };
@@ -324,7 +325,7 @@ proptest! {
             EncodeOptions::truss(),
         ] {
             let fast = to_json_vec(&m, &opts).unwrap();
-            let structured = opts.scope(|| serde_json::to_vec(&m)).unwrap().unwrap();
+            let structured = serde_json::to_vec(&opts.with(&m)).unwrap();
             prop_assert_eq!(
                 String::from_utf8_lossy(&structured),
                 String::from_utf8_lossy(&fast),

@@ -16,7 +16,9 @@ use crate::shape::Limits;
 /// assert_eq!(out, br#"{"data_b64":"AQAAAAIAAAADAAAA","shape":[3],"dtype":"int32"}"#);
 /// ```
 pub fn write_array(array: &Array, out: &mut Vec<u8>) {
-    out.reserve(base64::encoded_len(array.nbytes()) + 64);
+    // Room for the key before the text and for `encode_into`'s own reservation (the
+    // text and 64 bytes), so the output grows once, not twice.
+    out.reserve(base64::encoded_len(array.nbytes()) + 128);
     out.extend_from_slice(br#"{"data_b64":""#);
     base64::encode_into(array.as_bytes(), out);
     out.extend_from_slice(br#"","shape":"#);
