@@ -265,7 +265,7 @@ impl ArrayData {
     /// The length must be a multiple of the item size; `bool` bytes must be 0 or 1.
     pub fn from_bytes(dtype: DType, bytes: &[u8], order: ByteOrder) -> Result<ArrayData> {
         let size = dtype.itemsize();
-        if bytes.len() % size != 0 {
+        if !bytes.len().is_multiple_of(size) {
             return Err(Error::new(ErrorKind::Invalid(format!(
                 "{} bytes is not a whole number of {dtype} elements",
                 bytes.len()
@@ -599,13 +599,13 @@ impl<'a> ArrayView<'a> {
             }));
         }
         // A view promises what an owned decode would accept: bool bytes are 0 or 1.
-        if dtype == DType::Bool {
-            if let Some(pos) = bytes.iter().position(|&b| b > 1) {
-                return Err(Error::new(ErrorKind::Value(format!(
-                    "bool element {pos} has byte value {}; only 0 and 1 are booleans",
-                    bytes[pos]
-                ))));
-            }
+        if dtype == DType::Bool
+            && let Some(pos) = bytes.iter().position(|&b| b > 1)
+        {
+            return Err(Error::new(ErrorKind::Value(format!(
+                "bool element {pos} has byte value {}; only 0 and 1 are booleans",
+                bytes[pos]
+            ))));
         }
         let order = if dtype.itemsize() == 1 {
             ByteOrder::NATIVE

@@ -137,7 +137,7 @@ pub(crate) fn describe(text: &[u8]) -> Error {
             "character {:?} at offset {i} is not in the standard base64 alphabet",
             char::from(text[i])
         ),
-        None if text.len() % 4 != 0 => {
+        None if !text.len().is_multiple_of(4) => {
             format!(
                 "length {} is not a multiple of 4 (missing '=' padding?)",
                 text.len()

@@ -248,12 +248,12 @@ fn layout<F: FrameSource + ?Sized>(frame: &F, size: usize) -> Result<Layout> {
         .bytes(0, head_len, &mut scratch)?
         .ok_or_else(truncated)?
         .to_vec();
-    if let Some(declared) = declared_size(&head)? {
-        if declared != size as u64 {
-            return Err(err(format!(
-                "frame declares {declared} bytes but the shape needs {size}"
-            )));
-        }
+    if let Some(declared) = declared_size(&head)?
+        && declared != size as u64
+    {
+        return Err(err(format!(
+            "frame declares {declared} bytes but the shape needs {size}"
+        )));
     }
     let flg = head[4];
     if flg & 0x02 != 0 {

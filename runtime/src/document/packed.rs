@@ -746,7 +746,7 @@ impl<'de> MapAccess<'de> for Map<'_, '_> {
         seed.deserialize(PackedDe(self.buf)).map(Some)
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        if self.left % 2 == 0 {
+        if self.left.is_multiple_of(2) {
             return Err(de::Error::custom("a map value asked for before its key"));
         }
         self.left -= 1;
