@@ -545,15 +545,14 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
                             quote!(#attr #i: #t,)
                         });
                         let inits = ps.iter().map(|p| &p.ident);
-                        let serde_path =
-                            format!("{}::__private::serde", k.to_string().replace(' ', ""));
+                        let serde_path = format!("{}::serde", k.to_string().replace(' ', ""));
                         let opts_expr = if abstract_eval {
                             quote!(&#k::client::CallOptions::default().response(#k::client::WireFormat::JSON))
                         } else {
                             quote!(#opts)
                         };
                         quote! {
-                            #[derive(#k::__private::serde::Serialize)]
+                            #[derive(#k::serde::Serialize)]
                             #[serde(crate = #serde_path)]
                             struct Body<'a> { #(#fields)* }
                             self.inner

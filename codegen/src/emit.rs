@@ -108,7 +108,7 @@ impl Emitter<'_> {
             Ty::F32 => quote!(f32),
             Ty::F64 => quote!(f64),
             Ty::Null => quote!(()),
-            Ty::Value => quote!(#k::__private::serde_json::Value),
+            Ty::Value => quote!(#k::serde_json::Value),
             Ty::Named(id) => {
                 let n = ident(&self.defs[*id].name);
                 quote!(#prefix #n)
@@ -174,7 +174,7 @@ impl Emitter<'_> {
             (Ty::Null, Value::Null) => quote!(()),
             (Ty::Value, v) => {
                 let text = serde_json::to_string(v).ok()?;
-                quote!(#k::__private::serde_json::from_str(#text).unwrap_or_default())
+                quote!(#k::serde_json::from_str(#text).unwrap_or_default())
             }
             (Ty::Option(_), Value::Null) => quote!(None),
             (Ty::Option(t), v) => {
@@ -239,8 +239,8 @@ impl Emitter<'_> {
 
     fn helper_derives(&self, copy: bool) -> TokenStream {
         let k = &self.paths.krate;
-        let serde_path = format!("{}::__private::serde", tokens_path(k));
-        let schemars_path = format!("{}::__private::schemars", tokens_path(k));
+        let serde_path = format!("{}::serde", tokens_path(k));
+        let schemars_path = format!("{}::schemars", tokens_path(k));
         let extra = if copy {
             quote!(Copy, Eq, Hash,)
         } else {
@@ -248,9 +248,9 @@ impl Emitter<'_> {
         };
         quote! {
             #[derive(
-                #k::__private::serde::Serialize,
-                #k::__private::serde::Deserialize,
-                #k::__private::schemars::JsonSchema,
+                #k::serde::Serialize,
+                #k::serde::Deserialize,
+                #k::schemars::JsonSchema,
                 Debug, Clone, #extra PartialEq
             )]
             #[serde(crate = #serde_path)]

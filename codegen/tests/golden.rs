@@ -166,3 +166,19 @@ fn the_client_only_adds_items() {
         assert!(client_items.len() > models_items.len(), "{schema}");
     }
 }
+
+/// The generated code names only documented runtime paths (`arraymodel::serde`,
+/// `arraymodel::schemars`, `arraymodel::serde_json`, ...), never `#[doc(hidden)]` ones.
+#[test]
+fn generated_code_names_no_private_runtime_path() {
+    let mut names = 0;
+    for entry in std::fs::read_dir(golden_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            names += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("__private"), "{}", path.display());
+        }
+    }
+    assert!(names >= schemas().len());
+}

@@ -198,6 +198,9 @@ pub use num_complex::Complex;
 pub use schemars;
 /// The serde crate the derive and the codecs use.
 pub use serde;
+/// The serde_json crate: generated code (`arraymodel generate`, `import_schema!`) names
+/// `arraymodel::serde_json::Value` for schema-less values (no serde_json dependency needed).
+pub use serde_json;
 
 /// Items the derive and generated code use. Not a public API: may change in any release.
 #[doc(hidden)]

@@ -272,7 +272,7 @@ pub struct JsonArrayData {
     pub compression: Option<()>,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/JsonValue`.
-pub type JsonValue = ::arraymodel::__private::serde_json::Value;
+pub type JsonValue = ::arraymodel::serde_json::Value;
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/ValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct ValidationError {
@@ -280,18 +280,15 @@ pub struct ValidationError {
     pub msg: String,
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<::arraymodel::__private::serde_json::Value>,
+    pub input: Option<::arraymodel::serde_json::Value>,
     #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<
-        String,
-        ::arraymodel::__private::serde_json::Value,
-    >,
+    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Apply_InputSchema/properties/mode`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -299,8 +296,8 @@ pub struct ValidationError {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum ApplyInputSchema2Mode {
     #[serde(rename = "sum")]
     Sum,
@@ -311,9 +308,9 @@ pub enum ApplyInputSchema2Mode {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Apply_InputSchema/properties/kind`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -321,8 +318,8 @@ pub enum ApplyInputSchema2Mode {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum ApplyInputSchema2Kind {
     #[serde(rename = "alpha")]
     Alpha,
@@ -331,9 +328,9 @@ pub enum ApplyInputSchema2Kind {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Apply_OutputSchema/properties/mode`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -341,8 +338,8 @@ pub enum ApplyInputSchema2Kind {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum ApplyOutputSchema2Mode {
     #[serde(rename = "sum")]
     Sum,
@@ -353,9 +350,9 @@ pub enum ApplyOutputSchema2Mode {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Apply_OutputSchema/properties/kind`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -363,8 +360,8 @@ pub enum ApplyOutputSchema2Mode {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum ApplyOutputSchema2Kind {
     #[serde(rename = "alpha")]
     Alpha,
@@ -373,9 +370,9 @@ pub enum ApplyOutputSchema2Kind {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -383,17 +380,17 @@ pub enum ApplyOutputSchema2Kind {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -401,17 +398,17 @@ pub enum Base64ArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -419,17 +416,17 @@ pub enum Base64ArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -437,17 +434,17 @@ pub enum BinrefArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -455,17 +452,17 @@ pub enum BinrefArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_inputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -473,8 +470,8 @@ pub enum CudaIpcArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchemaJacInputsItem {
     #[serde(rename = "x")]
     X,
@@ -483,9 +480,9 @@ pub enum JacobianInputSchemaJacInputsItem {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_outputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -493,17 +490,17 @@ pub enum JacobianInputSchemaJacInputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "y")]
     Y,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Jacobian_InputSchema/properties/mode`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -511,8 +508,8 @@ pub enum JacobianInputSchemaJacOutputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchema2Mode {
     #[serde(rename = "sum")]
     Sum,
@@ -523,9 +520,9 @@ pub enum JacobianInputSchema2Mode {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/Jacobian_InputSchema/properties/kind`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -533,8 +530,8 @@ pub enum JacobianInputSchema2Mode {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchema2Kind {
     #[serde(rename = "alpha")]
     Alpha,
@@ -543,9 +540,9 @@ pub enum JacobianInputSchema2Kind {
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/JsonArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -553,23 +550,23 @@ pub enum JacobianInputSchema2Kind {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
 }
 /// Generated from `schemas/tesseract_features.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum ValidationErrorLocItem {
@@ -632,8 +629,8 @@ impl Client {
         jac_outputs: &[JacobianInputSchemaJacOutputsItem],
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<JacobianOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a JacobianInputs,
             jac_inputs: &'a [JacobianInputSchemaJacInputsItem],

@@ -19,9 +19,9 @@ pub struct Drawing {
 }
 /// Generated from `../schemas/draft07_with_refs.schema.json#/definitions/Style`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -29,8 +29,8 @@ pub struct Drawing {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Style {
     #[serde(rename = "solid")]
     Solid,

@@ -76,7 +76,7 @@ pub struct Simulation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collided: Option<FooBar2>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anything: Option<::arraymodel::__private::serde_json::Value>,
+    pub anything: Option<::arraymodel::serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<SimulationMeta>,
 }
@@ -120,15 +120,15 @@ pub struct SolverBase {
 ///
 /// Generated from `../schemas/features.schema.json#/$defs/Shape`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(tag = "kind")]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum Shape {
@@ -186,14 +186,14 @@ pub struct Base64ArrayData {
 /// Generated from `../schemas/features.schema.json#/$defs/JsonArrayData`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct JsonArrayData {
-    pub buffer: ::arraymodel::__private::serde_json::Value,
+    pub buffer: ::arraymodel::serde_json::Value,
     pub encoding: JsonArrayDataEncoding,
 }
 /// Generated from `../schemas/features.schema.json#/properties/mode`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -201,8 +201,8 @@ pub struct JsonArrayData {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum SimulationMode {
     #[serde(rename = "fast")]
     Fast,
@@ -217,9 +217,9 @@ pub enum SimulationMode {
 ///
 /// Generated from `../schemas/features.schema.json#/properties/version`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -227,23 +227,23 @@ pub enum SimulationMode {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum SimulationVersion {
     #[serde(rename = "v1")]
     V1,
 }
 /// Generated from `../schemas/features.schema.json#/properties/extra`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum SimulationExtra {
@@ -276,9 +276,9 @@ pub struct ShapePolygon {
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Circle/properties/kind`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -286,17 +286,17 @@ pub struct ShapePolygon {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum CircleKind {
     #[serde(rename = "circle")]
     Circle,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Polygon/properties/kind`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -304,17 +304,17 @@ pub enum CircleKind {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum PolygonKind {
     #[serde(rename = "polygon")]
     Polygon,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Base64ArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -322,17 +322,17 @@ pub enum PolygonKind {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/JsonArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -340,8 +340,8 @@ pub enum Base64ArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,

@@ -2,15 +2,15 @@
 
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Pet`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(tag = "pet_type")]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum Pet {
@@ -73,9 +73,9 @@ pub struct PetDog {
 }
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Dog/properties/bark`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -83,8 +83,8 @@ pub struct PetDog {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum DogBark {
     #[serde(rename = "soft")]
     Soft,

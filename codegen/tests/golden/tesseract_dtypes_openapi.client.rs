@@ -237,7 +237,7 @@ pub struct JsonArrayData {
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/JsonValue`.
-pub type JsonValue = ::arraymodel::__private::serde_json::Value;
+pub type JsonValue = ::arraymodel::serde_json::Value;
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/ValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct ValidationError {
@@ -245,18 +245,15 @@ pub struct ValidationError {
     pub msg: String,
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<::arraymodel::__private::serde_json::Value>,
+    pub input: Option<::arraymodel::serde_json::Value>,
     #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<
-        String,
-        ::arraymodel::__private::serde_json::Value,
-    >,
+    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -264,17 +261,17 @@ pub struct ValidationError {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -282,17 +279,17 @@ pub enum Base64ArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -300,17 +297,17 @@ pub enum Base64ArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -318,17 +315,17 @@ pub enum BinrefArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -336,17 +333,17 @@ pub enum BinrefArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/JsonArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -354,23 +351,23 @@ pub enum CudaIpcArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum ValidationErrorLocItem {

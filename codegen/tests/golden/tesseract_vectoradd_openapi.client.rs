@@ -199,7 +199,7 @@ pub struct JsonArrayData {
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JsonValue`.
-pub type JsonValue = ::arraymodel::__private::serde_json::Value;
+pub type JsonValue = ::arraymodel::serde_json::Value;
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/Jvp_InputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -250,12 +250,9 @@ pub struct ValidationError {
     pub msg: String,
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<::arraymodel::__private::serde_json::Value>,
+    pub input: Option<::arraymodel::serde_json::Value>,
     #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<
-        String,
-        ::arraymodel::__private::serde_json::Value,
-    >,
+    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/Vjp_InputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -276,9 +273,9 @@ pub struct VjpInputSchema2 {
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -286,17 +283,17 @@ pub struct VjpInputSchema2 {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -304,17 +301,17 @@ pub enum Base64ArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -322,17 +319,17 @@ pub enum Base64ArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -340,17 +337,17 @@ pub enum BinrefArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -358,17 +355,17 @@ pub enum BinrefArrayDataCompression {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JVPInputSchema/properties/jvp_inputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -376,8 +373,8 @@ pub enum CudaIpcArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JvpInputSchemaJvpInputsItem {
     #[serde(rename = "a")]
     A,
@@ -388,9 +385,9 @@ pub enum JvpInputSchemaJvpInputsItem {
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JVPInputSchema/properties/jvp_outputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -398,17 +395,17 @@ pub enum JvpInputSchemaJvpInputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JvpInputSchemaJvpOutputsItem {
     #[serde(rename = "result")]
     Result,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_inputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -416,8 +413,8 @@ pub enum JvpInputSchemaJvpOutputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchemaJacInputsItem {
     #[serde(rename = "a")]
     A,
@@ -428,9 +425,9 @@ pub enum JacobianInputSchemaJacInputsItem {
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_outputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -438,17 +435,17 @@ pub enum JacobianInputSchemaJacInputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "result")]
     Result,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JsonArrayData/properties/encoding`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -456,17 +453,17 @@ pub enum JacobianInputSchemaJacOutputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/ShapeDType/properties/dtype`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -474,8 +471,8 @@ pub enum JsonArrayDataEncoding {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum ShapeDTypeDtype {
     #[serde(rename = "float16")]
     Float16,
@@ -508,9 +505,9 @@ pub enum ShapeDTypeDtype {
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/VJPInputSchema/properties/vjp_inputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -518,8 +515,8 @@ pub enum ShapeDTypeDtype {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum VjpInputSchemaVjpInputsItem {
     #[serde(rename = "a")]
     A,
@@ -530,9 +527,9 @@ pub enum VjpInputSchemaVjpInputsItem {
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/VJPInputSchema/properties/vjp_outputs/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     Copy,
@@ -540,23 +537,23 @@ pub enum VjpInputSchemaVjpInputsItem {
     Hash,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 pub enum VjpInputSchemaVjpOutputsItem {
     #[serde(rename = "result")]
     Result,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(
-    ::arraymodel::__private::serde::Serialize,
-    ::arraymodel::__private::serde::Deserialize,
-    ::arraymodel::__private::schemars::JsonSchema,
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
     Debug,
     Clone,
     PartialEq
 )]
-#[serde(crate = "::arraymodel::__private::serde")]
-#[schemars(crate = "::arraymodel::__private::schemars")]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
 pub enum ValidationErrorLocItem {
@@ -631,8 +628,8 @@ impl Client {
         jac_outputs: &[JacobianInputSchemaJacOutputsItem],
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<JacobianOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a JacobianInputs,
             jac_inputs: &'a [JacobianInputSchemaJacInputsItem],
@@ -663,8 +660,8 @@ impl Client {
         tangent_vector: &::std::collections::BTreeMap<String, ::arraymodel::Array>,
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<JacobianVectorProductOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a JacobianVectorProductInputs,
             jvp_inputs: &'a [JvpInputSchemaJvpInputsItem],
@@ -700,8 +697,8 @@ impl Client {
         cotangent_vector: &::std::collections::BTreeMap<String, ::arraymodel::Array>,
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<VectorJacobianProductOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a VectorJacobianProductInputs,
             vjp_inputs: &'a [VjpInputSchemaVjpInputsItem],
@@ -740,8 +737,8 @@ impl Client {
         &self,
         inputs: &AbstractEvalInputs,
     ) -> Result<AbstractEvalOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a AbstractEvalInputs,
         }
@@ -804,8 +801,8 @@ impl AsyncClient {
         jac_outputs: &[JacobianInputSchemaJacOutputsItem],
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<JacobianOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a JacobianInputs,
             jac_inputs: &'a [JacobianInputSchemaJacInputsItem],
@@ -837,8 +834,8 @@ impl AsyncClient {
         tangent_vector: &::std::collections::BTreeMap<String, ::arraymodel::Array>,
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<JacobianVectorProductOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a JacobianVectorProductInputs,
             jvp_inputs: &'a [JvpInputSchemaJvpInputsItem],
@@ -875,8 +872,8 @@ impl AsyncClient {
         cotangent_vector: &::std::collections::BTreeMap<String, ::arraymodel::Array>,
         opts: &::arraymodel::client::CallOptions,
     ) -> Result<VectorJacobianProductOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a VectorJacobianProductInputs,
             vjp_inputs: &'a [VjpInputSchemaVjpInputsItem],
@@ -916,8 +913,8 @@ impl AsyncClient {
         &self,
         inputs: &AbstractEvalInputs,
     ) -> Result<AbstractEvalOutputs, ::arraymodel::client::ClientError> {
-        #[derive(::arraymodel::__private::serde::Serialize)]
-        #[serde(crate = "::arraymodel::__private::serde")]
+        #[derive(::arraymodel::serde::Serialize)]
+        #[serde(crate = "::arraymodel::serde")]
         struct Body<'a> {
             inputs: &'a AbstractEvalInputs,
         }
