@@ -1,5 +1,6 @@
 //! `arraymodel generate SCHEMA [-o FILE] [--check]`.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn bin() -> Command {
@@ -49,6 +50,15 @@ fn writes_checks_and_detects_drift() {
         stderr.starts_with("error: ") && stderr.contains("is stale"),
         "{stderr}"
     );
+    // It names what differs (a doc comment is an attribute).
+    assert!(
+        stderr.contains(
+            "is stale (formatting and comments aside): struct `AbstractEvalInputSchema`: \
+             field `a`: its attributes or doc comments differ; struct `ApplyInputSchema2`: \
+             field `a`: its attributes or doc comments differ;"
+        ) && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
+    );
     // A missing file is stale too.
     let missing = dir.path().join("none.rs");
     let check = bin()
@@ -91,4 +101,126 @@ fn schema_errors_name_file_and_pointer() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+fn rustfmt_program() -> std::ffi::OsString {
+    std::env::var_os("RUSTFMT")
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "rustfmt".into())
+}
+
+/// rustfmt on `file` with `config` as its whole configuration (`--check` with `check`).
+fn rustfmt(file: &Path, config: &str, check: bool) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("rustfmt.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let mut command = Command::new(rustfmt_program());
+    command
+        .args(["--edition", "2024", "--config-path"])
+        .arg(&config_path);
+    if check {
+        command.arg("--check");
+    }
+    command
+        .arg(file)
+        .output()
+        .expect("running rustfmt (install the rustfmt component or set $RUSTFMT)")
+}
+
+fn check(schema: &Path, flags: &[&str], file: &Path) -> std::process::Output {
+    bin()
+        .arg("generate")
+        .arg(schema)
+        .args(flags)
+        .args(["--check", "-o"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+/// For every schema in `schemas/`, with and without `--client --async`: the written file
+/// passes `rustfmt --check --edition 2024`; after `rustfmt` with default settings and
+/// with a rustfmt.toml of other settings, `--check` still passes; a renamed field fails
+/// it, naming the struct and the field.
+#[test]
+fn every_schema_passes_rustfmt_check_and_check_survives_rustfmt() {
+    let schemas_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas"));
+    let mut schemas: Vec<PathBuf> = std::fs::read_dir(&schemas_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    schemas.sort();
+    assert!(schemas.len() >= 8);
+    let other = "max_width = 60\nhard_tabs = true\nuse_small_heuristics = \"Max\"\n\
+                 fn_params_layout = \"Vertical\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = 0;
+    let mut rustfmt_clean = 0;
+    for schema in &schemas {
+        for flags in [&[][..], &["--client", "--async"][..]] {
+            let name = schema.file_stem().unwrap().to_string_lossy().into_owned();
+            let what = format!("{name} {flags:?}");
+            let file = dir.path().join(format!("{name}{}.rs", flags.len()));
+            let out = bin()
+                .arg("generate")
+                .arg(schema)
+                .args(flags)
+                .arg("-o")
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let generated = std::fs::read_to_string(&file).unwrap();
+            files += 1;
+
+            let fmt = rustfmt(&file, "", true);
+            if fmt.status.success() {
+                rustfmt_clean += 1;
+            } else {
+                panic!(
+                    "{what}: rustfmt --check: {}",
+                    String::from_utf8_lossy(&fmt.stdout)
+                );
+            }
+            for config in ["", other] {
+                std::fs::write(&file, &generated).unwrap();
+                assert!(rustfmt(&file, config, false).status.success(), "{what}");
+                let out = check(schema, flags, &file);
+                assert!(
+                    out.status.success(),
+                    "{what}: --check after rustfmt with {config:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            assert_ne!(std::fs::read_to_string(&file).unwrap(), generated, "{what}");
+
+            // A real edit: the first field renamed.
+            let (line, field) = generated
+                .lines()
+                .find_map(|l| {
+                    let name = l.strip_prefix("    pub ")?.split_once(':')?.0;
+                    (!name.contains(' ')).then(|| (l.to_owned(), name.to_owned()))
+                })
+                .unwrap_or_else(|| panic!("{what}: no field"));
+            let edited = generated.replacen(&line, &line.replacen(&field, "renamed", 1), 1);
+            std::fs::write(&file, edited).unwrap();
+            let out = check(schema, flags, &file);
+            assert_eq!(out.status.code(), Some(1), "{what}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains(&format!("field `{field}` is generated but not in the file")),
+                "{what}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(
+        rustfmt_clean, files,
+        "{rustfmt_clean} of {files} files pass rustfmt --check"
+    );
+    assert_eq!(files, 2 * schemas.len());
 }

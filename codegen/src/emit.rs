@@ -596,3 +596,47 @@ fn array_default(k: &TokenStream, spec: &ArraySpec, v: &Value) -> Option<TokenSt
         }
     }
 }
+
+/// `source` formatted by rustfmt with its default settings for edition 2024, or `None`
+/// when no rustfmt runs (see [`crate::Generator::rustfmt`]). An empty configuration
+/// file of its own keeps every `rustfmt.toml` (project, user, machine) out.
+pub(crate) fn rustfmt(source: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let program = match std::env::var_os("RUSTFMT") {
+        Some(p) if p.is_empty() => return None,
+        Some(p) => p,
+        None => "rustfmt".into(),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("arraymodel-rustfmt")
+        .tempdir()
+        .ok()?;
+    let config = dir.path().join("rustfmt.toml");
+    std::fs::write(&config, "").ok()?;
+    let mut child = Command::new(program)
+        .arg("--edition")
+        .arg("2024")
+        .arg("--config-path")
+        .arg(&config)
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let output = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || stdin.write_all(source.as_bytes()));
+        let output = child.wait_with_output();
+        (writer.join(), output)
+    });
+    let (Ok(Ok(())), Ok(output)) = output else {
+        return None;
+    };
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
+}

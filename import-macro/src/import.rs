@@ -72,7 +72,9 @@ pub fn expand(input: ImportInput) -> syn::Result<TokenStream> {
         .schema(&path)
         .crate_path(crate_path)
         .client(input.client)
-        .async_client(input.async_client);
+        .async_client(input.async_client)
+        // The macro expands to the tokens: no formatting pass, no rustfmt process.
+        .rustfmt(false);
     if let Some(m) = &input.map_type {
         generator = generator.map_type(m.value());
     }

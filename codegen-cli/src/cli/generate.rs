@@ -17,7 +17,9 @@ pub struct GenerateArgs {
     /// Write the module here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Write nothing; fail (exit 1) when FILE is not what would be generated.
+    /// Write nothing; fail (exit 1), naming the items that differ, when FILE does not
+    /// hold what would be generated. Compares tokens: a FILE reformatted by `cargo fmt`
+    /// (any rustfmt.toml) or with other comments is current; any other edit is not.
     #[arg(long, requires = "output")]
     pub check: bool,
     /// Map type for `additionalProperties` maps without arrays
@@ -61,8 +63,14 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::new(format!("writing standard output: {e}")))
         }
         (Some(file), true) => {
-            let current = std::fs::read(file).unwrap_or_default();
-            if current == source.as_bytes() {
+            let differences = match std::fs::read(file) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => generated.differences(&text),
+                    Err(_) => vec!["the file is not UTF-8".to_owned()],
+                },
+                Err(e) => vec![format!("cannot read it: {e}")],
+            };
+            if differences.is_empty() {
                 Ok(())
             } else {
                 let mut command: Vec<String> = args
@@ -82,9 +90,12 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 if args.crate_path != "::arraymodel" {
                     command.push(format!("--crate-path {}", args.crate_path));
                 }
+                // One line (CliError escapes control characters): what differs, then the fix.
                 Err(CliError::new(format!(
-                    "{} is stale; regenerate it with `arraymodel generate {} -o {}`",
+                    "{} is stale (formatting and comments aside): {}; regenerate it with \
+                     `arraymodel generate {} -o {}`",
                     file.display(),
+                    differences.join("; "),
                     command.join(" "),
                     file.display()
                 )))
