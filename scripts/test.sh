@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/peers-venv.sh >/dev/null
 cargo test --workspace --all-features --locked "$@"
-# The base64 decoder without simdutf (the default; as under Miri) must accept exactly
-# the same text; its unit tests compare both against base64-simd.
+# Default features: the base64 decoder without simdutf (as under Miri) must accept exactly
+# the same text (its unit tests compare both against base64-simd), and without the
+# `binref` feature a binref buffer is an error naming it.
 if [ $# -eq 0 ]; then
-  cargo test -p arraymodel --locked --lib codec::base64
+  cargo test -p arraymodel --locked --lib -- codec::base64 codec::binref
 fi

@@ -26,8 +26,7 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptions};
+use self::dir::Dir;
 
 use crate::array::{Array, ArrayView};
 use crate::dtype::{ByteOrder, DType};
@@ -182,7 +181,7 @@ impl BinrefReader {
             let base = &self.given;
             let unusable = |e: io::Error| format!("base folder {}: {e}", base.display());
             let canonical = base.canonicalize().map_err(unusable)?;
-            let dir = Dir::open_ambient_dir(&canonical, ambient_authority()).map_err(unusable)?;
+            let dir = dir::open(&canonical).map_err(unusable)?;
             Ok((canonical, Arc::new(dir)))
         })
     }
@@ -284,19 +283,90 @@ impl BinrefReader {
 /// Opens `path` for reading relative to `dir`, resolving it in one step that cannot
 /// leave `dir` (see [`BinrefReader`]).
 fn open_beneath(dir: &Dir, path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    // Unix only: there a FIFO (or a device) can sit in a folder, and opening a FIFO
-    // for reading blocks until a writer appears. O_NONBLOCK makes the open return at
-    // once; the caller then refuses anything but a regular file (on which O_NONBLOCK
-    // changes nothing). O_NOCTTY: a terminal opened here never becomes the process's
-    // controlling terminal. Windows has no such files in folders.
-    #[cfg(unix)]
-    {
-        use cap_std::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    dir::open_read_beneath(dir, path)
+}
+
+/// The folder handle binref files are opened beneath. With the `binref` feature it is
+/// cap-std's `Dir`; without it there is no handle at all (an uninhabited type), so no
+/// side file is ever opened, read or written, and the first binref buffer of a payload
+/// is an error saying which feature reads it.
+#[cfg(feature = "binref")]
+mod dir {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    pub(super) use cap_std::fs::Dir;
+    use cap_std::fs::OpenOptions;
+
+    /// Opens a folder by its path.
+    pub(super) fn open(path: &Path) -> io::Result<Dir> {
+        Dir::open_ambient_dir(path, cap_std::ambient_authority())
     }
-    Ok(dir.open_with(path, &options)?.into_std())
+
+    pub(super) fn open_read_beneath(dir: &Dir, path: &Path) -> io::Result<File> {
+        let mut options = OpenOptions::new();
+        options.read(true);
+        // Unix only: there a FIFO (or a device) can sit in a folder, and opening a FIFO
+        // for reading blocks until a writer appears. O_NONBLOCK makes the open return at
+        // once; the caller then refuses anything but a regular file (on which O_NONBLOCK
+        // changes nothing). O_NOCTTY: a terminal opened here never becomes the process's
+        // controlling terminal. Windows has no such files in folders.
+        #[cfg(unix)]
+        {
+            use cap_std::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        }
+        Ok(dir.open_with(path, &options)?.into_std())
+    }
+
+    /// Creates `name` in `dir` for writing; an existing file of that name is an error.
+    pub(super) fn create_new(dir: &Dir, name: &str) -> io::Result<File> {
+        Ok(dir
+            .open_with(name, OpenOptions::new().write(true).create_new(true))?
+            .into_std())
+    }
+}
+
+#[cfg(not(feature = "binref"))]
+mod dir {
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// No folder handle can exist without the feature.
+    #[derive(Debug)]
+    pub(super) enum Dir {}
+
+    fn unsupported() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "binref side files are read and written with arraymodel's `binref` feature, \
+             which this build does not enable",
+        )
+    }
+
+    pub(super) fn open(_: &Path) -> io::Result<Dir> {
+        Err(unsupported())
+    }
+
+    pub(super) fn open_read_beneath(dir: &Dir, _: &Path) -> io::Result<File> {
+        match *dir {}
+    }
+
+    pub(super) fn create_new(dir: &Dir, _: &str) -> io::Result<File> {
+        match *dir {}
+    }
+
+    impl Dir {
+        pub(super) fn rename(&self, _: &str, _: &Dir, _: &str) -> io::Result<()> {
+            match *self {}
+        }
+
+        pub(super) fn remove_file(&self, _: &str) -> io::Result<()> {
+            match *self {}
+        }
+    }
 }
 
 /// Whether cap-std refused a path for leading outside its folder (its own error, with
@@ -533,15 +603,12 @@ impl BinrefWriter {
             Some(dir) => dir,
             None => {
                 std::fs::create_dir_all(&self.dir)?;
-                self.handle
-                    .insert(Dir::open_ambient_dir(&self.dir, ambient_authority())?)
+                self.handle.insert(dir::open(&self.dir)?)
             }
         };
         let name = format!("{}.bin", uuid::Uuid::new_v4());
         let tmp = format!(".{name}.partial");
-        let file = dir
-            .open_with(&tmp, OpenOptions::new().write(true).create_new(true))?
-            .into_std();
+        let file = dir::create_new(dir, &tmp)?;
         self.current = Some(OpenFile {
             file,
             name,
@@ -600,14 +667,15 @@ impl Drop for BinrefWriter {
             let _ = dir.remove_file(&f.tmp);
         }
         for (tmp, _) in self.done.drain(..) {
-            let _ = dir.remove_file(tmp);
+            let _ = dir.remove_file(&tmp);
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "binref"))]
 mod tests {
     use super::*;
+    use cap_std::ambient_authority;
 
     /// A FIFO inside the base folder is refused without blocking (opening one for
     /// reading blocks until a writer appears; it is opened non-blocking, and refused
@@ -720,5 +788,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("binref: base folder "), "{e}");
+    }
+}
+
+#[cfg(all(test, not(feature = "binref")))]
+mod without_the_feature {
+    use super::*;
+
+    /// Without the `binref` feature nothing is opened: the first binref buffer, and the
+    /// first array written as binref, are errors that name the feature.
+    #[test]
+    fn binref_buffers_are_an_error_naming_the_feature() {
+        let base = std::env::temp_dir();
+        let e = BinrefReader::deferred(&base)
+            .read("x.bin:0", DType::UInt8, vec![1], false, &Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`binref` feature"), "{e}");
+        assert!(BinrefReader::new(&base).is_err());
+        let mut w = BinrefWriter::new(&base, "");
+        let e = w.append(b"x", false).unwrap_err().to_string();
+        assert!(e.contains("`binref` feature"), "{e}");
     }
 }
