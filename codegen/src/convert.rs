@@ -5,28 +5,42 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use arraymodel_spec::title::{ArrayTitle, Dim as TitleDim};
+
 use crate::error::Result;
 use crate::ir::{ArraySpec, Def, DefId, Family, Field, Int, Kind, Struct, Ty, Variant};
 use crate::load::{Docs, Loc};
 use crate::names::{self, Namer};
 
-/// numpy dtype names the runtime knows.
-pub(crate) const DTYPES: &[&str] = &[
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
-];
+/// numpy dtype names the runtime knows (the shared table of `arraymodel-spec`).
+pub(crate) const DTYPES: [&str; 14] = arraymodel_spec::NAMES;
+
+/// The dtype of an array default without a declared dtype: what `numpy.asarray` gives
+/// the scalar or flat list (`[1, 2.5]` and `[2.5, 1]` are both float64; booleans alone
+/// are bool). `None` for anything else (strings, objects, nested lists).
+pub(crate) fn default_dtype(v: &Value) -> Option<&'static str> {
+    use arraymodel_spec::Scalar;
+    let scalar = |v: &Value| match v {
+        Value::Bool(_) => Some(Scalar::Bool),
+        Value::Number(n) => Some(if let Some(i) = n.as_i64() {
+            if i < 0 {
+                Scalar::NegativeInt
+            } else {
+                Scalar::Int
+            }
+        } else if n.is_u64() {
+            Scalar::BigInt
+        } else {
+            Scalar::Float
+        }),
+        _ => None,
+    };
+    let scalars = match v {
+        Value::Array(items) => items.iter().map(scalar).collect::<Option<Vec<_>>>()?,
+        other => vec![scalar(other)?],
+    };
+    Some(arraymodel_spec::infer_dtype(scalars).name)
+}
 
 /// Keywords that only annotate; a `$ref` next to them is still just the reference.
 const ANNOTATIONS: &[&str] = &[
@@ -611,10 +625,10 @@ impl<'a> Converter<'a> {
         let name = self.def_name(loc).unwrap_or_else(|| hint.to_owned());
         let id = self.reserve_def(loc, None, &name);
         self.defs[id].kind = Kind::Alias(Ty::Value);
-        if let Ok(v) = self.schema(loc) {
-            if let Some(o) = obj(&v) {
-                self.defs[id].doc = doc_lines(o);
-            }
+        if let Ok(v) = self.schema(loc)
+            && let Some(o) = obj(&v)
+        {
+            self.defs[id].doc = doc_lines(o);
         }
         let name = self.defs[id].name.clone();
         let kind = build(self, &name)?;
@@ -624,10 +638,10 @@ impl<'a> Converter<'a> {
 
     fn ref_ty(&mut self, target: &Loc, hint: &str) -> Result<Ty> {
         let value = self.schema(target)?;
-        if let Some(o) = obj(&value) {
-            if let Some(spec) = self.recognise(target, o)? {
-                return Ok(Ty::Array(spec));
-            }
+        if let Some(o) = obj(&value)
+            && let Some(spec) = self.recognise(target, o)?
+        {
+            return Ok(Ty::Array(spec));
         }
         let id = self.def_at(target, hint, None)?;
         Ok(Ty::Named(id))
@@ -853,13 +867,13 @@ impl<'a> Converter<'a> {
                     doc.push(format!("Default: `{text}`"));
                 }
             }
-            if let Some(spec) = field.ty.array_field() {
-                if spec.family != Family::Tesseract {
-                    if !doc.is_empty() {
-                        doc.push(String::new());
-                    }
-                    doc.push(format!("Recognised as a {}.", spec.family.describe()));
+            if let Some(spec) = field.ty.array_field()
+                && spec.family != Family::Tesseract
+            {
+                if !doc.is_empty() {
+                    doc.push(String::new());
                 }
+                doc.push(format!("Recognised as a {}.", spec.family.describe()));
             }
             field.doc = doc;
             fields.push(field);
@@ -1074,7 +1088,7 @@ impl<'a> Converter<'a> {
         let mut level = o.clone();
         let mut level_loc = loc.clone();
         let mut any_rank = false;
-        for _ in 0..64 {
+        for _ in 0..arraymodel_spec::MAX_DIMS {
             if level.get("type").and_then(Value::as_str) != Some("array") {
                 break;
             }
@@ -1224,7 +1238,9 @@ fn props_of(o: &Map<String, Value>) -> Option<&Map<String, Value>> {
 fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
     let props = props_of(o)?;
     let title = o.get("title").and_then(Value::as_str).unwrap_or_default();
-    let marked = title.starts_with("EncodedArrayModel__")
+    let marked = title
+        .strip_prefix(arraymodel_spec::title::PREFIX)
+        .is_some_and(|rest| rest.starts_with(arraymodel_spec::title::SEPARATOR))
         || props
             .get("object_type")
             .and_then(|p| p.get("const"))
@@ -1237,37 +1253,20 @@ fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
     {
         return None;
     }
-    let parts: Vec<&str> = title.split("__").collect();
     let (mut shape, mut dtype, mut diff) = (None, None, false);
-    let mut from_title = false;
-    if parts.len() == 4 && parts[0] == "EncodedArrayModel" {
-        let s = match parts[1] {
-            "anyrank" => Some(None),
-            "scalar" => Some(Some(Vec::new())),
-            dims => dims
-                .split('_')
-                .map(|d| {
-                    if d == "any" {
-                        Some(None)
-                    } else {
-                        d.parse::<u64>().ok().map(Some)
-                    }
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(Some),
-        };
-        if let Some(s) = s {
-            if s.as_ref().is_none_or(|d| d.len() <= 64) {
-                shape = s;
-                from_title = true;
-            }
-        }
-        if DTYPES.contains(&parts[2]) {
-            dtype = Some(parts[2].to_owned());
-        }
-        diff = parts[3] == "DIFFERENTIABLE";
+    let parsed = ArrayTitle::parse(title);
+    if let Some(t) = parsed {
+        shape = t.dims().map(|dims| {
+            dims.map(|d| match d {
+                TitleDim::Any => None,
+                TitleDim::Fixed(n) => Some(n),
+            })
+            .collect()
+        });
+        dtype = t.dtype.map(|d| d.name.to_owned());
+        diff = t.differentiable;
     }
-    if !from_title {
+    if parsed.is_none() {
         shape = shape_schema(props.get("shape")?);
         let d = props.get("dtype")?;
         dtype = d
@@ -1283,7 +1282,9 @@ fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
             .map(str::to_owned);
     }
     if let Some(flags) = o.get("array_flags").and_then(Value::as_array) {
-        diff = flags.iter().any(|f| f.as_str() == Some("DIFFERENTIABLE"));
+        diff = flags
+            .iter()
+            .any(|f| f.as_str() == Some(arraymodel_spec::title::DIFFERENTIABLE));
     }
     Some(ArraySpec {
         shape,
@@ -1296,7 +1297,7 @@ fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
 /// The `shape` property of a tesseract array schema.
 fn shape_schema(s: &Value) -> Option<Vec<Option<u64>>> {
     if let Some(items) = s.get("prefixItems").and_then(Value::as_array) {
-        if items.len() > 64 {
+        if items.len() > arraymodel_spec::MAX_DIMS {
             return None;
         }
         return Some(
@@ -1369,4 +1370,65 @@ fn pydantic_numpy(o: &Map<String, Value>) -> Option<ArraySpec> {
         differentiable: false,
         family: Family::PydanticNumpy,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::default_dtype;
+
+    /// numpy's promotion over every element, not the first one's kind.
+    #[test]
+    fn default_dtype_looks_at_every_element() {
+        assert_eq!(default_dtype(&json!([1, 2.5])), Some("float64"));
+        assert_eq!(default_dtype(&json!([2.5, 1])), Some("float64"));
+        assert_eq!(default_dtype(&json!([1, 2])), Some("int64"));
+        assert_eq!(default_dtype(&json!(3)), Some("int64"));
+        assert_eq!(default_dtype(&json!([true, false])), Some("bool"));
+        assert_eq!(default_dtype(&json!([true, 2])), Some("int64"));
+        assert_eq!(
+            default_dtype(&json!([1, 18446744073709551615u64])),
+            Some("uint64")
+        );
+        assert_eq!(
+            default_dtype(&json!([-1, 18446744073709551615u64])),
+            Some("float64")
+        );
+        assert_eq!(default_dtype(&json!([1, "a"])), None);
+        assert_eq!(default_dtype(&json!([[1], [2]])), None);
+    }
+
+    /// `[1, 2.5]` used to give no default (int64 from the first element, then 2.5
+    /// did not fit); both orders now give the same float64 default.
+    #[test]
+    fn mixed_array_defaults_are_generated() {
+        for (default, want) in [
+            (json!([1, 2.5]), "vec![1f64, 2.5f64]"),
+            (json!([2.5, 1]), "vec![2.5f64, 1f64]"),
+            (json!([true, false]), "vec![true, false]"),
+        ] {
+            let schema = json!({
+                "title": "M",
+                "type": "object",
+                "properties": {"a": {
+                    "title": "EncodedArrayModel__any__None__noflags",
+                    "type": "object",
+                    "properties": {"object_type": {"const": "array"}, "shape": {}, "dtype": {}, "data": {}},
+                    "default": default,
+                }},
+            });
+            let code = crate::Generator::new()
+                .schema_str("m.json", schema.to_string())
+                .generate()
+                .unwrap();
+            assert!(
+                code.source()
+                    .replace(['\n', ' '], "")
+                    .contains(&want.replace(' ', "")),
+                "{default}: {}",
+                code.source()
+            );
+        }
+    }
 }

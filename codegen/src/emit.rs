@@ -566,18 +566,7 @@ fn element(k: &TokenStream, dtype: &str, v: &Value) -> Option<TokenStream> {
 fn array_default(k: &TokenStream, spec: &ArraySpec, v: &Value) -> Option<TokenStream> {
     let dtype = match &spec.dtype {
         Some(d) if DTYPES.contains(&d.as_str()) => d.clone(),
-        _ => {
-            let sample = match v {
-                Value::Array(items) => items.first().unwrap_or(&Value::Null).clone(),
-                other => other.clone(),
-            };
-            match sample {
-                Value::Bool(_) => "bool".into(),
-                Value::Number(n) if n.is_i64() => "int64".into(),
-                Value::Number(_) => "float64".into(),
-                _ => return None,
-            }
-        }
+        _ => crate::convert::default_dtype(v)?.to_owned(),
     };
     match v {
         Value::Array(items) => {

@@ -99,48 +99,29 @@ impl DType {
     ];
 
     /// The numpy names of [`DType::ALL`], in the same order.
-    pub const NAMES: [&'static str; 14] = [
-        "bool",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-        "float16",
-        "float32",
-        "float64",
-        "complex64",
-        "complex128",
-    ];
+    pub const NAMES: [&'static str; 14] = arraymodel_spec::NAMES;
+
+    /// What the shared table ([`arraymodel_spec::DTYPES`]) says about this dtype.
+    pub(crate) const fn info(self) -> &'static arraymodel_spec::DTypeInfo {
+        &Self::TABLE[self as usize]
+    }
+
+    /// [`arraymodel_spec::DTYPES`] as a static, so [`DType::info`] can lend it out.
+    const TABLE: &'static [arraymodel_spec::DTypeInfo; 14] = &arraymodel_spec::DTYPES;
 
     /// numpy's `dtype.name`, as tesseract and truss write it (`"float64"`).
     pub const fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+        self.info().name
     }
 
     /// Size of one element in bytes.
     pub const fn itemsize(self) -> usize {
-        match self {
-            DType::Bool | DType::Int8 | DType::UInt8 => 1,
-            DType::Int16 | DType::UInt16 | DType::Float16 => 2,
-            DType::Int32 | DType::UInt32 | DType::Float32 => 4,
-            DType::Int64 | DType::UInt64 | DType::Float64 | DType::Complex64 => 8,
-            DType::Complex128 => 16,
-        }
+        self.info().itemsize
     }
 
     /// numpy's kind character: `b`, `i`, `u`, `f` or `c`.
     pub const fn kind(self) -> char {
-        match self {
-            DType::Bool => 'b',
-            DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 => 'i',
-            DType::UInt8 | DType::UInt16 | DType::UInt32 | DType::UInt64 => 'u',
-            DType::Float16 | DType::Float32 | DType::Float64 => 'f',
-            DType::Complex64 | DType::Complex128 => 'c',
-        }
+        self.info().kind
     }
 
     /// Whether the dtype is `float16`, `float32` or `float64`.
@@ -162,27 +143,13 @@ impl DType {
     ///
     /// This is what msgpack-numpy writes as `type`.
     pub const fn descr(self) -> &'static str {
-        match self {
-            DType::Bool => "|b1",
-            DType::Int8 => "|i1",
-            DType::Int16 => "<i2",
-            DType::Int32 => "<i4",
-            DType::Int64 => "<i8",
-            DType::UInt8 => "|u1",
-            DType::UInt16 => "<u2",
-            DType::UInt32 => "<u4",
-            DType::UInt64 => "<u8",
-            DType::Float16 => "<f2",
-            DType::Float32 => "<f4",
-            DType::Float64 => "<f8",
-            DType::Complex64 => "<c8",
-            DType::Complex128 => "<c16",
-        }
+        self.info().descr
     }
 
     /// Parses any numpy spelling of a supported dtype: names (`float64`, `bool`),
     /// type codes with or without byte order (`<f8`, `f8`, `>i4`, `|b1`, `d`, `?`)
-    /// and the Python aliases numpy accepts (`float`, `int`, `complex`, `double`).
+    /// and the Python aliases numpy accepts (`float`, `int`, `complex`, `double`);
+    /// the spellings are those of [`arraymodel_spec::lookup`].
     ///
     /// Returns the dtype and the byte order of data that comes with it. Object
     /// dtypes (`O`, `object`) are refused with [`DTypeError::Object`].
@@ -193,28 +160,13 @@ impl DType {
             Some(b'=' | b'|') => (Some(ByteOrder::NATIVE), &s[1..]),
             _ => (None, s),
         };
-        let dtype = match body {
-            "bool" | "bool_" | "b1" | "?" => DType::Bool,
-            "int8" | "i1" | "b" | "byte" => DType::Int8,
-            "int16" | "i2" | "h" | "short" => DType::Int16,
-            "int32" | "i4" | "i" | "intc" => DType::Int32,
-            "int64" | "i8" | "l" | "q" | "long" | "longlong" | "int" | "int_" | "intp" | "p" => {
-                DType::Int64
+        let Some(info) = arraymodel_spec::lookup(body) else {
+            if arraymodel_spec::OBJECT_SPELLINGS.contains(&body) {
+                return Err(DTypeError::Object(s.to_owned()));
             }
-            "uint8" | "u1" | "B" | "ubyte" => DType::UInt8,
-            "uint16" | "u2" | "H" | "ushort" => DType::UInt16,
-            "uint32" | "u4" | "I" | "uintc" => DType::UInt32,
-            "uint64" | "u8" | "L" | "Q" | "ulong" | "ulonglong" | "uint" | "uintp" | "P" => {
-                DType::UInt64
-            }
-            "float16" | "f2" | "e" | "half" => DType::Float16,
-            "float32" | "f4" | "f" | "single" => DType::Float32,
-            "float64" | "f8" | "d" | "double" | "float" | "float_" => DType::Float64,
-            "complex64" | "c8" | "F" | "csingle" => DType::Complex64,
-            "complex128" | "c16" | "D" | "cdouble" | "complex" | "complex_" => DType::Complex128,
-            "O" | "O8" | "object" | "object_" => return Err(DTypeError::Object(s.to_owned())),
-            _ => return Err(DTypeError::Unsupported(s.to_owned())),
+            return Err(DTypeError::Unsupported(s.to_owned()));
         };
+        let dtype = Self::ALL[info.index()];
         // A name carries no byte order: it means native. One-byte types have none.
         let order = if dtype.itemsize() == 1 {
             ByteOrder::NATIVE
@@ -251,10 +203,7 @@ impl DType {
 
     /// Looks up a dtype by its exact numpy name (`"float64"`), as tesseract requires.
     pub fn from_name(name: &str) -> Option<DType> {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| Self::ALL[i])
+        arraymodel_spec::by_name(name).map(|d| Self::ALL[d.index()])
     }
 }
 
@@ -274,6 +223,17 @@ impl std::str::FromStr for DType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The enum and the shared table agree: same order, same variant names.
+    #[test]
+    fn enum_matches_the_shared_table() {
+        assert_eq!(DType::ALL.len(), arraymodel_spec::DTYPES.len());
+        for (i, d) in DType::ALL.into_iter().enumerate() {
+            assert_eq!(d as usize, i);
+            assert_eq!(format!("{d:?}"), arraymodel_spec::DTYPES[i].variant);
+            assert_eq!(d.info(), &arraymodel_spec::DTYPES[i]);
+        }
+    }
 
     #[test]
     fn names_and_descr_round_trip() {

@@ -161,27 +161,26 @@ impl ArraySpec {
         }
     }
 
-    /// tesseract's model title: `EncodedArrayModel__<shape>__<dtype>__<flags>`.
+    /// tesseract's model title: `EncodedArrayModel__<shape>__<dtype>__<flags>`
+    /// ([`arraymodel_spec::title`], which the generator parses).
     pub fn title(&self) -> String {
-        let shape = match self.shape {
-            ShapeSpec::AnyRank => "anyrank".to_owned(),
-            ShapeSpec::Dims([]) => "scalar".to_owned(),
-            ShapeSpec::Dims(dims) => dims
-                .iter()
-                .map(|d| match d {
-                    Dim::Any => "any".to_owned(),
-                    Dim::Fixed(n) => n.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("_"),
+        use arraymodel_spec::title::{self, Dim as TitleDim};
+        let dims = match self.shape {
+            ShapeSpec::AnyRank => None,
+            ShapeSpec::Dims(dims) => Some(dims.iter().map(|d| match *d {
+                Dim::Any => TitleDim::Any,
+                Dim::Fixed(n) => TitleDim::Fixed(n as u64),
+            })),
         };
-        let dtype = self.dtype.map_or("None", DType::name);
-        let flags = if self.differentiable {
-            "DIFFERENTIABLE"
-        } else {
-            "noflags"
-        };
-        format!("EncodedArrayModel__{shape}__{dtype}__{flags}")
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = title::write(
+            &mut out,
+            dims,
+            self.dtype.map(DType::name),
+            self.differentiable,
+        );
+        out
     }
 
     /// truss's `NumpyArrayField` schema, as the wire really is.
@@ -288,7 +287,7 @@ impl ArraySpec {
             "type": "object",
             "required": ["shape", "dtype", "data"],
             "title": self.title(),
-            "array_flags": if self.differentiable { json!(["DIFFERENTIABLE"]) } else { json!([]) },
+            "array_flags": if self.differentiable { json!([arraymodel_spec::title::DIFFERENTIABLE]) } else { json!([]) },
         });
         Schema::try_from(schema).expect("an object is a schema")
     }

@@ -3,8 +3,9 @@
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 
-/// numpy's maximum number of dimensions, and ours.
-pub const MAX_NDIM: usize = 64;
+/// numpy's maximum number of dimensions, and ours ([`arraymodel_spec::MAX_DIMS`], which
+/// the derive and the generator check too).
+pub const MAX_NDIM: usize = arraymodel_spec::MAX_DIMS;
 
 /// Limits applied by every decoder before it allocates.
 ///
