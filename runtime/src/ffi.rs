@@ -117,7 +117,11 @@ pub(crate) fn advise_hugepages<T>(memory: &mut [T]) {
         // changes its contents (a kernel without transparent huge pages refuses with
         // EINVAL, ignored like any other refusal).
         unsafe {
-            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+            let _ = rustix::mm::madvise(
+                from as *mut std::ffi::c_void,
+                to - from,
+                rustix::mm::Advice::LinuxHugepage,
+            );
         }
     }
 }
