@@ -7,7 +7,6 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr};
 
 use crate::ctxt::Ctxt;
-use crate::dtype;
 
 /// One dimension of `shape = [...]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,13 +196,12 @@ fn array_attr(cx: &Ctxt, attr: &Attribute) -> ArrayAttr {
             }
             let lit = lit_str(&meta)?;
             let name = lit.value();
-            if dtype::variant(&name).is_none() {
-                let names: Vec<&str> = dtype::NAMES.iter().map(|(n, _)| *n).collect();
+            if arraymodel_spec::by_name(&name).is_none() {
                 cx.error_spanned_by(
                     &lit,
                     format!(
                         "unknown dtype {name:?}; expected one of: {}",
-                        names.join(", ")
+                        arraymodel_spec::NAMES.join(", ")
                     ),
                 );
             } else {
@@ -260,8 +258,9 @@ fn parse_shape(expr: &Expr) -> syn::Result<ShapeAttr> {
                     other => return Err(bad(other, "a dimension must be an integer or `None`")),
                 }
             }
-            if dims.len() > 64 {
-                return Err(bad(arr, "at most 64 dimensions"));
+            if dims.len() > arraymodel_spec::MAX_DIMS {
+                let most = format!("at most {} dimensions", arraymodel_spec::MAX_DIMS);
+                return Err(bad(arr, &most));
             }
             Ok(ShapeAttr::Dims(dims))
         }

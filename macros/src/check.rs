@@ -1,10 +1,14 @@
 //! Validation across attributes and field types; every problem is an error with a span.
+//!
+//! One small `check_*` function per rule, as serde_derive's `internals/check.rs`.
+//! What only the type system can see (a dtype against the element type of an alias)
+//! is checked by the expansion instead: see `expand::dtype_assertions`.
 
 use quote::ToTokens;
 
-use crate::ast::{Container, last_segment, type_args};
+use crate::ast::{Container, Field, last_segment, type_args};
+use crate::attr::ArrayAttr;
 use crate::ctxt::Ctxt;
-use crate::dtype;
 
 /// Type names that can never hold an array.
 const NOT_ARRAYS: [&str; 19] = [
@@ -12,65 +16,106 @@ const NOT_ARRAYS: [&str; 19] = [
     "u32", "u64", "u128", "usize", "f32", "f64", "PathBuf",
 ];
 
+/// Runs every check on every field.
 pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     for f in &cont.fields {
-        let a = &f.attrs;
-        if let (Some(_), Some(bytes)) = (&a.array, a.bytes) {
+        check_array_or_bytes(cx, f);
+        check_with(cx, f);
+        check_bytes_type(cx, f);
+        if let Some(array) = &f.attrs.array {
+            check_not_flattened(cx, f);
+            check_array_type(cx, f, array);
+            check_exact_has_dtype(cx, array);
+            check_dtype_of_spelled_element(cx, f, array);
+        }
+    }
+}
+
+/// `#[array]` and `#[bytes]` exclude each other.
+fn check_array_or_bytes(cx: &Ctxt, f: &Field<'_>) {
+    if let (Some(_), Some(bytes)) = (&f.attrs.array, f.attrs.bytes) {
+        cx.syn_error(syn::Error::new(
+            bytes,
+            "a field cannot be both #[array] and #[bytes]",
+        ));
+    }
+}
+
+/// serde's `with` replaces the (de)serialization the derive writes for arrays and bytes.
+fn check_with(cx: &Ctxt, f: &Field<'_>) {
+    let a = &f.attrs;
+    if let Some(span) = a.has_with
+        && (a.array.is_some() || a.bytes.is_some() || crate::ast::is_ndarray(f.ty))
+    {
+        cx.syn_error(syn::Error::new(
+            span,
+            "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array], #[bytes] or an ndarray field",
+        ));
+    }
+}
+
+/// `#[bytes]` is for `Vec<u8>` and `Option<Vec<u8>>`.
+fn check_bytes_type(cx: &Ctxt, f: &Field<'_>) {
+    if let Some(bytes) = f.attrs.bytes
+        && !is_bytes_type(f.ty)
+    {
+        cx.syn_error(syn::Error::new(
+            bytes,
+            format!(
+                "#[bytes] applies to `Vec<u8>` or `Option<Vec<u8>>`, not `{}`",
+                f.ty.to_token_stream()
+            ),
+        ));
+    }
+}
+
+/// A flattened field has no key of its own to hold an array object.
+fn check_not_flattened(cx: &Ctxt, f: &Field<'_>) {
+    if f.attrs.flatten {
+        cx.error_spanned_by(f.ident, "#[array] fields cannot be #[serde(flatten)]");
+    }
+}
+
+/// `#[array]` on a type that plainly holds no array (a better message than the
+/// missing `ArrayField` impl the compiler would report).
+fn check_array_type(cx: &Ctxt, f: &Field<'_>, array: &ArrayAttr) {
+    if let Some(seg) = last_segment(f.ty) {
+        let name = seg.ident.to_string();
+        if NOT_ARRAYS.contains(&name.as_str()) {
             cx.syn_error(syn::Error::new(
-                bytes,
-                "a field cannot be both #[array] and #[bytes]",
+                array.span,
+                format!(
+                    "#[array] applies to `Array`, `NdArray<T>` and `Option`/`Vec`/`Box`/maps of them, not `{name}`"
+                ),
             ));
         }
-        if let Some(span) = a.has_with {
-            if a.array.is_some() || a.bytes.is_some() || crate::ast::is_ndarray(f.ty) {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array], #[bytes] or an ndarray field",
-                ));
-            }
-        }
-        if let Some(bytes) = a.bytes {
-            if !is_bytes_type(f.ty) {
-                cx.syn_error(syn::Error::new(
-                    bytes,
-                    format!(
-                        "#[bytes] applies to `Vec<u8>` or `Option<Vec<u8>>`, not `{}`",
-                        f.ty.to_token_stream()
-                    ),
-                ));
-            }
-        }
-        let Some(array) = &a.array else { continue };
-        if a.flatten {
-            cx.error_spanned_by(f.ident, "#[array] fields cannot be #[serde(flatten)]");
-        }
-        if let Some(seg) = last_segment(f.ty) {
-            let name = seg.ident.to_string();
-            if NOT_ARRAYS.contains(&name.as_str()) {
-                cx.syn_error(syn::Error::new(
-                    array.span,
-                    format!(
-                        "#[array] applies to `Array`, `NdArray<T>` and `Option`/`Vec`/`Box`/maps of them, not `{name}`"
-                    ),
-                ));
-            }
-        }
-        if let (Some(exact), None) = (array.exact, &array.dtype) {
-            cx.syn_error(syn::Error::new(exact, "`exact` needs a `dtype`"));
-        }
-        // NdArray<T> fixes the dtype: a different `dtype = ...` can never hold.
-        if let (Some((name, span)), Some(elem)) = (&array.dtype, ndarray_element(f.ty)) {
-            if let Some(elem_dtype) = dtype::of_rust_type(&elem) {
-                if elem_dtype != name {
-                    cx.syn_error(syn::Error::new(
-                        *span,
-                        format!(
-                            "dtype {name:?} contradicts the element type `{elem}` ({elem_dtype})"
-                        ),
-                    ));
-                }
-            }
-        }
+    }
+}
+
+/// `exact` refuses every dtype but the declared one, so it needs one.
+fn check_exact_has_dtype(cx: &Ctxt, array: &ArrayAttr) {
+    if let (Some(exact), None) = (array.exact, &array.dtype) {
+        cx.syn_error(syn::Error::new(exact, "`exact` needs a `dtype`"));
+    }
+}
+
+/// `NdArray<f32>` written out with `dtype = "float64"`: reported at the attribute.
+/// Other spellings (aliases, paths) are caught by the type-level assertion the
+/// expansion emits; this check only gives the direct spelling a better message.
+fn check_dtype_of_spelled_element(cx: &Ctxt, f: &Field<'_>, array: &ArrayAttr) {
+    let (Some((name, span)), Some(elem)) = (&array.dtype, ndarray_element(f.ty)) else {
+        return;
+    };
+    if let Some(held) = arraymodel_spec::by_rust_type(&elem)
+        && held.name != name
+    {
+        cx.syn_error(syn::Error::new(
+            *span,
+            format!(
+                "dtype {name:?} contradicts the element type `{elem}` ({})",
+                held.name
+            ),
+        ));
     }
 }
 

@@ -1,14 +1,14 @@
 //! Code generation: serde impls through a `remote` mirror, `ArrayModel`, `JsonSchema`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam};
 
 use crate::ast::{Container, Field, is_array_like, is_ndarray, last_segment, title};
 use crate::attr::{DimAttr, ShapeAttr};
 use crate::check;
 use crate::ctxt::Ctxt;
-use crate::dtype;
 
 /// Parses, validates and expands; all errors are reported together.
 pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -22,9 +22,10 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(expand(&cont))
 }
 
-/// The path of the runtime crate as the user's Cargo.toml names it.
-fn crate_root(cont: &Container<'_>) -> TokenStream {
-    if let Some(p) = &cont.attrs.crate_path {
+/// The path of the runtime crate: `#[arraymodel(crate = "...")]`, else as the user's
+/// Cargo.toml names it.
+pub fn crate_root(crate_path: Option<&syn::Path>) -> TokenStream {
+    if let Some(p) = crate_path {
         return quote!(#p);
     }
     match proc_macro_crate::crate_name("arraymodel") {
@@ -77,7 +78,8 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>, truss: bool) -> Option<TokenStrea
     };
     let dtype = match &a.dtype {
         Some((name, _)) => {
-            let v = format_ident!("{}", dtype::variant(name).expect("checked in attr"));
+            let info = arraymodel_spec::by_name(name).expect("checked in attr");
+            let v = format_ident!("{}", info.variant);
             quote!(#p::std::option::Option::Some(#p::DType::#v))
         }
         None => quote!(#p::std::option::Option::None),
@@ -98,8 +100,85 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>, truss: bool) -> Option<TokenStrea
     })
 }
 
+/// Type text for messages: `Option<V>` rather than `Option < V >`.
+fn type_text(ty: &syn::Type) -> String {
+    let text = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let prev = out.chars().last();
+        let drop = c == ' '
+            && (matches!(next, Some('<' | '>' | ',' | ':'))
+                || matches!(prev, Some('<' | '&' | ':')));
+        if !drop {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether `tokens` name one of `params`.
+fn mentions(tokens: TokenStream, params: &[&syn::Ident]) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => params.iter().any(|p| **p == i),
+        proc_macro2::TokenTree::Group(g) => mentions(g.stream(), params),
+        _ => false,
+    })
+}
+
+/// `#[array(dtype = ...)]` against the dtype the field's type fixes, through the type
+/// system (`ArrayField::DTYPE`, see `arraymodel::model::field_dtype_conflict`), so
+/// `type V = NdArray<f64>` with `dtype = "float32"` is a compile error like the
+/// direct spelling. A type without the struct's generic parameters gets a `const _`
+/// item (checked by `cargo check`); one with them an inline `const` block in the
+/// conform function (checked when it is instantiated). Returns (items, statements).
+fn dtype_assertions(
+    cont: &Container<'_>,
+    root: &TokenStream,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let params: Vec<&syn::Ident> = cont
+        .generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            GenericParam::Type(t) => Some(&t.ident),
+            GenericParam::Const(c) => Some(&c.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let (mut items, mut stmts) = (Vec::new(), Vec::new());
+    for f in &cont.fields {
+        let Some((name, _)) = f.attrs.array.as_ref().and_then(|a| a.dtype.as_ref()) else {
+            continue;
+        };
+        let Some(info) = arraymodel_spec::by_name(name) else {
+            continue;
+        };
+        let ty = f.ty;
+        let v = format_ident!("{}", info.variant);
+        let field = f.ident.to_string();
+        let field = field.strip_prefix("r#").unwrap_or(&field).to_owned();
+        let text = type_text(ty);
+        // `::core` written here, not through `#p`, so the panic carries the type's span.
+        let check = quote_spanned! {ty.span()=>
+            if let ::core::option::Option::Some(conflict) =
+                #root::model::field_dtype_conflict::<#ty>(#root::DType::#v, #field, #text)
+            {
+                ::core::panic!("{}", conflict.message())
+            }
+        };
+        if mentions(ty.to_token_stream(), &params) {
+            stmts.push(quote_spanned!(ty.span()=> const { #check };));
+        } else {
+            items.push(quote_spanned!(ty.span()=> const _: () = { #check };));
+        }
+    }
+    (items, stmts)
+}
+
 fn expand(cont: &Container<'_>) -> TokenStream {
-    let root = crate_root(cont);
+    let root = crate_root(cont.attrs.crate_path.as_ref());
     let p = quote!(#root::__private);
     let truss = cont.attrs.truss_schema;
     let serde_path = format!("{}::__private::serde", path_string(&root));
@@ -152,6 +231,8 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         };
         quote!(#(#serde_attrs)* #with #ident: #ty)
     });
+
+    let (dtype_items, dtype_stmts) = dtype_assertions(cont, &root);
 
     // Constraint checks on decode.
     let conform = cont.fields.iter().filter_map(|f| {
@@ -245,6 +326,8 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::all)]
         const _: () = {
+            #(#dtype_items)*
+
             #[derive(#p::serde::Serialize, #p::serde::Deserialize)]
             #[serde(crate = #serde_path, remote = #remote_str)]
             #(#container_serde)*
@@ -278,6 +361,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             impl #impl_generics #name #ty_generics #where_clause {
                 #[doc(hidden)]
                 fn __arraymodel_conform(&mut self) -> #p::Result<()> {
+                    #(#dtype_stmts)*
                     #(#conform)*
                     #p::std::result::Result::Ok(())
                 }

@@ -2,17 +2,21 @@
 //!
 //! The derive is split like serde_derive and thiserror: `ast` reads the input and
 //! its attributes into a typed view (collecting every error with its span in a
-//! `ctxt::Ctxt`), `check` validates combinations, `expand` writes the code.
+//! `ctxt::Ctxt`), `check` validates combinations, `expand` writes the code, and
+//! `fallback` writes the errors plus stub impls when there are any (so one mistake is
+//! one error, not one more at every use of the type).
 //! The expansion is wrapped in `const _: () = { ... };` and reaches everything through
-//! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate).
+//! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate), and
+//! the documented `::arraymodel::model::field_dtype_conflict`, which checks each
+//! `#[array(dtype = ...)]` against the field's type at compile time.
 #![forbid(unsafe_code)]
 
 mod ast;
 mod attr;
 mod check;
 mod ctxt;
-mod dtype;
 mod expand;
+mod fallback;
 #[cfg(test)]
 mod snapshot_tests;
 
@@ -27,6 +31,6 @@ use proc_macro::TokenStream;
 pub fn derive_array_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|e| fallback::expand(&input, e))
         .into()
 }

@@ -125,7 +125,12 @@ pub use model::{ArrayModel, NdArray};
 /// automatically). Every other field type must implement serde's traits and
 /// [`schemars::JsonSchema`]. Mistakes — unknown keys, unknown dtypes, malformed
 /// shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a `String` — are
-/// compile errors pointing at the attribute, all reported at once.
+/// compile errors pointing at the attribute, all reported at once, and nothing else:
+/// the uses of a model whose derive failed report no further errors. A dtype that
+/// contradicts the field's type however it is spelled (an alias of `NdArray<f64>`,
+/// `Option` of one, `ndarray::Array1<f64>`) is a compile error at the type, checked
+/// through [`ArrayField::DTYPE`](model::ArrayField::DTYPE) by
+/// [`model::field_dtype_conflict`] (documented: the expansion calls it).
 ///
 /// # Example
 ///

@@ -321,11 +321,103 @@ fn json_data_schema() -> Value {
 /// A field type that holds arrays: [`Array`], [`NdArray`], and `Option`, `Vec`, `Box`
 /// and maps of them. The derive calls it for fields with `#[array(...)]`.
 pub trait ArrayField {
+    /// The dtype every array of the field holds if the type fixes one (`NdArray<T>`
+    /// and ndarray arrays: `T`'s; the containers: their element's), `None` if any.
+    ///
+    /// The derive checks `#[array(dtype = ...)]` against it at compile time, whatever
+    /// the type is spelled (see [`field_dtype_conflict`]).
+    const DTYPE: Option<DType> = None;
     /// Applies `spec` to every array in the field; errors name the position
     /// (`[2]`, a map key) inside the field.
     fn conform(&mut self, spec: &ArraySpec) -> Result<()>;
     /// The field's JSON Schema under `spec`.
     fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema;
+}
+
+/// A field's `#[array(dtype = ...)]` that contradicts the element type of its Rust
+/// type, found at compile time by [`field_dtype_conflict`]; [`message`](Self::message)
+/// says so.
+#[derive(Clone, Copy, Debug)]
+pub struct DTypeConflict {
+    text: [u8; CONFLICT_TEXT],
+    len: usize,
+}
+
+const CONFLICT_TEXT: usize = 512;
+
+impl DTypeConflict {
+    const fn push(mut self, s: &str) -> DTypeConflict {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < CONFLICT_TEXT {
+            self.text[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// What is wrong and how to fix it.
+    pub const fn message(&self) -> &str {
+        let (text, _) = self.text.split_at(self.len);
+        match std::str::from_utf8(text) {
+            Ok(s) => s,
+            // A field or type name cut inside a character by the length limit.
+            Err(_) => "#[array(dtype = ...)] contradicts the element type of the field's type",
+        }
+    }
+}
+
+/// Compares a field's declared dtype with the one its type `F` fixes
+/// ([`ArrayField::DTYPE`]): `Some` conflict if they differ.
+///
+/// `#[derive(ArrayModel)]` evaluates it in a constant for every field with
+/// `#[array(dtype = ...)]` and panics with the conflict's message, so a contradiction
+/// is a compile error however the type is written (`NdArray<f64>`, an alias of it,
+/// `Option<Alias>`, `ndarray::Array1<f64>`), not a field that decodes into something
+/// its type cannot hold. `field` and `ty` only name the field and its type in the
+/// message. Generated code may call it; it is a stable part of the API.
+///
+/// ```
+/// use arraymodel::model::field_dtype_conflict;
+/// use arraymodel::{DType, NdArray};
+/// type V = Option<NdArray<f64>>;
+/// const C: Option<&str> = match &field_dtype_conflict::<V>(DType::Float32, "v", "V") {
+///     Some(c) => Some(c.message()),
+///     None => None,
+/// };
+/// assert!(C.unwrap().contains("holds float64"));
+/// assert!(field_dtype_conflict::<V>(DType::Float64, "v", "V").is_none());
+/// assert!(field_dtype_conflict::<arraymodel::Array>(DType::Int8, "a", "Array").is_none());
+/// ```
+pub const fn field_dtype_conflict<F: ArrayField + ?Sized>(
+    declared: DType,
+    field: &str,
+    ty: &str,
+) -> Option<DTypeConflict> {
+    let Some(held) = F::DTYPE else {
+        return None;
+    };
+    if held as usize == declared as usize {
+        return None;
+    }
+    Some(
+        DTypeConflict {
+            text: [0; CONFLICT_TEXT],
+            len: 0,
+        }
+        .push("#[array(dtype = \"")
+        .push(declared.name())
+        .push("\")] contradicts the type of field `")
+        .push(field)
+        .push("`: `")
+        .push(ty)
+        .push("` holds ")
+        .push(held.name())
+        .push(" arrays; write dtype = \"")
+        .push(held.name())
+        .push("\" or change the element type"),
+    )
 }
 
 impl ArrayField for Array {
@@ -340,8 +432,29 @@ impl ArrayField for Array {
 }
 
 impl<T: Element> ArrayField for NdArray<T> {
+    const DTYPE: Option<DType> = Some(T::DTYPE);
+
+    /// Refuses a `spec` whose dtype is not `T`'s (the derive makes that a compile
+    /// error; this is the same rule for other callers): an `NdArray<T>` always holds `T`.
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
-        self.inner.conform(spec)
+        if let Some(d) = spec.dtype.filter(|&d| d != T::DTYPE) {
+            return Err(Error::new(ErrorKind::Constraint(format!(
+                "the field's dtype {d} contradicts its element type {}",
+                T::DTYPE
+            ))));
+        }
+        // What an error leaves behind still holds `T`.
+        let taken = std::mem::replace(&mut self.inner, Array::from_vec(Vec::<T>::new()));
+        let conformed = spec.conform(taken)?;
+        if conformed.dtype() != T::DTYPE {
+            return Err(Error::new(ErrorKind::Constraint(format!(
+                "dtype {} where the element type {} was expected",
+                conformed.dtype(),
+                T::DTYPE
+            ))));
+        }
+        self.inner = conformed;
+        Ok(())
     }
     fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
         spec.json_schema(generator)
@@ -349,6 +462,8 @@ impl<T: Element> ArrayField for NdArray<T> {
 }
 
 impl<A: ArrayField> ArrayField for Option<A> {
+    const DTYPE: Option<DType> = A::DTYPE;
+
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
         self.as_mut().map_or(Ok(()), |a| a.conform(spec))
     }
@@ -359,6 +474,8 @@ impl<A: ArrayField> ArrayField for Option<A> {
 }
 
 impl<A: ArrayField> ArrayField for Box<A> {
+    const DTYPE: Option<DType> = A::DTYPE;
+
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
         (**self).conform(spec)
     }
@@ -368,6 +485,8 @@ impl<A: ArrayField> ArrayField for Box<A> {
 }
 
 impl<A: ArrayField> ArrayField for Vec<A> {
+    const DTYPE: Option<DType> = A::DTYPE;
+
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
         for (i, a) in self.iter_mut().enumerate() {
             a.conform(spec).map_err(|e| e.at_index(i))?;
@@ -384,6 +503,8 @@ impl<A: ArrayField> ArrayField for Vec<A> {
 macro_rules! map_field {
     ($map:ident<K, A $(, $extra:ident)*>) => {
         impl<K: Display, A: ArrayField $(, $extra)*> ArrayField for $map<K, A $(, $extra)*> {
+            const DTYPE: Option<DType> = A::DTYPE;
+
             fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
                 for (k, a) in self.iter_mut() {
                     a.conform(spec).map_err(|e| e.at_field(k.to_string()))?;
@@ -430,6 +551,10 @@ pub struct NdArray<T: Element> {
     _t: PhantomData<T>,
 }
 
+/// Every way to build or change an `NdArray<T>` (`new`, `try_from_array`, decoding,
+/// [`ArrayField::conform`]) checks that it holds `T`, so the accessors cannot fail.
+const HOLDS_T: &str = "an NdArray<T> holds T: its constructors and conform check it";
+
 impl<T: Element> NdArray<T> {
     /// An array of `shape` holding `data` in C order.
     pub fn new(shape: impl Into<Vec<usize>>, data: Vec<T>) -> Result<NdArray<T>> {
@@ -454,12 +579,12 @@ impl<T: Element> NdArray<T> {
 
     /// The elements in C order.
     pub fn as_slice(&self) -> &[T] {
-        self.inner.as_slice().expect("NdArray holds T")
+        self.inner.as_slice().expect(HOLDS_T)
     }
 
     /// The elements, mutably.
     pub fn as_slice_mut(&mut self) -> &mut [T] {
-        self.inner.as_slice_mut().expect("NdArray holds T")
+        self.inner.as_slice_mut().expect(HOLDS_T)
     }
 
     /// The shape.
@@ -479,7 +604,7 @@ impl<T: Element> NdArray<T> {
 
     /// Consumes into the elements.
     pub fn into_vec(self) -> Vec<T> {
-        self.inner.into_vec().expect("NdArray holds T")
+        self.inner.into_vec().expect(HOLDS_T)
     }
 }
 
@@ -599,4 +724,82 @@ pub trait ArrayModel: Serialize + DeserializeOwned + JsonSchema {
 /// Raises a model error through serde, keeping its kind and path for the top-level call.
 pub fn de_error<E: serde::de::Error>(e: Error) -> E {
     crate::context::to_serde(e, E::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DecodeOptions, from_json_slice};
+
+    const FLOAT32: ArraySpec = ArraySpec {
+        dtype: Some(DType::Float32),
+        ..ArraySpec::ANY
+    };
+
+    /// A spec whose dtype contradicts `T` is an error (it used to cast the array, and
+    /// `as_slice` then panicked); the error carries the field path, and what is left
+    /// still holds `T`.
+    #[test]
+    fn ndarray_refuses_a_contradicting_dtype() {
+        let mut a = NdArray::<f64>::new([2], vec![1.0, 2.0]).unwrap();
+        let err = ArrayField::conform(&mut a, &FLOAT32).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Constraint(_)), "{err}");
+        assert!(err.to_string().contains("float32"), "{err}");
+        assert_eq!(a.as_slice().len(), a.shape().iter().product::<usize>());
+
+        let mut nested: Vec<Option<NdArray<f64>>> =
+            vec![None, Some(NdArray::new([1], vec![1.0]).unwrap())];
+        let err = ArrayField::conform(&mut nested, &FLOAT32)
+            .map_err(|e| e.at_field("v"))
+            .unwrap_err();
+        assert_eq!(err.path().to_string(), "v[1]");
+
+        let same = ArraySpec {
+            dtype: Some(DType::Float64),
+            shape: ShapeSpec::Dims(&[Dim::Fixed(3)]),
+            ..ArraySpec::ANY
+        };
+        let mut b = NdArray::<f64>::new([1], vec![4.0]).unwrap();
+        ArrayField::conform(&mut b, &same).unwrap();
+        assert_eq!(b.as_slice(), &[4.0, 4.0, 4.0]);
+    }
+
+    #[test]
+    fn field_types_fix_their_dtype() {
+        assert_eq!(<Array as ArrayField>::DTYPE, None);
+        assert_eq!(<NdArray<i8> as ArrayField>::DTYPE, Some(DType::Int8));
+        assert_eq!(
+            <Option<Vec<Box<NdArray<crate::f16>>>> as ArrayField>::DTYPE,
+            Some(DType::Float16)
+        );
+        assert_eq!(
+            <HashMap<String, NdArray<u64>> as ArrayField>::DTYPE,
+            Some(DType::UInt64)
+        );
+        assert_eq!(<BTreeMap<String, Vec<Array>> as ArrayField>::DTYPE, None);
+        let c = field_dtype_conflict::<Vec<NdArray<bool>>>(DType::Int8, "flags", "Vec<B>");
+        assert_eq!(
+            c.unwrap().message(),
+            "#[array(dtype = \"int8\")] contradicts the type of field `flags`: `Vec<B>` holds \
+             bool arrays; write dtype = \"bool\" or change the element type"
+        );
+        // A name cut inside a character by the length limit still gives a message.
+        let long = "é".repeat(400);
+        let c = field_dtype_conflict::<NdArray<bool>>(DType::Int8, &long, "B").unwrap();
+        assert!(c.message().contains("contradicts"));
+    }
+
+    /// A generic model: the dtype check is an inline constant, and a matching
+    /// instantiation decodes with the cast.
+    #[test]
+    fn generic_field_with_a_dtype() {
+        #[derive(crate::ArrayModel, Debug)]
+        struct Typed<T: Element> {
+            #[array(shape = [None], dtype = "float64")]
+            values: Option<NdArray<T>>,
+        }
+        let m: Typed<f64> =
+            from_json_slice(br#"{"values": [1, 2]}"#, &DecodeOptions::default()).unwrap();
+        assert_eq!(m.values.unwrap().as_slice(), &[1.0, 2.0]);
+    }
 }

@@ -60,6 +60,8 @@ impl<T: Element, S: Data<Elem = T>, D: Dimension> From<&ArrayBase<S, D>> for Arr
 }
 
 impl<T: Element, D: ndarray::Dimension> crate::model::ArrayField for ndarray::Array<T, D> {
+    const DTYPE: Option<crate::DType> = Some(T::DTYPE);
+
     fn conform(&mut self, spec: &crate::model::ArraySpec) -> crate::Result<()> {
         let conformed = spec.conform(Array::from(&*self))?;
         *self = into_dim::<T, D>(conformed)?;

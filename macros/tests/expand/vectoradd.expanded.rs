@@ -1,6 +1,27 @@
 #[doc(hidden)]
 #[allow(non_upper_case_globals, unused_attributes, unused_qualifications, clippy::all)]
 const _: () = {
+    const _: () = {
+        if let ::core::option::Option::Some(conflict) = ::arraymodel::model::field_dtype_conflict::<
+            Array,
+        >(::arraymodel::DType::Float64, "a", "Array") {
+            ::core::panic!("{}", conflict.message())
+        }
+    };
+    const _: () = {
+        if let ::core::option::Option::Some(conflict) = ::arraymodel::model::field_dtype_conflict::<
+            NdArray<f64>,
+        >(::arraymodel::DType::Float64, "b", "NdArray<f64>") {
+            ::core::panic!("{}", conflict.message())
+        }
+    };
+    const _: () = {
+        if let ::core::option::Option::Some(conflict) = ::arraymodel::model::field_dtype_conflict::<
+            Array,
+        >(::arraymodel::DType::Float64, "s", "Array") {
+            ::core::panic!("{}", conflict.message())
+        }
+    };
     #[derive(
         ::arraymodel::__private::serde::Serialize,
         ::arraymodel::__private::serde::Deserialize
