@@ -38,7 +38,7 @@ use crate::options::BytesStyle;
 
 /// Serializes bytes (`#[serde(serialize_with = "arraymodel::bytes::serialize")]`). In
 /// JSON, in the [`BytesStyle`] of the call's [`EncodeOptions`](crate::EncodeOptions)
-/// (see [`context`](crate::context)); through a serializer outside any such call, as
+/// (see [`context`]); through a serializer outside any such call, as
 /// UTF-8 text (the default).
 pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     if !s.is_human_readable() {

@@ -35,7 +35,7 @@
 //! [`from_msgpack_slice`](crate::from_msgpack_slice), the model and [`Document`](crate::document::Document)
 //! readers and [`DecodeOptions::deserialize`] for exactly the duration of that
 //! synchronous call, and popped when it returns (or panics). The frame holds the
-//! options, the call's running totals for [`Limits`](crate::Limits), the first
+//! options, the call's running totals for [`Limits`], the first
 //! structured error, the name of a key that failed and the base64 texts already
 //! decoded (for the long-string reader). There is no closure API: nothing can run an
 //! `async` block, or anything else that outlives the call, inside a frame. Outside
@@ -322,7 +322,7 @@ pub(crate) struct DecodeFrame {
     /// The array forms a [`Document`](crate::document::Document) recognises.
     pub forms: Forms,
     /// The first structured error raised in this call, with the message serde carries.
-    error: RefCell<Option<(Error, String)>>,
+    error: RefCell<Option<Box<(Error, String)>>>,
     /// The name of a map key whose value failed (see [`note_key`]).
     key_hint: RefCell<Option<String>>,
     /// Address ranges of long texts decoded as base64 (`long_strings`).
@@ -470,7 +470,7 @@ pub(crate) fn to_serde<E: std::fmt::Display>(e: Error, make: impl FnOnce(String)
         if let Some(f) = f {
             let mut slot = f.error.borrow_mut();
             if slot.is_none() {
-                *slot = Some((e, msg.clone()));
+                *slot = Some(Box::new((e, msg.clone())));
             }
         }
     });
@@ -483,7 +483,7 @@ pub(crate) fn to_serde<E: std::fmt::Display>(e: Error, make: impl FnOnce(String)
 /// and the message check tells the two apart.
 pub(crate) fn take_error(message: &str) -> Option<Error> {
     with_decode(|f| {
-        let (e, msg) = f?.error.borrow_mut().take()?;
+        let (e, msg) = *f?.error.borrow_mut().take()?;
         message.starts_with(&msg).then_some(e)
     })
 }

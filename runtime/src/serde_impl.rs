@@ -87,14 +87,21 @@ impl Serialize for Array {
                 s,
             );
         }
-        if context::wrapped_call_active() {
-            // The call's wrapper recognises the name and hands the array its state.
-            return s.serialize_newtype_struct(context::ARRAY_TOKEN, &Marked(self));
-        }
-        let default = crate::EncodeOptions::default().style;
-        let prepared = prepare(self, default, None).map_err(ser_err)?;
-        write_prepared(self, prepared, s)
+        serialize_json(self, s)
     }
+}
+
+/// The JSON side of `Array`'s `Serialize`, kept out of line: the msgpack side, a few
+/// calls, is then inlined into the caller's struct as it was before the JSON side grew.
+#[inline(never)]
+fn serialize_json<S: Serializer>(array: &Array, s: S) -> std::result::Result<S::Ok, S::Error> {
+    if context::wrapped_call_active() {
+        // The call's wrapper recognises the name and hands the array its state.
+        return s.serialize_newtype_struct(context::ARRAY_TOKEN, &Marked(array));
+    }
+    let default = crate::EncodeOptions::default().style;
+    let prepared = prepare(array, default, None).map_err(ser_err)?;
+    write_prepared(array, prepared, s)
 }
 
 /// An array under [`context::ARRAY_TOKEN`], given the call's state by the wrapper.
