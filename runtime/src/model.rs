@@ -777,6 +777,11 @@ mod tests {
             Some(DType::UInt64)
         );
         assert_eq!(<BTreeMap<String, Vec<Array>> as ArrayField>::DTYPE, None);
+        #[cfg(feature = "ndarray")]
+        assert_eq!(
+            <Option<ndarray::Array2<f32>> as ArrayField>::DTYPE,
+            Some(DType::Float32)
+        );
         let c = field_dtype_conflict::<Vec<NdArray<bool>>>(DType::Int8, "flags", "Vec<B>");
         assert_eq!(
             c.unwrap().message(),
