@@ -102,7 +102,13 @@ pub(crate) fn simdutf_base64_append(bytes: &[u8], out: &mut Vec<u8>) {
 #[cfg(all(target_os = "linux", not(miri)))]
 pub(crate) fn advise_hugepages<T>(memory: &mut [T]) {
     // The base page size (4 KiB on x86-64, up to 64 KiB on some arm64 and ppc64 kernels).
-    let page = rustix::param::page_size();
+    // SAFETY: sysconf reads a constant of the running system; it has no preconditions.
+    let Ok(page) = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }) else {
+        return;
+    };
+    if !page.is_power_of_two() {
+        return;
+    }
     let start = memory.as_mut_ptr() as usize;
     let (Some(from), Some(end)) = (
         start.checked_next_multiple_of(page),
@@ -117,11 +123,7 @@ pub(crate) fn advise_hugepages<T>(memory: &mut [T]) {
         // changes its contents (a kernel without transparent huge pages refuses with
         // EINVAL, ignored like any other refusal).
         unsafe {
-            let _ = rustix::mm::madvise(
-                from as *mut std::ffi::c_void,
-                to - from,
-                rustix::mm::Advice::LinuxHugepage,
-            );
+            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
         }
     }
 }
