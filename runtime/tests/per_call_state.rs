@@ -299,3 +299,25 @@ fn entry_points_write_arrays_in_place() {
         stats.total
     );
 }
+
+/// binref through a foreign serializer: the files are renamed into place when the
+/// value is fully serialized, and read back through the references it wrote.
+#[test]
+fn binref_through_with_options() {
+    let dir = std::env::temp_dir().join(format!("arraymodel-per-call-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let m = M {
+        x: Array::from_vec(vec![1.0f64, 2.0, 3.0]),
+    };
+    let opts = EncodeOptions::tesseract(Encoding::Binref).binref_dir(&dir);
+    let json = serde_json::to_vec(&opts.with(&m)).unwrap();
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    #[derive(Deserialize)]
+    struct Back {
+        x: Array,
+    }
+    let back: Back = from_json_slice(&json, &DecodeOptions::default().binref_dir(&dir)).unwrap();
+    assert_eq!(back.x, m.x);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
