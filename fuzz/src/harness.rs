@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arraymodel::codec::binref::{BinrefReader, Reference};
+use arraymodel::binref::{BinrefReader, Reference};
 use arraymodel::document::Document;
 use arraymodel::{
     Array, ArrayModel, ArrayView, DType, DecodeOptions, EncodeOptions, Encoding, Error, ErrorKind,
@@ -139,10 +139,18 @@ fn f64_bytes(v: &[f64]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// One LZ4 frame as python-lz4 writes it for tesseract (independent 64 KiB blocks, the
+/// content size, no checksums), made with lz4_flex directly, not the runtime's encoder.
 fn lz4(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    arraymodel::codec::lz4::compress_into(bytes, &mut out).expect("lz4 compress");
-    out
+    use lz4_flex::frame::{BlockMode, BlockSize, FrameEncoder, FrameInfo};
+    use std::io::Write;
+    let info = FrameInfo::new()
+        .block_size(BlockSize::Max64KB)
+        .block_mode(BlockMode::Independent)
+        .content_size(Some(bytes.len() as u64));
+    let mut enc = FrameEncoder::with_frame_info(info, Vec::new());
+    enc.write_all(bytes).expect("lz4 compress");
+    enc.finish().expect("lz4 compress")
 }
 
 /// The files of the base folder, by relative path. `lz4.bin` holds two frames:
@@ -481,9 +489,8 @@ pub fn tesseract_structured(data: &[u8]) -> Outcome {
         0 => (text(payload), "json"),
         1 if verbatim => (string(&text(payload)), "base64"),
         1 => {
-            let mut b64 = Vec::new();
-            arraymodel::codec::base64::encode_into(payload, &mut b64);
-            (string(&text(&b64)), "base64")
+            let b64 = base64_simd::STANDARD.encode_to_string(payload);
+            (string(&b64), "base64")
         }
         2 => (string(&text(payload)), "binref"),
         _ => (String::new(), "list"),
@@ -568,7 +575,7 @@ pub fn binref_reference(data: &[u8]) -> Outcome {
     let files = fixture_files();
     let view = parsed.as_ref().ok().and_then(|r| {
         let (_, bytes) = files.iter().find(|(name, _)| *name == r.path)?;
-        arraymodel::codec::binref::view(bytes, r.offset, dtype, vec![n], &limits).ok()
+        arraymodel::binref::view(bytes, r.offset, dtype, vec![n], &limits).ok()
     });
     if let Some(v) = view {
         let a = v.to_array()?;

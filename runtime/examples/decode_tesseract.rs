@@ -57,9 +57,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The array as a tesseract `json` object, cut at 80 characters.
 fn preview(a: &Array) -> String {
-    let mut out = Vec::new();
-    arraymodel::codec::json::write_buffer(a, &mut out);
+    let out = arraymodel::to_json_vec(
+        a,
+        &arraymodel::EncodeOptions::tesseract(arraymodel::Encoding::Json),
+    )
+    .unwrap_or_else(|e| e.to_string().into_bytes());
     let s = String::from_utf8_lossy(&out);
     if s.len() > 80 {
         format!("{}...", &s[..80])

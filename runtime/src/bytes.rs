@@ -38,8 +38,8 @@ use crate::options::BytesStyle;
 
 /// Serializes bytes (`#[serde(serialize_with = "arraymodel::bytes::serialize")]`). In
 /// JSON, in the [`BytesStyle`] of the call's [`EncodeOptions`](crate::EncodeOptions)
-/// (see [`context`]); through a serializer outside any such call, as
-/// UTF-8 text (the default).
+/// (the entry points such as [`to_json_vec`](crate::to_json_vec) carry it to every
+/// field); through a serializer outside any such call, as UTF-8 text (the default).
 pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     if !s.is_human_readable() {
         return s.serialize_bytes(bytes);

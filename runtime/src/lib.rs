@@ -58,13 +58,28 @@
 // Lets `#[derive(ArrayModel)]` name `::arraymodel` inside this crate too.
 extern crate self as arraymodel;
 
+// Public modules, and why each is: `bytes` is named in `#[serde(with = ...)]`; `cast`
+// offers tesseract's casting and broadcasting outside a model; `binref` is for servers
+// and tools that manage side-file folders themselves; `client` (features) holds the
+// HTTP clients; `document` reads payloads without a schema (the CLI is built on it);
+// `model` is what the derive implements and generated code names; `text` escapes
+// payload text for terminals. Everything else is reached through the root re-exports.
 mod array;
+pub mod binref;
 pub mod bytes;
 pub mod cast;
 #[cfg(any(feature = "client", feature = "client-async"))]
 pub mod client;
+// The codecs behind the serde impls: crate-private, because their functions take
+// parts a parser found and trust them. Feature `internals` (not for applications; no
+// stability promise) exposes them to this repository's per-function benchmarks and
+// fuzz targets.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
 pub mod codec;
-pub mod context;
+#[cfg(not(feature = "internals"))]
+mod codec;
+mod context;
 pub mod document;
 mod dtype;
 mod error;
@@ -79,7 +94,7 @@ mod ndarray_impl;
 pub use ndarray_impl::ndarray_serde;
 mod options;
 mod serde_impl;
-pub mod shape;
+mod shape;
 pub mod text;
 mod wire;
 
@@ -92,7 +107,7 @@ pub use format::{
     to_msgpack_into, to_msgpack_vec, to_msgpack_writer,
 };
 pub use options::{BytesStyle, Compression, DecodeOptions, EncodeOptions, Encoding, JsonStyle};
-pub use shape::Limits;
+pub use shape::{Limits, MAX_NDIM};
 
 pub use model::{ArrayModel, NdArray};
 

@@ -47,14 +47,9 @@ impl Default for Limits {
     }
 }
 
-/// The number of elements of `shape`, or `None` if the product overflows `usize`.
-///
-/// ```
-/// assert_eq!(arraymodel::shape::element_count(&[2, 0, 4]), Some(0));
-/// assert_eq!(arraymodel::shape::element_count(&[]), Some(1));
-/// assert_eq!(arraymodel::shape::element_count(&[1 << 40, 1 << 40]), None);
-/// ```
-pub fn element_count(shape: &[usize]) -> Option<usize> {
+/// The number of elements of `shape`, or `None` if the product overflows `usize`
+/// (`[2, 0, 4]` has 0, `[]` has 1).
+pub(crate) fn element_count(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
 }
 
@@ -63,7 +58,7 @@ pub fn element_count(shape: &[usize]) -> Option<usize> {
 /// Zero-sized dimensions make the whole product zero, whatever the other
 /// dimensions claim, exactly as numpy does; the product is still checked for
 /// overflow first so that `[0, 2**63, 2**63]` is refused rather than accepted.
-pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<usize> {
+pub(crate) fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<usize> {
     if shape.len() > limits.max_ndim.min(MAX_NDIM) {
         return Err(Error::new(ErrorKind::Shape(format!(
             "{} dimensions, at most {} allowed",
@@ -113,13 +108,7 @@ pub fn checked_nbytes(shape: &[usize], dtype: DType, limits: &Limits) -> Result<
 
 /// The empty lists an array of `shape` stands for in nested-list text: the product of
 /// its dimensions before the first zero, or 0 when no dimension is zero.
-///
-/// ```
-/// assert_eq!(arraymodel::shape::empty_lists(&[3, 2, 0, 5]), 6);
-/// assert_eq!(arraymodel::shape::empty_lists(&[0]), 1);
-/// assert_eq!(arraymodel::shape::empty_lists(&[4]), 0);
-/// ```
-pub fn empty_lists(shape: &[usize]) -> u128 {
+pub(crate) fn empty_lists(shape: &[usize]) -> u128 {
     match shape.iter().position(|&d| d == 0) {
         Some(first_zero) => shape[..first_zero]
             .iter()
@@ -137,6 +126,17 @@ pub(crate) fn dim_from_i128(d: i128) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn element_counts_and_empty_lists() {
+        use super::{element_count, empty_lists};
+        assert_eq!(element_count(&[2, 0, 4]), Some(0));
+        assert_eq!(element_count(&[]), Some(1));
+        assert_eq!(element_count(&[1 << 40, 1 << 40]), None);
+        assert_eq!(empty_lists(&[3, 2, 0, 5]), 6);
+        assert_eq!(empty_lists(&[0]), 1);
+        assert_eq!(empty_lists(&[4]), 0);
+    }
+
     use super::*;
 
     #[test]

@@ -25,12 +25,15 @@
 //! `hostile.rs` checks the largest single allocation of some of these; this file checks
 //! the totals.
 
+#[path = "common/wire.rs"]
+mod wire;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arraymodel::{
     Array, ArrayModel, ArrayView, DType, DecodeOptions, EncodeOptions, Encoding, Error, NdArray,
-    codec, from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_vec,
+    from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_vec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -108,15 +111,11 @@ struct VecAdd {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    let mut out = Vec::new();
-    codec::base64::encode_into(bytes, &mut out);
-    String::from_utf8(out).unwrap()
+    wire::b64(bytes)
 }
 
 fn lz4(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    codec::lz4::compress_into(bytes, &mut out).unwrap();
-    out
+    wire::lz4_frame(bytes)
 }
 
 fn tesseract(shape: &str, dtype: &str, data: &str) -> String {

@@ -1,6 +1,9 @@
 //! Amplification (issue #14 §5): a small input must not stand for an output or a set of
 //! decoded arrays out of proportion to it. Each test names the class it guards.
 
+#[path = "common/wire.rs"]
+mod wire;
+
 use arraymodel::document::Document;
 use arraymodel::{
     Array, ArrayModel, DecodeOptions, EncodeOptions, Encoding, ErrorKind, Limits, NdArray,
@@ -157,9 +160,7 @@ fn model_broadcasts_and_casts_meet_the_limits() {
 
     // A cast to a wider dtype counts its output: 1 MiB of uint8 is 8 MiB of float64.
     let bytes = vec![1u8; 1 << 20];
-    let mut text = Vec::new();
-    arraymodel::codec::base64::encode_into(&bytes, &mut text);
-    let text = String::from_utf8(text).unwrap();
+    let text = wire::b64(&bytes);
     let body = format!(
         r#"{{"items":[{{"shape":[1048576],"dtype":"uint8","data":{{"buffer":"{text}","encoding":"base64"}}}}]}}"#
     );

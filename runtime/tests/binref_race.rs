@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use arraymodel::codec::binref::{BinrefReader, BinrefWriter};
+use arraymodel::binref::{BinrefReader, BinrefWriter};
 use arraymodel::{Array, DType, DecodeOptions, ErrorKind, Limits, from_json_slice};
 use rustix::fs::{CWD, Mode, OFlags, RenameFlags, mkfifoat, renameat_with};
 use serde::Deserialize;

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 
-use arraymodel::codec::binref::{BinrefReader, BinrefWriter, Reference};
+use arraymodel::binref::{BinrefReader, BinrefWriter, Reference};
 use arraymodel::{
     Array, DType, DecodeOptions, EncodeOptions, Encoding, ErrorKind, Limits, from_json_slice,
     to_json_vec,

@@ -19,6 +19,9 @@
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
 
+#[path = "common/wire.rs"]
+mod wire;
+
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -254,9 +257,7 @@ fn sample_model() -> FuzzModel {
 }
 
 fn lz4(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    arraymodel::codec::lz4::compress_into(bytes, &mut out).unwrap();
-    out
+    wire::lz4_frame(bytes)
 }
 
 /// Writes `fuzz/corpus/` afresh (the golden captures must be present).

@@ -2,14 +2,16 @@
 //! [`arraymodel::Error`] (kind and payload path checked), never a panic, and must
 //! not make the decoder allocate for sizes the input cannot back.
 
+#[path = "common/wire.rs"]
+mod wire;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arraymodel::{
-    Array, ArrayView, DecodeOptions, Error, ErrorKind, Limits, codec, from_json_slice,
-    from_msgpack_slice,
+    Array, ArrayView, DecodeOptions, Error, ErrorKind, Limits, from_json_slice, from_msgpack_slice,
 };
 use serde::Deserialize;
 
@@ -159,9 +161,7 @@ fn tesseract(shape: &str, dtype: &str, data: &str) -> String {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    let mut out = Vec::new();
-    codec::base64::encode_into(bytes, &mut out);
-    String::from_utf8(out).unwrap()
+    wire::b64(bytes)
 }
 
 fn base64_data(bytes: &[u8]) -> String {
@@ -227,9 +227,7 @@ fn lz4_frame_unsized(bytes: &[u8]) -> Vec<u8> {
 
 /// A valid LZ4 frame of `bytes` with the content size, as the runtime writes it.
 fn lz4_frame(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    codec::lz4::compress_into(bytes, &mut out).unwrap();
-    out
+    wire::lz4_frame(bytes)
 }
 
 /// A fresh temporary folder, removed by the guard.
@@ -988,16 +986,14 @@ fn json_buffer_values_out_of_range() {
             path
         );
     }
-    // Also through the codec directly.
-    let e = codec::json::parse_buffer(
-        b"[300]",
-        arraymodel::DType::Int8,
-        vec![1],
-        &Limits::default(),
+    // A bare array object: the path names the element inside the buffer.
+    let e = from_json_slice::<Array>(
+        br#"{"object_type":"array","shape":[1],"dtype":"int8","data":{"buffer":[300],"encoding":"json"}}"#,
+        &DecodeOptions::default(),
     )
     .unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Value(_)), "{e:?}");
-    assert_eq!(e.path().to_string(), "[0]");
+    assert_eq!(e.path().to_string(), "data.buffer[0]");
     // Malformed numbers and types.
     for (dtype, buf) in [
         ("int32", "[1.5]"),

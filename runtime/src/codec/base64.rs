@@ -79,6 +79,7 @@ fn decode_exact(text: &[u8], dst: &mut [u8]) -> bool {
 }
 
 /// Decodes `text` into a new vector.
+#[cfg(any(test, feature = "internals"))] // the benchmarks, fuzz targets and unit tests
 pub fn decode_to_vec(text: &[u8]) -> Result<Vec<u8>> {
     let mut v = vec![0; decoded_len(text)?];
     decode_into(text, &mut v)?;

@@ -44,7 +44,7 @@ fn err(msg: impl Into<String>) -> Error {
 /// A parsed buffer reference `path[:offset[:compressed_size]]`.
 ///
 /// ```
-/// use arraymodel::codec::binref::Reference;
+/// use arraymodel::binref::Reference;
 /// let r = Reference::parse("run_1/ab.bin:40:12").unwrap();
 /// assert_eq!((r.path, r.offset, r.compressed_size), ("run_1/ab.bin", 40, Some(12)));
 /// assert_eq!(Reference::parse("sub/s.bin").unwrap().offset, 0);
@@ -568,13 +568,13 @@ impl BinrefWriter {
         Ok(r)
     }
 
-    /// Appends one LZ4 frame of `bytes` (as [`lz4::compress_into`](super::lz4::compress_into)
-    /// makes it) and returns the reference. The frame is compressed block by block
+    /// Appends one LZ4 frame of `bytes` (independent 64 KiB blocks, the content size, no
+    /// checksums: python-lz4's frame as tesseract writes it) and returns the reference. The frame is compressed block by block
     /// straight into the file, so it never exists whole in memory: a 128 MB array
     /// costs no 128 MB frame buffer, grown and faulted in on every encode.
     ///
     /// ```
-    /// use arraymodel::codec::binref::{BinrefReader, BinrefWriter};
+    /// use arraymodel::binref::{BinrefReader, BinrefWriter};
     /// use arraymodel::{DType, Limits};
     /// let dir = std::env::temp_dir().join(format!("am-doc-lz4-{}", std::process::id()));
     /// let mut w = BinrefWriter::new(&dir, "");

@@ -35,6 +35,7 @@ fn frame_info(len: usize) -> FrameInfo {
 /// arraymodel::codec::lz4::decompress_into(&frame, &mut back).unwrap();
 /// assert_eq!(back, vec![7u8; 1000]);
 /// ```
+#[cfg(feature = "internals")] // the benchmarks and fuzz targets
 pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
     compress_to(bytes, out).map(drop)
 }
@@ -156,6 +157,7 @@ struct Layout {
 /// frame.push(0);
 /// assert!(arraymodel::codec::lz4::check_frame(&frame, 45).is_err());
 /// ```
+#[cfg(feature = "internals")] // the benchmarks and fuzz targets
 pub fn check_frame(frame: &[u8], size: usize) -> Result<()> {
     layout(frame, size).map(|_| ())
 }
@@ -343,6 +345,7 @@ fn layout<F: FrameSource + ?Sized>(frame: &F, size: usize) -> Result<Layout> {
 /// Blocks are decompressed straight into `dst` (linked blocks use the output before
 /// them as their dictionary), so decoding allocates nothing: a frame that declares
 /// 4 MiB blocks costs no more than the bytes it really produces.
+#[cfg(any(test, feature = "internals"))] // the benchmarks, fuzz targets and unit tests
 pub fn decompress_into(frame: &[u8], dst: &mut [u8]) -> Result<()> {
     decompress_source(frame, dst)
 }

@@ -151,6 +151,7 @@ pub type BinrefSource<'r> = Option<&'r binref::BinrefReader>;
 
 /// Builds the array of a tesseract object from its decoded parts. Errors carry the
 /// path inside the object (`data.buffer`, `data.encoding`).
+#[cfg(feature = "internals")] // the benchmarks and fuzz targets
 pub fn decode_data(
     buffer: Buffer<'_>,
     encoding: &str,
