@@ -925,6 +925,7 @@ fn convert_replaces_the_output_file_only_on_success() {
 }
 
 /// Peak resident memory of one `arraymodel` run, as the binary reports it (Linux).
+#[cfg(target_os = "linux")]
 fn peak_rss_mb(args: &[OsString]) -> f64 {
     let o = Command::new(bin())
         .args(args)

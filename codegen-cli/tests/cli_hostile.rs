@@ -3,6 +3,9 @@
 //! what reaches a terminal (escape sequences in keys and references), and the defaults
 //! (binref references of standard input) and messages (bytes, non-JSON text, `--from`).
 //! Each test names the class of problem it guards against.
+//!
+//! Unix only: the cases are made of FIFOs, device nodes, symlinks and mode bits.
+#![cfg(unix)]
 
 use std::ffi::OsString;
 use std::fs;

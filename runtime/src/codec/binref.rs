@@ -685,7 +685,6 @@ impl Drop for BinrefWriter {
 #[cfg(all(test, feature = "binref"))]
 mod tests {
     use super::*;
-    use cap_std::ambient_authority;
 
     /// A FIFO inside the base folder is refused without blocking (opening one for
     /// reading blocks until a writer appears; it is opened non-blocking, and refused
@@ -745,7 +744,7 @@ mod tests {
         link(Path::new(".."), "parent");
         link(Path::new("a.bin"), "rel-inside.bin");
         link(Path::new("sub/../a.bin"), "rel-inside2.bin");
-        let dir = Dir::open_ambient_dir(&base, ambient_authority()).unwrap();
+        let dir = Dir::open_ambient_dir(&base, cap_std::ambient_authority()).unwrap();
         for path in [
             "../secret.bin",
             "sub/../../secret.bin",
@@ -765,7 +764,7 @@ mod tests {
         // escapes, or with ELOOP by RESOLVE_NO_MAGICLINKS).
         let secret = File::open(root.join("secret.bin")).unwrap();
         let fd = std::os::fd::AsRawFd::as_raw_fd(&secret);
-        let proc_self = Dir::open_ambient_dir("/proc/self", ambient_authority()).unwrap();
+        let proc_self = Dir::open_ambient_dir("/proc/self", cap_std::ambient_authority()).unwrap();
         for path in [
             format!("root{}", root.join("secret.bin").display()),
             format!("fd/{fd}"),
