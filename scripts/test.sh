@@ -8,8 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/peers-venv.sh >/dev/null
 cargo test --workspace --all-features --locked "$@"
 # Default features: the base64 decoder without simdutf (as under Miri) must accept exactly
-# the same text (its unit tests compare both against base64-simd), and without the
-# `binref` feature a binref buffer is an error naming it.
+# the same text (its unit tests compare both against base64-simd), without the `binref`
+# feature a binref buffer is an error naming it, and without `schema` the derive compiles
+# no JsonSchema impl (model:: derives models, the derive's doc example and the README run).
 if [ $# -eq 0 ]; then
-  cargo test -p arraymodel --locked --lib -- codec::base64 codec::binref
+  cargo test -p arraymodel --locked --lib -- codec::base64 codec::binref model::
+  cargo test -p arraymodel --locked --doc -- ArrayModel ReadmeDoctests
 fi

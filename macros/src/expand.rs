@@ -1,4 +1,6 @@
-//! Code generation: serde impls through a `remote` mirror, `ArrayModel`, `JsonSchema`.
+//! Code generation: serde impls through a `remote` mirror, `ArrayModel`, and
+//! `JsonSchema` inside the runtime's `__private::schema_items!` gate (the impl exists
+//! only when the user's arraymodel has feature `schema`, which the derive cannot see).
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -205,8 +207,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let ser_where = bounded(quote!(#p::serde::Serialize));
     let de_where = bounded(quote!(#p::serde::de::DeserializeOwned));
     let schema_where = bounded(quote!(#p::schemars::JsonSchema));
+    // `MaybeJsonSchema` is `JsonSchema` with the runtime's `schema` feature, nothing without.
     let model_where = bounded(
-        quote!(#p::serde::Serialize + #p::serde::de::DeserializeOwned + #p::schemars::JsonSchema),
+        quote!(#p::serde::Serialize + #p::serde::de::DeserializeOwned + #p::MaybeJsonSchema),
     );
 
     // The serde mirror: same fields and serde attributes, plus `with` for bytes.
@@ -376,6 +379,8 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 }
             }
 
+            // Only with the runtime's `schema` feature (the gate drops it otherwise).
+            #p::schema_items! {
             #[automatically_derived]
             impl #impl_generics #p::schemars::JsonSchema for #name #ty_generics #schema_where {
                 fn schema_name() -> #p::std::borrow::Cow<'static, str> {
@@ -395,6 +400,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                     #container_desc
                     #p::schemars::Schema::from(schema)
                 }
+            }
             }
         };
     }

@@ -4,7 +4,9 @@
 //! (`m.to_msgpack()`, `serde_json::to_string(&m)`, `M::json_schema_value()`).
 //!
 //! The stubs never run (the crate does not compile), but their bodies are ordinary
-//! code: serde's errors, an empty schema, no fields.
+//! code: serde's errors, an empty schema, no fields. The `JsonSchema` stub sits in the
+//! runtime's `schema_items!` gate, like the real impl: it exists only with feature
+//! `schema`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -53,14 +55,16 @@ pub fn expand(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl #impl_generics #p::schemars::JsonSchema for #name #ty_generics #where_clause {
-                fn schema_name() -> #p::std::borrow::Cow<'static, str> {
-                    #p::std::borrow::Cow::Borrowed(#name_str)
-                }
+            #p::schema_items! {
+                #[automatically_derived]
+                impl #impl_generics #p::schemars::JsonSchema for #name #ty_generics #where_clause {
+                    fn schema_name() -> #p::std::borrow::Cow<'static, str> {
+                        #p::std::borrow::Cow::Borrowed(#name_str)
+                    }
 
-                fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                    #p::schemars::Schema::default()
+                    fn json_schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                        #p::schemars::Schema::default()
+                    }
                 }
             }
 
@@ -91,6 +95,7 @@ mod tests {
         let out = super::expand(&input, err).to_string();
         assert!(out.contains("compile_error"));
         assert!(out.contains("unknown dtype"));
+        assert!(out.contains("__private :: schema_items !"), "{out}");
         for t in ["Serialize", "Deserialize", "JsonSchema", "ArrayModel"] {
             assert!(
                 out.contains(&format!("__private :: {t} for M < T >"))

@@ -8,7 +8,9 @@
 //! The expansion is wrapped in `const _: () = { ... };` and reaches everything through
 //! `::arraymodel::__private` (or the name the user's Cargo.toml gives the crate), and
 //! the documented `::arraymodel::model::field_dtype_conflict`, which checks each
-//! `#[array(dtype = ...)]` against the field's type at compile time.
+//! `#[array(dtype = ...)]` against the field's type at compile time. The `JsonSchema`
+//! impl goes through `__private::schema_items! { ... }`, a `macro_rules!` the runtime
+//! defines twice: it passes the impl through with feature `schema` and drops it without.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -23,7 +25,12 @@ mod snapshot_tests;
 use proc_macro::TokenStream;
 
 /// Derives `arraymodel::ArrayModel`, serde's `Serialize` and `Deserialize` (honouring
-/// `#[serde(...)]` attributes) and schemars' `JsonSchema` for a struct with named fields.
+/// `#[serde(...)]` attributes) and, when the runtime has feature `schema`, schemars'
+/// `JsonSchema` for a struct with named fields.
+///
+/// The `JsonSchema` impl is always written, inside the runtime's hidden
+/// `arraymodel::__private::schema_items! { ... }` gate, which keeps it with the feature
+/// and drops it without (a derive cannot see its runtime's features).
 ///
 /// See the `arraymodel` crate documentation for the attributes (`#[array(...)]`,
 /// `#[bytes]`, `#[arraymodel(...)]`).

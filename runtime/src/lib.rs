@@ -112,7 +112,8 @@ pub use shape::{Limits, MAX_NDIM};
 pub use model::{ArrayModel, NdArray};
 
 /// Derives [`ArrayModel`](trait@ArrayModel) — and with it serde's `Serialize` and
-/// `Deserialize` and schemars' `JsonSchema` — for a struct with named fields.
+/// `Deserialize`, and with feature `schema` schemars' `JsonSchema` — for a struct with
+/// named fields.
 ///
 /// Do not also derive serde's traits: the derive writes them (through a serde
 /// `remote` mirror of the struct), honouring every `#[serde(...)]` attribute
@@ -137,15 +138,25 @@ pub use model::{ArrayModel, NdArray};
 /// array fields publish truss's `NumpyArrayField` schema (with the `data_b64` key the
 /// wire uses) instead of tesseract's `EncodedArrayModel`; `#[arraymodel(crate = "path")]`
 /// if the crate is re-exported under another path (a renamed Cargo dependency is found
-/// automatically). Every other field type must implement serde's traits and
-/// [`schemars::JsonSchema`]. Mistakes — unknown keys, unknown dtypes, malformed
-/// shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a `String` — are
-/// compile errors pointing at the attribute, all reported at once, and nothing else:
-/// the uses of a model whose derive failed report no further errors. A dtype that
-/// contradicts the field's type however it is spelled (an alias of `NdArray<f64>`,
-/// `Option` of one, `ndarray::Array1<f64>`) is a compile error at the type, checked
-/// through [`ArrayField::DTYPE`](model::ArrayField::DTYPE) by
+/// automatically). Every other field type must implement serde's traits, and with
+/// feature `schema` also `schemars::JsonSchema`. Mistakes — unknown keys, unknown
+/// dtypes, malformed shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a
+/// `String` — are compile errors pointing at the attribute, all reported at once,
+/// and nothing else: the uses of a model whose derive failed report no further
+/// errors. A dtype that contradicts the field's type however it is spelled (an alias
+/// of `NdArray<f64>`, `Option` of one, `ndarray::Array1<f64>`) is a compile error at
+/// the type, checked through [`ArrayField::DTYPE`](model::ArrayField::DTYPE) by
 /// [`model::field_dtype_conflict`] (documented: the expansion calls it).
+///
+/// # JSON Schema (feature `schema`)
+///
+/// The derive cannot see the runtime's features, so it always writes the `JsonSchema`
+/// impl, wrapped in the hidden `arraymodel::__private::schema_items! { ... }` gate: with
+/// feature `schema` the gate passes the impl through, without it the impl (and schemars)
+/// is not compiled at all. A generic model's `ArrayModel` impl bounds its type
+/// parameters by [`model::MaybeJsonSchema`] (`JsonSchema` with the feature, nothing
+/// without). Features unify across a build: once any crate enables `schema`, every
+/// derived model derives `JsonSchema` and its field types need it.
 ///
 /// # Example
 ///
@@ -193,10 +204,13 @@ pub use model::{ArrayModel, NdArray};
 /// let err = ApplyInput::from_tesseract_request(bad, &DecodeOptions::default()).unwrap_err();
 /// assert_eq!(err.path().to_string(), "inputs.a");
 ///
-/// // The schema tesseract publishes for the same model, in structure.
-/// let schema = ApplyInput::json_schema_value();
-/// assert_eq!(schema["properties"]["a"]["title"], "EncodedArrayModel__any__float64__DIFFERENTIABLE");
-/// assert_eq!(schema["properties"]["a"]["description"], "First vector");
+/// // With feature `schema`: the schema tesseract publishes for the same model, in structure.
+/// #[cfg(feature = "schema")]
+/// {
+///     let schema = ApplyInput::json_schema_value();
+///     assert_eq!(schema["properties"]["a"]["title"], "EncodedArrayModel__any__float64__DIFFERENTIABLE");
+///     assert_eq!(schema["properties"]["a"]["description"], "First vector");
+/// }
 /// ```
 pub use arraymodel_macros::ArrayModel;
 
@@ -214,7 +228,9 @@ struct ReadmeDoctests;
 
 pub use half::f16;
 pub use num_complex::Complex;
-/// The schemars crate, for `#[derive(JsonSchema)]` on types used in model fields.
+/// The schemars crate, for `#[derive(JsonSchema)]` on types used in model fields
+/// (feature `schema`).
+#[cfg(feature = "schema")]
 pub use schemars;
 /// The serde crate the derive and the codecs use.
 pub use serde;
@@ -225,13 +241,16 @@ pub use serde_json;
 /// Items the derive and generated code use. Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__arraymodel_schema_items as schema_items;
     pub use crate::cast::Casting;
     pub use crate::dtype::DType;
     pub use crate::error::{Error, Result};
     pub use crate::format::from_json_slice_uncut;
     pub use crate::model::{
-        ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, SchemaStyle, ShapeSpec, de_error,
+        ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, MaybeJsonSchema, SchemaStyle, ShapeSpec,
+        de_error,
     };
+    #[cfg(feature = "schema")]
     pub use schemars;
     pub use serde;
     pub use serde_json;

@@ -1,13 +1,16 @@
 //! What `#[derive(ArrayModel)]` builds on: array constraints checked on decode, the
-//! typed [`NdArray`], the [`ArrayModel`] trait, and tesseract-style JSON Schemas.
+//! typed [`NdArray`], the [`ArrayModel`] trait, and tesseract-style JSON Schemas
+//! (feature `schema`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 use std::marker::PhantomData;
 
+#[cfg(feature = "schema")]
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+#[cfg(feature = "schema")]
 use serde_json::{Value, json};
 
 use crate::array::{Array, Element};
@@ -184,6 +187,7 @@ impl ArraySpec {
     }
 
     /// truss's `NumpyArrayField` schema, as the wire really is.
+    #[cfg(feature = "schema")]
     fn truss_schema(&self) -> Schema {
         let mut dtype = json!({"type": "string", "title": "Dtype"});
         if let Some(d) = self.dtype {
@@ -210,6 +214,7 @@ impl ArraySpec {
 
     /// The JSON Schema the peer publishes for such a field: tesseract's
     /// `EncodedArrayModel__...` or truss's `NumpyArrayField` object ([`ArraySpec::schema`]).
+    #[cfg(feature = "schema")]
     pub fn json_schema(&self, generator: &mut SchemaGenerator) -> Schema {
         if self.schema == SchemaStyle::Truss {
             return self.truss_schema();
@@ -293,10 +298,12 @@ impl ArraySpec {
     }
 }
 
+#[cfg(feature = "schema")]
 fn compression_schema() -> Value {
     json!({"anyOf": [{"type": "string", "const": "lz4"}, {"type": "null"}], "title": "Compression", "default": null})
 }
 
+#[cfg(feature = "schema")]
 fn base64_data_schema() -> Value {
     json!({"properties": {"buffer": {"type": "string", "title": "Buffer"},
         "encoding": {"type": "string", "const": "base64", "title": "Encoding"},
@@ -304,6 +311,7 @@ fn base64_data_schema() -> Value {
         "additionalProperties": false, "type": "object", "required": ["buffer", "encoding"], "title": "Base64ArrayData"})
 }
 
+#[cfg(feature = "schema")]
 fn binref_data_schema() -> Value {
     json!({"properties": {"buffer": {"type": "string", "pattern": "^.+?(\\:\\d+(\\:\\d+)?)?$", "title": "Buffer"},
         "encoding": {"type": "string", "const": "binref", "title": "Encoding"},
@@ -311,6 +319,7 @@ fn binref_data_schema() -> Value {
         "additionalProperties": false, "type": "object", "required": ["buffer", "encoding"], "title": "BinrefArrayData"})
 }
 
+#[cfg(feature = "schema")]
 fn json_data_schema() -> Value {
     json!({"properties": {"buffer": {"title": "Buffer"},
         "encoding": {"type": "string", "const": "json", "title": "Encoding"},
@@ -330,8 +339,13 @@ pub trait ArrayField {
     /// Applies `spec` to every array in the field; errors name the position
     /// (`[2]`, a map key) inside the field.
     fn conform(&mut self, spec: &ArraySpec) -> Result<()>;
-    /// The field's JSON Schema under `spec`.
-    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema;
+    /// The field's JSON Schema under `spec` (feature `schema`). The default is `spec`'s
+    /// own schema ([`ArraySpec::json_schema`]), right for a type that holds one array;
+    /// containers override it.
+    #[cfg(feature = "schema")]
+    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
+        spec.json_schema(generator)
+    }
 }
 
 /// A field's `#[array(dtype = ...)]` that contradicts the element type of its Rust
@@ -426,9 +440,6 @@ impl ArrayField for Array {
         *self = spec.conform(taken)?;
         Ok(())
     }
-    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
-        spec.json_schema(generator)
-    }
 }
 
 impl<T: Element> ArrayField for NdArray<T> {
@@ -456,9 +467,6 @@ impl<T: Element> ArrayField for NdArray<T> {
         self.inner = conformed;
         Ok(())
     }
-    fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
-        spec.json_schema(generator)
-    }
 }
 
 impl<A: ArrayField> ArrayField for Option<A> {
@@ -467,6 +475,7 @@ impl<A: ArrayField> ArrayField for Option<A> {
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
         self.as_mut().map_or(Ok(()), |a| a.conform(spec))
     }
+    #[cfg(feature = "schema")]
     fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
         let inner = A::array_schema(generator, spec).to_value();
         Schema::try_from(json!({"anyOf": [inner, {"type": "null"}]})).expect("object")
@@ -479,6 +488,7 @@ impl<A: ArrayField> ArrayField for Box<A> {
     fn conform(&mut self, spec: &ArraySpec) -> Result<()> {
         (**self).conform(spec)
     }
+    #[cfg(feature = "schema")]
     fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
         A::array_schema(generator, spec)
     }
@@ -493,6 +503,7 @@ impl<A: ArrayField> ArrayField for Vec<A> {
         }
         Ok(())
     }
+    #[cfg(feature = "schema")]
     fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
         let inner = A::array_schema(generator, spec).to_value();
         Schema::try_from(json!({"type": "array", "items": inner})).expect("object")
@@ -511,6 +522,7 @@ macro_rules! map_field {
                 }
                 Ok(())
             }
+            #[cfg(feature = "schema")]
             fn array_schema(generator: &mut SchemaGenerator, spec: &ArraySpec) -> Schema {
                 let inner = A::array_schema(generator, spec).to_value();
                 Schema::try_from(json!({"type": "object", "additionalProperties": inner})).expect("object")
@@ -521,6 +533,7 @@ macro_rules! map_field {
 map_field!(HashMap<K, A, S>);
 map_field!(BTreeMap<K, A>);
 
+#[cfg(feature = "schema")]
 impl JsonSchema for Array {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         ArraySpec::ANY.title().into()
@@ -628,6 +641,7 @@ impl<'de, T: Element> Deserialize<'de> for NdArray<T> {
     }
 }
 
+#[cfg(feature = "schema")]
 impl<T: Element> JsonSchema for NdArray<T> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         let spec = ArraySpec {
@@ -663,12 +677,60 @@ pub struct FieldInfo {
     pub description: Option<&'static str>,
 }
 
+/// `schemars::JsonSchema` with feature `schema`; no requirement without it.
+///
+/// The supertrait through which [`ArrayModel`] requires `JsonSchema` exactly when the
+/// feature is on (the pattern of wgpu's `WasmNotSend`), and the bound
+/// `#[derive(ArrayModel)]` puts on a generic model's type parameters. It is implemented
+/// for every type that meets it; there is nothing to implement.
+///
+/// Features unify across a build: if any crate in it enables `schema`, every derived
+/// model in it derives `JsonSchema`, so its other field types must implement
+/// `JsonSchema` then. A library whose models may share a build with the feature keeps
+/// its field types `JsonSchema` (e.g. behind a feature of its own that enables
+/// `arraymodel/schema`).
+#[cfg(feature = "schema")]
+pub trait MaybeJsonSchema: JsonSchema {}
+#[cfg(feature = "schema")]
+impl<T: JsonSchema + ?Sized> MaybeJsonSchema for T {}
+
+/// `schemars::JsonSchema` with feature `schema`; no requirement without it (this build:
+/// implemented for every type).
+///
+/// The supertrait through which [`ArrayModel`] requires `JsonSchema` exactly when the
+/// feature is on, and the bound `#[derive(ArrayModel)]` puts on a generic model's type
+/// parameters.
+#[cfg(not(feature = "schema"))]
+pub trait MaybeJsonSchema {}
+#[cfg(not(feature = "schema"))]
+impl<T: ?Sized> MaybeJsonSchema for T {}
+
+/// The derive's gate for what it writes only with feature `schema` (the model's
+/// `JsonSchema` impl): `#[derive(ArrayModel)]` cannot see the runtime's features, so it
+/// wraps those items in `arraymodel::__private::schema_items! { ... }`, which passes
+/// them through with the feature and drops them without. Not a public API.
+#[cfg(feature = "schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __arraymodel_schema_items {
+    ($($items:tt)*) => { $($items)* };
+}
+
+/// Without feature `schema`: drops the derive's schema items (see the other definition).
+#[cfg(not(feature = "schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __arraymodel_schema_items {
+    ($($items:tt)*) => {};
+}
+
 /// A struct with array and bytes fields, derived with `#[derive(ArrayModel)]`.
 ///
 /// Deriving it also derives serde's `Serialize` and `Deserialize` (honouring
-/// `#[serde(...)]` attributes) with the array constraints checked on decode, and
-/// schemars' `JsonSchema` in tesseract's form.
-pub trait ArrayModel: Serialize + DeserializeOwned + JsonSchema {
+/// `#[serde(...)]` attributes) with the array constraints checked on decode, and with
+/// feature `schema` schemars' `JsonSchema` in tesseract's form (the supertrait
+/// [`MaybeJsonSchema`] is `JsonSchema` then, and no requirement without the feature).
+pub trait ArrayModel: Serialize + DeserializeOwned + MaybeJsonSchema {
     /// The fields, in declaration order.
     const FIELDS: &'static [FieldInfo];
 
@@ -715,7 +777,8 @@ pub trait ArrayModel: Serialize + DeserializeOwned + JsonSchema {
         crate::from_json_slice::<Wrap<Self>>(bytes, opts).map(|w| w.inputs)
     }
 
-    /// The JSON Schema of the model, draft 2020-12, with `$defs`.
+    /// The JSON Schema of the model, draft 2020-12, with `$defs` (feature `schema`).
+    #[cfg(feature = "schema")]
     fn json_schema_value() -> Value {
         schemars::schema_for!(Self).to_value()
     }
@@ -792,6 +855,34 @@ mod tests {
         let long = "é".repeat(400);
         let c = field_dtype_conflict::<NdArray<bool>>(DType::Int8, &long, "B").unwrap();
         assert!(c.message().contains("contradicts"));
+    }
+
+    /// Without feature `schema` (`scripts/test.sh` runs the default-feature lib tests):
+    /// the derive's `JsonSchema` impl is dropped by the `schema_items!` gate, so a model
+    /// whose field type has no `JsonSchema` compiles, and every wire form still works.
+    #[cfg(not(feature = "schema"))]
+    #[test]
+    fn derive_without_the_schema_feature() {
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        struct NoSchema {
+            label: String,
+        }
+        #[derive(crate::ArrayModel, Debug)]
+        struct M<T> {
+            #[array(shape = [None], dtype = "float64")]
+            a: Array,
+            meta: NoSchema,
+            extra: T,
+        }
+        let body = br#"{"a": [1, 2], "meta": {"label": "x"}, "extra": 3}"#;
+        let m: M<u8> = M::from_json(body, &DecodeOptions::default()).unwrap();
+        assert_eq!(m.a.as_slice::<f64>().unwrap(), &[1.0, 2.0]);
+        let back = M::<u8>::from_msgpack(&m.to_msgpack().unwrap(), &DecodeOptions::default());
+        let back = back.unwrap();
+        assert_eq!(back.meta, m.meta);
+        assert_eq!(back.extra, 3);
+        let json = m.to_json(&EncodeOptions::truss()).unwrap();
+        assert!(json.starts_with(br#"{"a":{"data_b64":"#), "{json:?}");
     }
 
     /// A generic model: the dtype check is an inline constant, and a matching

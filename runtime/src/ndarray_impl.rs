@@ -67,6 +67,7 @@ impl<T: Element, D: ndarray::Dimension> crate::model::ArrayField for ndarray::Ar
         *self = into_dim::<T, D>(conformed)?;
         Ok(())
     }
+    #[cfg(feature = "schema")]
     fn array_schema(
         generator: &mut schemars::SchemaGenerator,
         spec: &crate::model::ArraySpec,

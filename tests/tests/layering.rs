@@ -2,7 +2,8 @@
 //! `cargo tree` on this workspace's lock file.
 //!
 //! - a crate that only derives `ArrayModel` (the runtime with default features) compiles
-//!   no code generator, no formatter, no CLI and no C++;
+//!   no code generator, no formatter, no CLI, no C++ and no schemars (JSON Schema is
+//!   feature `schema`, which `import` implies);
 //! - the derive itself carries no generator;
 //! - a crate with only a build.rs dependency on the generator library
 //!   (`examples/build-script`) compiles no clap or indicatif.
@@ -70,6 +71,28 @@ fn a_derive_user_compiles_no_generator_cli_or_cpp() {
     assert_none(&names, GENERATOR, "arraymodel (default features)");
     assert_none(&names, CLI, "arraymodel (default features)");
     assert_none(&names, &["simdutf", "cc"], "arraymodel (default features)");
+}
+
+/// schemars and what only it brings (its derive, serde_derive_internals, dyn-clone,
+/// ref-cast's derive with syn 3) are feature `schema`'s.
+const SCHEMA: &[&str] = &[
+    "schemars",
+    "schemars_derive",
+    "serde_derive_internals",
+    "dyn-clone",
+    "ref-cast",
+];
+
+#[test]
+fn json_schema_is_the_schema_feature() {
+    let names = tree("arraymodel", &[]);
+    assert_none(&names, SCHEMA, "arraymodel (default features)");
+    let names = tree("arraymodel", &["schema"]);
+    assert!(names.contains("schemars"), "{names:?}");
+    assert_none(&names, GENERATOR, "arraymodel --features schema");
+    // Generated code derives `JsonSchema`: the generator's features bring schemars.
+    assert!(tree("arraymodel", &["import"]).contains("schemars"));
+    assert!(tree("arraymodel-example-build", &[]).contains("schemars"));
 }
 
 #[test]

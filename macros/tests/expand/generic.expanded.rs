@@ -78,7 +78,7 @@ const _: () = {
     where
         T: ::arraymodel::__private::serde::Serialize
             + ::arraymodel::__private::serde::de::DeserializeOwned
-            + ::arraymodel::__private::schemars::JsonSchema,
+            + ::arraymodel::__private::MaybeJsonSchema,
     {
         const FIELDS: &'static [::arraymodel::__private::FieldInfo] = &[
             ::arraymodel::__private::FieldInfo {
@@ -115,137 +115,131 @@ const _: () = {
             self.__arraymodel_conform()
         }
     }
-    #[automatically_derived]
-    impl<T> ::arraymodel::__private::schemars::JsonSchema for Batch<T>
-    where
-        T: ::arraymodel::__private::schemars::JsonSchema,
-    {
-        fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
-            ::arraymodel::__private::std::borrow::Cow::Owned({
-                let mut n = ::arraymodel::__private::std::string::String::from("Batch");
-                n.push('_');
-                n.push_str(
-                    &<T as ::arraymodel::__private::schemars::JsonSchema>::schema_name(),
-                );
-                n
-            })
-        }
-        fn json_schema(
-            generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
-        ) -> ::arraymodel::__private::schemars::Schema {
-            let mut properties = ::arraymodel::__private::serde_json::Map::new();
-            let mut required: ::arraymodel::__private::std::vec::Vec<
-                ::arraymodel::__private::serde_json::Value,
-            > = ::arraymodel::__private::std::vec::Vec::new();
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = {
-                    const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                        shape: ::arraymodel::__private::ShapeSpec::AnyRank,
-                        dtype: ::arraymodel::__private::std::option::Option::Some(
-                            ::arraymodel::__private::DType::Int8,
-                        ),
-                        casting: ::arraymodel::__private::Casting::Exact,
-                        differentiable: false,
-                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+    ::arraymodel::__private::schema_items! {
+        #[automatically_derived]
+        impl<T> ::arraymodel::__private::schemars::JsonSchema for Batch<T>
+        where
+            T: ::arraymodel::__private::schemars::JsonSchema,
+        {
+            fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
+                ::arraymodel::__private::std::borrow::Cow::Owned({
+                    let mut n = ::arraymodel::__private::std::string::String::from("Batch");
+                    n.push('_');
+                    n.push_str(
+                        &<T as ::arraymodel::__private::schemars::JsonSchema>::schema_name(),
+                    );
+                    n
+                })
+            }
+            fn json_schema(
+                generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
+            ) -> ::arraymodel::__private::schemars::Schema {
+                let mut properties = ::arraymodel::__private::serde_json::Map::new();
+                let mut required: ::arraymodel::__private::std::vec::Vec<
+                    ::arraymodel::__private::serde_json::Value,
+                > = ::arraymodel::__private::std::vec::Vec::new();
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = {
+                        const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                            shape: ::arraymodel::__private::ShapeSpec::AnyRank,
+                            dtype: ::arraymodel::__private::std::option::Option::Some(
+                                ::arraymodel::__private::DType::Int8,
+                            ),
+                            casting: ::arraymodel::__private::Casting::Exact,
+                            differentiable: false,
+                            schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+                        };
+                        <Vec<
+                            Array,
+                        > as ::arraymodel::__private::ArrayField>::array_schema(generator, &SPEC)
+                            .to_value()
                     };
-                    <Vec<
-                        Array,
-                    > as ::arraymodel::__private::ArrayField>::array_schema(
-                            generator,
-                            &SPEC,
-                        )
-                        .to_value()
-                };
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Manyitems",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("manyItems"),
-                        value,
-                    );
-                if true {
-                    required
-                        .push(
-                            ::arraymodel::__private::serde_json::Value::from("manyItems"),
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Manyitems",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("manyItems"),
+                            value,
                         );
+                    if true {
+                        required
+                            .push(::arraymodel::__private::serde_json::Value::from("manyItems"));
+                    }
                 }
-            }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = ::arraymodel::__private::serde_json::json!(
-                    { "anyOf" : [::arraymodel::__private::serde_json::json!({ "type" :
-                    "string", "format" : "binary", "contentMediaType" :
-                    "application/octet-stream" }), { "type" : "null" }] }
-                );
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
                 {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Maybeblob",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("maybeBlob"),
-                        value,
+                    let mut value: ::arraymodel::__private::serde_json::Value = ::arraymodel::__private::serde_json::json!(
+                        { "anyOf" : [::arraymodel::__private::serde_json::json!({ "type" :
+                        "string", "format" : "binary", "contentMediaType" :
+                        "application/octet-stream" }), { "type" : "null" }] }
                     );
-                if false {
-                    required
-                        .push(
-                            ::arraymodel::__private::serde_json::Value::from("maybeBlob"),
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Maybeblob",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("maybeBlob"),
+                            value,
                         );
+                    if false {
+                        required
+                            .push(::arraymodel::__private::serde_json::Value::from("maybeBlob"));
+                    }
                 }
-            }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = generator
-                    .subschema_for::<T>()
-                    .to_value();
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
                 {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Extra",
-                        ));
+                    let mut value: ::arraymodel::__private::serde_json::Value = generator
+                        .subschema_for::<T>()
+                        .to_value();
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Extra",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("extra"),
+                            value,
+                        );
+                    if true {
+                        required.push(::arraymodel::__private::serde_json::Value::from("extra"));
+                    }
                 }
-                properties
+                let mut schema = ::arraymodel::__private::serde_json::Map::new();
+                schema
                     .insert(
-                        ::arraymodel::__private::std::string::String::from("extra"),
-                        value,
+                        ::arraymodel::__private::std::string::String::from("properties"),
+                        ::arraymodel::__private::serde_json::Value::Object(properties),
                     );
-                if true {
-                    required
-                        .push(::arraymodel::__private::serde_json::Value::from("extra"));
-                }
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("type"),
+                        ::arraymodel::__private::serde_json::Value::from("object"),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("required"),
+                        ::arraymodel::__private::serde_json::Value::Array(required),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("title"),
+                        ::arraymodel::__private::serde_json::Value::from("Batch"),
+                    );
+                ::arraymodel::__private::schemars::Schema::from(schema)
             }
-            let mut schema = ::arraymodel::__private::serde_json::Map::new();
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("properties"),
-                    ::arraymodel::__private::serde_json::Value::Object(properties),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("type"),
-                    ::arraymodel::__private::serde_json::Value::from("object"),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("required"),
-                    ::arraymodel::__private::serde_json::Value::Array(required),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("title"),
-                    ::arraymodel::__private::serde_json::Value::from("Batch"),
-                );
-            ::arraymodel::__private::schemars::Schema::from(schema)
         }
     }
 };
@@ -325,7 +319,7 @@ const _: () = {
     where
         T: ::arraymodel::__private::serde::Serialize
             + ::arraymodel::__private::serde::de::DeserializeOwned
-            + ::arraymodel::__private::schemars::JsonSchema,
+            + ::arraymodel::__private::MaybeJsonSchema,
     {
         const FIELDS: &'static [::arraymodel::__private::FieldInfo] = &[
             ::arraymodel::__private::FieldInfo {
@@ -348,96 +342,93 @@ const _: () = {
             self.__arraymodel_conform()
         }
     }
-    #[automatically_derived]
-    impl<T: Element> ::arraymodel::__private::schemars::JsonSchema for Typed<T>
-    where
-        T: ::arraymodel::__private::schemars::JsonSchema,
-    {
-        fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
-            ::arraymodel::__private::std::borrow::Cow::Owned({
-                let mut n = ::arraymodel::__private::std::string::String::from("Typed");
-                n.push('_');
-                n.push_str(
-                    &<T as ::arraymodel::__private::schemars::JsonSchema>::schema_name(),
-                );
-                n
-            })
-        }
-        fn json_schema(
-            generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
-        ) -> ::arraymodel::__private::schemars::Schema {
-            let mut properties = ::arraymodel::__private::serde_json::Map::new();
-            let mut required: ::arraymodel::__private::std::vec::Vec<
-                ::arraymodel::__private::serde_json::Value,
-            > = ::arraymodel::__private::std::vec::Vec::new();
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = {
-                    const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                        shape: ::arraymodel::__private::ShapeSpec::AnyRank,
-                        dtype: ::arraymodel::__private::std::option::Option::Some(
-                            ::arraymodel::__private::DType::Float64,
-                        ),
-                        casting: ::arraymodel::__private::Casting::Tesseract,
-                        differentiable: false,
-                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
-                    };
-                    <Option<
-                        NdArray<T>,
-                    > as ::arraymodel::__private::ArrayField>::array_schema(
-                            generator,
-                            &SPEC,
-                        )
-                        .to_value()
-                };
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Values",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("values"),
-                        value,
+    ::arraymodel::__private::schema_items! {
+        #[automatically_derived]
+        impl<T: Element> ::arraymodel::__private::schemars::JsonSchema for Typed<T>
+        where
+            T: ::arraymodel::__private::schemars::JsonSchema,
+        {
+            fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
+                ::arraymodel::__private::std::borrow::Cow::Owned({
+                    let mut n = ::arraymodel::__private::std::string::String::from("Typed");
+                    n.push('_');
+                    n.push_str(
+                        &<T as ::arraymodel::__private::schemars::JsonSchema>::schema_name(),
                     );
-                if false {
-                    required
-                        .push(
-                            ::arraymodel::__private::serde_json::Value::from("values"),
-                        );
-                }
+                    n
+                })
             }
-            let mut schema = ::arraymodel::__private::serde_json::Map::new();
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("properties"),
-                    ::arraymodel::__private::serde_json::Value::Object(properties),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("type"),
-                    ::arraymodel::__private::serde_json::Value::from("object"),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("required"),
-                    ::arraymodel::__private::serde_json::Value::Array(required),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("title"),
-                    ::arraymodel::__private::serde_json::Value::from("Typed"),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("description"),
-                    ::arraymodel::__private::serde_json::Value::from(
-                        "A dtype on a field whose type names a generic parameter: checked in an inline\n`const` block when the model is instantiated.",
-                    ),
-                );
-            ::arraymodel::__private::schemars::Schema::from(schema)
+            fn json_schema(
+                generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
+            ) -> ::arraymodel::__private::schemars::Schema {
+                let mut properties = ::arraymodel::__private::serde_json::Map::new();
+                let mut required: ::arraymodel::__private::std::vec::Vec<
+                    ::arraymodel::__private::serde_json::Value,
+                > = ::arraymodel::__private::std::vec::Vec::new();
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = {
+                        const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                            shape: ::arraymodel::__private::ShapeSpec::AnyRank,
+                            dtype: ::arraymodel::__private::std::option::Option::Some(
+                                ::arraymodel::__private::DType::Float64,
+                            ),
+                            casting: ::arraymodel::__private::Casting::Tesseract,
+                            differentiable: false,
+                            schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+                        };
+                        <Option<
+                            NdArray<T>,
+                        > as ::arraymodel::__private::ArrayField>::array_schema(generator, &SPEC)
+                            .to_value()
+                    };
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Values",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("values"),
+                            value,
+                        );
+                    if false {
+                        required
+                            .push(::arraymodel::__private::serde_json::Value::from("values"));
+                    }
+                }
+                let mut schema = ::arraymodel::__private::serde_json::Map::new();
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("properties"),
+                        ::arraymodel::__private::serde_json::Value::Object(properties),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("type"),
+                        ::arraymodel::__private::serde_json::Value::from("object"),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("required"),
+                        ::arraymodel::__private::serde_json::Value::Array(required),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("title"),
+                        ::arraymodel::__private::serde_json::Value::from("Typed"),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("description"),
+                        ::arraymodel::__private::serde_json::Value::from(
+                            "A dtype on a field whose type names a generic parameter: checked in an inline\n`const` block when the model is instantiated.",
+                        ),
+                    );
+                ::arraymodel::__private::schemars::Schema::from(schema)
+            }
         }
     }
 };

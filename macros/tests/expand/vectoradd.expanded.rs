@@ -188,213 +188,199 @@ const _: () = {
             self.__arraymodel_conform()
         }
     }
-    #[automatically_derived]
-    impl ::arraymodel::__private::schemars::JsonSchema for ApplyInput {
-        fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
-            ::arraymodel::__private::std::borrow::Cow::Borrowed("ApplyInput")
-        }
-        fn json_schema(
-            generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
-        ) -> ::arraymodel::__private::schemars::Schema {
-            let mut properties = ::arraymodel::__private::serde_json::Map::new();
-            let mut required: ::arraymodel::__private::std::vec::Vec<
-                ::arraymodel::__private::serde_json::Value,
-            > = ::arraymodel::__private::std::vec::Vec::new();
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = {
-                    const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                        shape: ::arraymodel::__private::ShapeSpec::Dims(
-                            &[::arraymodel::__private::Dim::Any],
-                        ),
-                        dtype: ::arraymodel::__private::std::option::Option::Some(
-                            ::arraymodel::__private::DType::Float64,
-                        ),
-                        casting: ::arraymodel::__private::Casting::Tesseract,
-                        differentiable: true,
-                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
-                    };
-                    <Array as ::arraymodel::__private::ArrayField>::array_schema(
-                            generator,
-                            &SPEC,
-                        )
-                        .to_value()
-                };
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
+    ::arraymodel::__private::schema_items! {
+        #[automatically_derived]
+        impl ::arraymodel::__private::schemars::JsonSchema for ApplyInput {
+            fn schema_name() -> ::arraymodel::__private::std::borrow::Cow<'static, str> {
+                ::arraymodel::__private::std::borrow::Cow::Borrowed("ApplyInput")
+            }
+            fn json_schema(
+                generator: &mut ::arraymodel::__private::schemars::SchemaGenerator,
+            ) -> ::arraymodel::__private::schemars::Schema {
+                let mut properties = ::arraymodel::__private::serde_json::Map::new();
+                let mut required: ::arraymodel::__private::std::vec::Vec<
+                    ::arraymodel::__private::serde_json::Value,
+                > = ::arraymodel::__private::std::vec::Vec::new();
                 {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "A",
-                        ));
-                    obj.insert(
+                    let mut value: ::arraymodel::__private::serde_json::Value = {
+                        const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                            shape: ::arraymodel::__private::ShapeSpec::Dims(
+                                &[::arraymodel::__private::Dim::Any],
+                            ),
+                            dtype: ::arraymodel::__private::std::option::Option::Some(
+                                ::arraymodel::__private::DType::Float64,
+                            ),
+                            casting: ::arraymodel::__private::Casting::Tesseract,
+                            differentiable: true,
+                            schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+                        };
+                        <Array as ::arraymodel::__private::ArrayField>::array_schema(
+                                generator,
+                                &SPEC,
+                            )
+                            .to_value()
+                    };
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "A",
+                            ));
+                        obj.insert(
+                            ::arraymodel::__private::std::string::String::from("description"),
+                            ::arraymodel::__private::serde_json::Value::from("First vector"),
+                        );
+                    }
+                    properties
+                        .insert(::arraymodel::__private::std::string::String::from("a"), value);
+                    if true {
+                        required.push(::arraymodel::__private::serde_json::Value::from("a"));
+                    }
+                }
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = {
+                        const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                            shape: ::arraymodel::__private::ShapeSpec::Dims(
+                                &[::arraymodel::__private::Dim::Any],
+                            ),
+                            dtype: ::arraymodel::__private::std::option::Option::Some(
+                                ::arraymodel::__private::DType::Float64,
+                            ),
+                            casting: ::arraymodel::__private::Casting::Tesseract,
+                            differentiable: true,
+                            schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+                        };
+                        <NdArray<
+                            f64,
+                        > as ::arraymodel::__private::ArrayField>::array_schema(generator, &SPEC)
+                            .to_value()
+                    };
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "B",
+                            ));
+                    }
+                    properties
+                        .insert(::arraymodel::__private::std::string::String::from("b"), value);
+                    if true {
+                        required.push(::arraymodel::__private::serde_json::Value::from("b"));
+                    }
+                }
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = {
+                        const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
+                            shape: ::arraymodel::__private::ShapeSpec::Dims(&[]),
+                            dtype: ::arraymodel::__private::std::option::Option::Some(
+                                ::arraymodel::__private::DType::Float64,
+                            ),
+                            casting: ::arraymodel::__private::Casting::Tesseract,
+                            differentiable: false,
+                            schema: ::arraymodel::__private::SchemaStyle::Tesseract,
+                        };
+                        <Array as ::arraymodel::__private::ArrayField>::array_schema(
+                                generator,
+                                &SPEC,
+                            )
+                            .to_value()
+                    };
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "S",
+                            ));
+                    }
+                    properties
+                        .insert(::arraymodel::__private::std::string::String::from("s"), value);
+                    if false {
+                        required.push(::arraymodel::__private::serde_json::Value::from("s"));
+                    }
+                }
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = ::arraymodel::__private::serde_json::json!(
+                        { "type" : "string", "format" : "binary", "contentMediaType" :
+                        "application/octet-stream" }
+                    );
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Image",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("image"),
+                            value,
+                        );
+                    if true {
+                        required.push(::arraymodel::__private::serde_json::Value::from("image"));
+                    }
+                }
+                {
+                    let mut value: ::arraymodel::__private::serde_json::Value = generator
+                        .subschema_for::<Option<String>>()
+                        .to_value();
+                    if let ::arraymodel::__private::std::option::Option::Some(obj) = value
+                        .as_object_mut()
+                    {
+                        obj.entry("title")
+                            .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
+                                "Label",
+                            ));
+                    }
+                    properties
+                        .insert(
+                            ::arraymodel::__private::std::string::String::from("Label"),
+                            value,
+                        );
+                    if false {
+                        required.push(::arraymodel::__private::serde_json::Value::from("Label"));
+                    }
+                }
+                let mut schema = ::arraymodel::__private::serde_json::Map::new();
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("properties"),
+                        ::arraymodel::__private::serde_json::Value::Object(properties),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("type"),
+                        ::arraymodel::__private::serde_json::Value::from("object"),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("required"),
+                        ::arraymodel::__private::serde_json::Value::Array(required),
+                    );
+                schema
+                    .insert(
+                        ::arraymodel::__private::std::string::String::from("title"),
+                        ::arraymodel::__private::serde_json::Value::from("ApplyInput"),
+                    );
+                schema
+                    .insert(
                         ::arraymodel::__private::std::string::String::from(
-                            "description",
+                            "additionalProperties",
                         ),
-                        ::arraymodel::__private::serde_json::Value::from("First vector"),
+                        ::arraymodel::__private::serde_json::Value::Bool(false),
                     );
-                }
-                properties
+                schema
                     .insert(
-                        ::arraymodel::__private::std::string::String::from("a"),
-                        value,
-                    );
-                if true {
-                    required.push(::arraymodel::__private::serde_json::Value::from("a"));
-                }
-            }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = {
-                    const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                        shape: ::arraymodel::__private::ShapeSpec::Dims(
-                            &[::arraymodel::__private::Dim::Any],
+                        ::arraymodel::__private::std::string::String::from("description"),
+                        ::arraymodel::__private::serde_json::Value::from(
+                            "Inputs of the vectoradd tesseract.",
                         ),
-                        dtype: ::arraymodel::__private::std::option::Option::Some(
-                            ::arraymodel::__private::DType::Float64,
-                        ),
-                        casting: ::arraymodel::__private::Casting::Tesseract,
-                        differentiable: true,
-                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
-                    };
-                    <NdArray<
-                        f64,
-                    > as ::arraymodel::__private::ArrayField>::array_schema(
-                            generator,
-                            &SPEC,
-                        )
-                        .to_value()
-                };
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "B",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("b"),
-                        value,
                     );
-                if true {
-                    required.push(::arraymodel::__private::serde_json::Value::from("b"));
-                }
+                ::arraymodel::__private::schemars::Schema::from(schema)
             }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = {
-                    const SPEC: ::arraymodel::__private::ArraySpec = ::arraymodel::__private::ArraySpec {
-                        shape: ::arraymodel::__private::ShapeSpec::Dims(&[]),
-                        dtype: ::arraymodel::__private::std::option::Option::Some(
-                            ::arraymodel::__private::DType::Float64,
-                        ),
-                        casting: ::arraymodel::__private::Casting::Tesseract,
-                        differentiable: false,
-                        schema: ::arraymodel::__private::SchemaStyle::Tesseract,
-                    };
-                    <Array as ::arraymodel::__private::ArrayField>::array_schema(
-                            generator,
-                            &SPEC,
-                        )
-                        .to_value()
-                };
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "S",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("s"),
-                        value,
-                    );
-                if false {
-                    required.push(::arraymodel::__private::serde_json::Value::from("s"));
-                }
-            }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = ::arraymodel::__private::serde_json::json!(
-                    { "type" : "string", "format" : "binary", "contentMediaType" :
-                    "application/octet-stream" }
-                );
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Image",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("image"),
-                        value,
-                    );
-                if true {
-                    required
-                        .push(::arraymodel::__private::serde_json::Value::from("image"));
-                }
-            }
-            {
-                let mut value: ::arraymodel::__private::serde_json::Value = generator
-                    .subschema_for::<Option<String>>()
-                    .to_value();
-                if let ::arraymodel::__private::std::option::Option::Some(obj) = value
-                    .as_object_mut()
-                {
-                    obj.entry("title")
-                        .or_insert_with(|| ::arraymodel::__private::serde_json::Value::from(
-                            "Label",
-                        ));
-                }
-                properties
-                    .insert(
-                        ::arraymodel::__private::std::string::String::from("Label"),
-                        value,
-                    );
-                if false {
-                    required
-                        .push(::arraymodel::__private::serde_json::Value::from("Label"));
-                }
-            }
-            let mut schema = ::arraymodel::__private::serde_json::Map::new();
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("properties"),
-                    ::arraymodel::__private::serde_json::Value::Object(properties),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("type"),
-                    ::arraymodel::__private::serde_json::Value::from("object"),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("required"),
-                    ::arraymodel::__private::serde_json::Value::Array(required),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("title"),
-                    ::arraymodel::__private::serde_json::Value::from("ApplyInput"),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from(
-                        "additionalProperties",
-                    ),
-                    ::arraymodel::__private::serde_json::Value::Bool(false),
-                );
-            schema
-                .insert(
-                    ::arraymodel::__private::std::string::String::from("description"),
-                    ::arraymodel::__private::serde_json::Value::from(
-                        "Inputs of the vectoradd tesseract.",
-                    ),
-                );
-            ::arraymodel::__private::schemars::Schema::from(schema)
         }
     }
 };
