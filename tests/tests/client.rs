@@ -368,11 +368,11 @@ impl TrussServer {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(port) = std::fs::read_to_string(&port_file) {
-                if !port.is_empty() {
-                    server.url = format!("http://127.0.0.1:{port}/predict");
-                    return server;
-                }
+            if let Ok(port) = std::fs::read_to_string(&port_file)
+                && !port.is_empty()
+            {
+                server.url = format!("http://127.0.0.1:{port}/predict");
+                return server;
             }
             assert!(Instant::now() < deadline, "truss server did not start");
             std::thread::sleep(Duration::from_millis(100));
