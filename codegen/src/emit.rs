@@ -289,9 +289,14 @@ impl Emitter<'_> {
                 let deny = s
                     .deny_unknown
                     .then(|| quote!(#[serde(deny_unknown_fields)]));
+                // The derive names `::arraymodel` unless told (as serde's `crate`).
+                let krate = tokens_path(k);
+                let krate_attr = (krate != "::arraymodel" && krate != "arraymodel")
+                    .then(|| quote!(#[arraymodel(crate = #krate)]));
                 quote! {
                     #docs
                     #[derive(#k::ArrayModel, Debug, Clone, PartialEq)]
+                    #krate_attr
                     #deny
                     pub struct #name {
                         #fields

@@ -24,20 +24,13 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(expand(&cont))
 }
 
-/// The path of the runtime crate: `#[arraymodel(crate = "...")]`, else as the user's
-/// Cargo.toml names it.
+/// The path of the runtime crate: `#[arraymodel(crate = "...")]`, else `::arraymodel`
+/// (as serde's `#[serde(crate = "...")]`: reading the user's Cargo.toml to find a renamed
+/// dependency would cost every derive user a TOML parser at build time).
 pub fn crate_root(crate_path: Option<&syn::Path>) -> TokenStream {
-    if let Some(p) = crate_path {
-        return quote!(#p);
-    }
-    match proc_macro_crate::crate_name("arraymodel") {
-        Ok(proc_macro_crate::FoundCrate::Name(name)) => {
-            let ident = format_ident!("{}", name);
-            quote!(::#ident)
-        }
-        // Inside the arraymodel package (its tests and examples) and when the lookup
-        // fails (e.g. in the derive's own snapshot tests): the canonical name.
-        _ => quote!(::arraymodel),
+    match crate_path {
+        Some(p) => quote!(#p),
+        None => quote!(::arraymodel),
     }
 }
 

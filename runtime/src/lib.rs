@@ -137,8 +137,8 @@ pub use model::{ArrayModel, NdArray};
 /// `HashMap` of them. Container attributes: `#[arraymodel(schema = "truss")]` makes the
 /// array fields publish truss's `NumpyArrayField` schema (with the `data_b64` key the
 /// wire uses) instead of tesseract's `EncodedArrayModel`; `#[arraymodel(crate = "path")]`
-/// if the crate is re-exported under another path (a renamed Cargo dependency is found
-/// automatically). Every other field type must implement serde's traits, and with
+/// if the crate is not `::arraymodel` (a renamed Cargo dependency, a re-export), as
+/// serde's `#[serde(crate = "...")]`. Every other field type must implement serde's traits, and with
 /// feature `schema` also `schemars::JsonSchema`. Mistakes — unknown keys, unknown
 /// dtypes, malformed shapes, a dtype that contradicts `NdArray<T>`, `#[bytes]` on a
 /// `String` — are compile errors pointing at the attribute, all reported at once,

@@ -1,4 +1,5 @@
-//! `#[derive(ArrayModel)]` in a crate that renames the `arraymodel` dependency to `am`,
+//! `#[derive(ArrayModel)]` in a crate that renames the `arraymodel` dependency to `am` (and says so with
+//! `#[arraymodel(crate = "am")]`),
 //! under `#![deny(warnings)]` and `#![forbid(unsafe_code)]`, with a generic model.
 #![deny(warnings)]
 #![forbid(unsafe_code)]
@@ -7,6 +8,7 @@ use am::{Array, ArrayModel, NdArray};
 
 /// A generic model: `T` is any serde/schemars type.
 #[derive(ArrayModel, Debug, PartialEq)]
+#[arraymodel(crate = "am")]
 #[serde(rename_all = "camelCase")]
 pub struct Tagged<T> {
     /// The values.
@@ -19,6 +21,13 @@ pub struct Tagged<T> {
     pub raw_blob: Option<Vec<u8>>,
     /// Anything else.
     pub tag: T,
+}
+
+/// Models generated at compile time under the renamed path: `import_schema!` finds the
+/// rename in Cargo.toml and the generated derives say `#[arraymodel(crate = "::am")]`.
+#[allow(dead_code)]
+pub mod vectoradd {
+    am::import_schema!("../../schemas/tesseract_vectoradd.openapi.json");
 }
 
 #[cfg(test)]
@@ -49,6 +58,21 @@ mod tests {
         let e = Tagged::<String>::from_json(bad, &Default::default()).unwrap_err();
         assert_eq!(e.path().to_string(), "theValues");
         assert_eq!(Tagged::<String>::FIELDS[0].wire_name, "theValues");
+        let inputs = vectoradd::ApplyInputSchema2 {
+            a: Array::from_vec(vec![1.0f64, 2.0]),
+            b: Array::from_vec(vec![3.0f64, 4.0]),
+            s: Array::scalar(2.0f64),
+        };
+        let body = inputs.to_json(&Default::default()).unwrap();
+        let back = vectoradd::ApplyInputSchema2::from_json(&body, &Default::default()).unwrap();
+        assert_eq!(back, inputs);
+        // The generated constraint (float64 vectors) holds through the renamed path.
+        let e = vectoradd::ApplyInputSchema2::from_json(
+            br#"{"a":[[1.0]],"b":[1.0],"s":1.0}"#,
+            &Default::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.path().to_string(), "a");
         let schema = Tagged::<String>::json_schema_value();
         assert_eq!(
             schema["properties"]["theValues"]["title"],
