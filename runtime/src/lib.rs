@@ -238,7 +238,8 @@ pub use serde;
 /// `arraymodel::serde_json::Value` for schema-less values (no serde_json dependency needed).
 pub use serde_json;
 
-/// Items the derive and generated code use. Not a public API: may change in any release.
+/// Items only the expansion of `#[derive(ArrayModel)]` uses (generated code names the
+/// documented items above). Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__arraymodel_schema_items as schema_items;
