@@ -42,6 +42,7 @@
 
 mod client;
 mod convert;
+mod document;
 mod emit;
 mod error;
 mod ir;
@@ -49,6 +50,7 @@ mod load;
 mod names;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -64,6 +66,50 @@ enum Source {
         text: String,
         base_dir: Option<PathBuf>,
     },
+    Url {
+        url: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Reads the documents that `$ref`s name by URL, for [`Generator::remote_refs`]: the
+/// generator itself makes no network requests (and has no HTTP dependency); whoever
+/// allows remote references says how they are resolved and fetched, with which limits.
+/// Each URL is fetched once per generation.
+///
+/// ```
+/// use arraymodel_codegen::{Fetcher, Generator};
+///
+/// /// Serves one in-memory document (a real fetcher would use an HTTP client).
+/// struct One;
+/// impl Fetcher for One {
+///     fn resolve(&self, base: Option<&str>, reference: &str) -> Result<String, String> {
+///         assert_eq!(base, None);
+///         Ok(reference.to_owned())
+///     }
+///     fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+///         assert_eq!(url, "https://example.org/defs.yaml");
+///         Ok(b"$defs:\n  Label: {type: string}\n".to_vec())
+///     }
+/// }
+/// let schema = r#"{"title": "In", "type": "object", "required": ["l"],
+///   "properties": {"l": {"$ref": "https://example.org/defs.yaml#/$defs/Label"}}}"#;
+/// let code = Generator::new().schema_str("in.json", schema).remote_refs(One).generate().unwrap();
+/// assert!(code.source().contains("pub type Label = String;"));
+/// assert!(code.source().contains("pub l: Label,"));
+/// // Without a fetcher the reference is refused, naming how to allow it.
+/// let err = Generator::new().schema_str("in.json", schema).generate().unwrap_err();
+/// assert!(err.message().contains("remote references are not fetched unless allowed"));
+/// ```
+pub trait Fetcher: Send + Sync {
+    /// The absolute URL `reference` (a `$ref` without its `#fragment`) names, resolved
+    /// against `base`, the URL of the document the `$ref` is in (`None` for a file or
+    /// text), or why it names none (or none this fetcher reads).
+    fn resolve(&self, base: Option<&str>, reference: &str) -> std::result::Result<String, String>;
+
+    /// The bytes of the document at `url` (as [`Fetcher::resolve`] returned it): JSON or
+    /// YAML, or why they cannot be read.
+    fn fetch(&self, url: &str) -> std::result::Result<Vec<u8>, String>;
 }
 
 /// Generates Rust models from schema files: the library API for `build.rs`.
@@ -85,6 +131,7 @@ pub struct Generator {
     client: bool,
     async_client: bool,
     rustfmt: bool,
+    fetcher: Option<Arc<dyn Fetcher>>,
 }
 
 impl Default for Generator {
@@ -101,9 +148,16 @@ pub struct Generated {
     files: Vec<PathBuf>,
     types: Vec<String>,
     rustfmt: bool,
+    warnings: Vec<String>,
 }
 
 impl Generated {
+    /// What the caller asked for and did not get, one line each (the CLI prints them on
+    /// standard error): for example a client asked of a document without operations.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The formatted Rust source: a header comment (generator version, schema files,
     /// the runtime versions the code needs), then the module.
     ///
@@ -176,10 +230,12 @@ impl Generator {
             client: false,
             async_client: false,
             rustfmt: true,
+            fetcher: None,
         }
     }
 
-    /// Adds a schema file (JSON Schema or OpenAPI; `.json`).
+    /// Adds a schema file: JSON Schema or OpenAPI, as JSON or YAML (told by the content,
+    /// not the extension; see [`Generator::schema_str`]).
     pub fn schema(mut self, path: impl AsRef<Path>) -> Generator {
         self.sources.push(Source::File(path.as_ref().to_path_buf()));
         self
@@ -187,6 +243,25 @@ impl Generator {
 
     /// Adds a schema given as text; `name` is used in errors and for the root type's
     /// name when it has no title. Relative `$ref`s to files are refused.
+    ///
+    /// The text is JSON when its first character that is not blank is `{` or `[`, YAML
+    /// otherwise (YAML's scalar keys, like `200:` under `responses`, become strings).
+    /// YAML aliases may expand a document to at most 4 × its size plus 1 Mi nodes and
+    /// bytes of text ("billion laughs" documents are an error). A payload given where a
+    /// schema belongs, or an object with no schema keyword, is an error saying so:
+    ///
+    /// ```
+    /// use arraymodel_codegen::Generator;
+    ///
+    /// let yaml = "title: Point\ntype: object\nproperties:\n  x: {type: number}\n";
+    /// let code = Generator::new().schema_str("point.yaml", yaml).generate().unwrap();
+    /// assert!(code.source().contains("pub struct Point {"));
+    ///
+    /// let payload = r#"{"a": {"object_type": "array", "shape": [1], "dtype": "int8",
+    ///                         "data": {"buffer": [1], "encoding": "json"}}}"#;
+    /// let err = Generator::new().schema_str("request.json", payload).generate().unwrap_err();
+    /// assert!(err.message().starts_with("this looks like a tesseract payload"));
+    /// ```
     pub fn schema_str(mut self, name: impl AsRef<Path>, text: impl Into<String>) -> Generator {
         self.sources.push(Source::Text {
             name: name.as_ref().to_path_buf(),
@@ -208,6 +283,24 @@ impl Generator {
             text: text.into(),
             base_dir: Some(dir.as_ref().to_path_buf()),
         });
+        self
+    }
+
+    /// Adds a schema read from `url` by the caller (`bytes`: JSON or YAML). Relative
+    /// `$ref`s in it are URLs, read only through [`Generator::remote_refs`].
+    pub fn schema_url(mut self, url: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Generator {
+        self.sources.push(Source::Url {
+            url: url.into(),
+            bytes: bytes.into(),
+        });
+        self
+    }
+
+    /// Follows `$ref`s to URLs (and relative ones in documents read from a URL) by
+    /// asking `fetcher`. Without it (the default) they are errors: a schema cannot make
+    /// the generator send requests to the hosts it names.
+    pub fn remote_refs(mut self, fetcher: impl Fetcher + 'static) -> Generator {
+        self.fetcher = Some(Arc::new(fetcher));
         self
     }
 
@@ -295,7 +388,7 @@ impl Generator {
         // large stack rather than whatever the caller has (test threads get 2 MiB).
         // Only the conversion runs there: inside a proc macro, token streams belong to
         // the compiler's thread.
-        let (defs, files, clients) = std::thread::scope(|scope| {
+        let (defs, files, clients, warnings) = std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("arraymodel-codegen".into())
                 .stack_size(STACK_SIZE)
@@ -304,12 +397,13 @@ impl Generator {
         })
         .map_err(|e| Error::new("", "", format!("cannot start the generator thread: {e}")))?
         .map_err(|_| Error::new("", "", "internal: the generator thread panicked"))??;
-        self.emit(defs, files, clients)
+        self.emit(defs, files, clients, warnings)
     }
 
     /// Load, bundle and convert to the type space.
     fn convert(&self) -> Result<Converted> {
         let mut docs = load::Docs::default();
+        docs.fetcher = self.fetcher.clone();
         let mut roots = Vec::new();
         for s in &self.sources {
             roots.push(match s {
@@ -319,6 +413,7 @@ impl Generator {
                     text,
                     base_dir,
                 } => docs.add_source(name, text, base_dir.clone())?,
+                Source::Url { url, bytes } => docs.add_url(url, bytes, None)?,
             });
         }
         if roots.is_empty() {
@@ -329,18 +424,26 @@ impl Generator {
             conv.add_roots(r)?;
         }
         let mut clients = Vec::new();
+        let mut warnings = Vec::new();
         if self.client || self.async_client {
             let wanted = client::Wanted {
                 blocking: self.client,
                 nonblocking: self.async_client,
             };
             for &r in &roots {
-                clients.extend(client::analyze(&mut conv, r, wanted)?);
+                match client::analyze(&mut conv, r, wanted)? {
+                    Some(c) => clients.push(c),
+                    None => warnings.push(format!(
+                        "{}: no client generated: the document is no OpenAPI document with \
+                         `paths` (operations)",
+                        conv.docs.doc(r).path.display()
+                    )),
+                }
             }
             client::name_constants(&mut clients);
         }
         let defs = std::mem::take(&mut conv.defs);
-        Ok((defs, docs.files(), clients))
+        Ok((defs, docs.files(), clients, warnings))
     }
 
     /// Fix up, emit tokens, format.
@@ -349,6 +452,7 @@ impl Generator {
         mut defs: Vec<Def>,
         files: Vec<PathBuf>,
         clients: Vec<client::ClientSpec>,
+        warnings: Vec<String>,
     ) -> Result<Generated> {
         let krate = parse_path(&self.crate_path, "crate_path")?;
         let map = parse_path(&self.map_type, "map_type")?;
@@ -386,6 +490,7 @@ impl Generator {
             .iter()
             .map(|s| match s {
                 Source::File(p) | Source::Text { name: p, .. } => p.display().to_string(),
+                Source::Url { url, .. } => url.clone(),
             })
             .collect();
         shown.dedup();
@@ -412,6 +517,7 @@ impl Generator {
             files,
             types,
             rustfmt,
+            warnings,
         })
     }
 
@@ -450,7 +556,7 @@ fn header(schemas: &[String]) -> String {
 }
 
 /// What conversion produces: the type space, the files read, the clients' specs.
-type Converted = (Vec<Def>, Vec<PathBuf>, Vec<client::ClientSpec>);
+type Converted = (Vec<Def>, Vec<PathBuf>, Vec<client::ClientSpec>, Vec<String>);
 
 /// The generator thread's stack: room for [`convert`]'s depth limit in debug builds.
 const STACK_SIZE: usize = 256 * 1024 * 1024;

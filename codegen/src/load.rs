@@ -2,9 +2,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::Fetcher;
+use crate::document;
 use crate::error::{Error, Result};
 
 /// A place in a loaded document: which document, which JSON pointer.
@@ -44,6 +47,8 @@ pub(crate) struct Doc {
     pub dir: Option<PathBuf>,
     /// The file's real location, when it is a file (for rebuild tracking).
     pub file: Option<PathBuf>,
+    /// The URL the document was read from: relative `$ref`s in it are URLs too.
+    pub url: Option<String>,
     pub value: Value,
 }
 
@@ -52,6 +57,8 @@ pub(crate) struct Doc {
 pub(crate) struct Docs {
     pub docs: Vec<Doc>,
     by_key: HashMap<PathBuf, usize>,
+    /// Reads documents named by URL; without one, such `$ref`s are refused.
+    pub fetcher: Option<Arc<dyn Fetcher>>,
 }
 
 /// Refuse absurd inputs instead of exhausting memory.
@@ -82,8 +89,7 @@ impl Docs {
         };
         let bytes = std::fs::read(path)
             .map_err(|e| fail(format!("cannot read {}: {e}", shown.display())))?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::new(shown, "", format!("not valid JSON: {e}")))?;
+        let value = document::parse(&bytes).map_err(|e| Error::new(shown, "", e))?;
         let dir = key.parent().map(Path::to_path_buf);
         self.push(
             key.clone(),
@@ -91,6 +97,30 @@ impl Docs {
                 path: shown.to_path_buf(),
                 dir,
                 file: Some(key),
+                url: None,
+                value,
+            },
+        )
+    }
+
+    /// Adds a document read from `url` (by the caller, or by the fetcher for a `$ref`):
+    /// its relative `$ref`s are resolved by the fetcher against `url`.
+    pub fn add_url(&mut self, url: &str, bytes: &[u8], from: Option<&Loc>) -> Result<usize> {
+        let key = PathBuf::from(url);
+        if let Some(&i) = self.by_key.get(&key) {
+            return Ok(i);
+        }
+        let value = document::parse(bytes).map_err(|e| match from {
+            Some(loc) => self.error(loc, format!("{url}: {e}")),
+            None => Error::new(url, "", e),
+        })?;
+        self.push(
+            key,
+            Doc {
+                path: PathBuf::from(url),
+                dir: None,
+                file: None,
+                url: Some(url.to_owned()),
                 value,
             },
         )
@@ -103,8 +133,7 @@ impl Docs {
         text: &str,
         base_dir: Option<PathBuf>,
     ) -> Result<usize> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Error::new(name, "", format!("not valid JSON: {e}")))?;
+        let value = document::parse(text.as_bytes()).map_err(|e| Error::new(name, "", e))?;
         let key = PathBuf::from(format!("<memory {}>:{}", self.docs.len(), name.display()));
         self.push(
             key,
@@ -112,6 +141,7 @@ impl Docs {
                 path: name.to_path_buf(),
                 dir: base_dir,
                 file: None,
+                url: None,
                 value,
             },
         )
@@ -157,18 +187,38 @@ impl Docs {
                 format!("$ref {reference:?}: only JSON-pointer fragments (#/...) are supported, not anchors"),
             ));
         }
+        let base_url = self.docs.get(from.doc).and_then(|d| d.url.clone());
         let doc = if file.is_empty() {
             from.doc
-        } else {
-            if file.contains("://") || file.starts_with("urn:") {
+        } else if file.starts_with("urn:") {
+            return Err(self.error(
+                from,
+                format!("$ref {reference:?}: URNs name no document to read"),
+            ));
+        } else if file.contains("://") || base_url.is_some() {
+            let Some(fetcher) = self.fetcher.clone() else {
                 return Err(self.error(
                     from,
                     format!(
-                        "$ref {reference:?}: remote references are not fetched; \
+                        "$ref {reference:?}: remote references are not fetched unless allowed \
+                         (`arraymodel generate --remote-refs`, `Generator::remote_refs`); or \
                          download the schema and refer to it by a relative path"
                     ),
                 ));
+            };
+            let url = fetcher
+                .resolve(base_url.as_deref(), file)
+                .map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
+            match self.by_key.get(Path::new(&url)) {
+                Some(&i) => i,
+                None => {
+                    let bytes = fetcher
+                        .fetch(&url)
+                        .map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
+                    self.add_url(&url, &bytes, Some(from))?
+                }
             }
+        } else {
             let file = percent_decode(file).ok_or_else(|| {
                 self.error(from, format!("$ref {reference:?}: bad percent-encoding"))
             })?;
@@ -203,25 +253,12 @@ impl Docs {
     }
 }
 
+/// `%XX` escapes decoded (RFC 3986); `None` when the result is not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 #[cfg(test)]
@@ -231,8 +268,10 @@ mod tests {
     #[test]
     fn percent() {
         assert_eq!(percent_decode("a%20b").as_deref(), Some("a b"));
-        assert_eq!(percent_decode("a%2").as_deref(), None);
-        assert_eq!(percent_decode("%zz").as_deref(), None);
+        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("\u{e9}"));
+        // Not an escape: kept as it is (RFC 3986 readers are lenient here).
+        assert_eq!(percent_decode("%zz").as_deref(), Some("%zz"));
+        assert_eq!(percent_decode("%FF").as_deref(), None);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! `arraymodel generate`: Rust models from JSON Schema / OpenAPI documents.
 
+use std::io::Read;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use arraymodel_codegen::Generator;
+use arraymodel_codegen::{Fetcher, Generator};
 use clap::Args;
 
 use super::CliError;
@@ -10,11 +12,13 @@ use super::CliError;
 /// Arguments of `arraymodel generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Schema files (JSON Schema 2020-12 / draft-07, OpenAPI 3.0 / 3.1); their types
-    /// go into one module.
+    /// Schema documents (JSON Schema 2020-12 / draft-07, OpenAPI 3.0 / 3.1), as JSON or
+    /// YAML (told by the content): files, `-` for standard input, or `http(s)://` URLs
+    /// (a live service's `/openapi.json`; `--timeout`, 64 MiB at most). Their types go
+    /// into one module.
     #[arg(required = true, value_name = "SCHEMA")]
     pub schemas: Vec<PathBuf>,
-    /// Write the module here instead of standard output.
+    /// Write the module to FILE instead of standard output (`-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Write nothing; fail (exit 1), naming the items that differ, when FILE does not
@@ -36,6 +40,86 @@ pub struct GenerateArgs {
     /// Also generate a typed `AsyncClient` (needs arraymodel's feature `client-async`).
     #[arg(long = "async")]
     pub async_client: bool,
+    /// Follow `$ref`s to `http(s)://` URLs, and relative ones in a document read from a
+    /// URL, with the same timeout and size limit. Off by default: a schema does not
+    /// make this command send requests to the hosts it names.
+    #[arg(long)]
+    pub remote_refs: bool,
+    /// Seconds one document read from a URL may take, redirects included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// The most a schema document read from a URL or standard input may hold.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+
+/// Reads schema documents over HTTP(S) for the command line: a timeout, a size limit,
+/// at most 5 redirects, `http` and `https` only.
+struct HttpFetcher {
+    agent: ureq::Agent,
+    timeout: Duration,
+}
+
+impl HttpFetcher {
+    fn new(timeout: Duration) -> HttpFetcher {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .max_redirects(5)
+            .build()
+            .into();
+        HttpFetcher { agent, timeout }
+    }
+
+    fn get(&self, url: &url::Url) -> Result<Vec<u8>, String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{url}: only http and https URLs are read"));
+        }
+        let mut response = self.agent.get(url.as_str()).call().map_err(|e| match e {
+            ureq::Error::Timeout(_) => {
+                format!(
+                    "{url}: no complete answer within {}s",
+                    self.timeout.as_secs()
+                )
+            }
+            e => format!("{url}: {e}"),
+        })?;
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_DOCUMENT_BYTES)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => {
+                    format!("{url}: the document is larger than {MAX_DOCUMENT_BYTES} bytes")
+                }
+                e => format!("{url}: {e}"),
+            })?;
+        Ok(body)
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn resolve(&self, base: Option<&str>, reference: &str) -> Result<String, String> {
+        let url = match base {
+            Some(base) => url::Url::parse(base).and_then(|b| b.join(reference)),
+            None => url::Url::parse(reference),
+        }
+        .map_err(|e| format!("not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{url}: only http and https URLs are read"));
+        }
+        Ok(url.into())
+    }
+
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        let url = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        self.get(&url)
+    }
+}
+
+fn is_url(s: &std::path::Path) -> bool {
+    s.to_str()
+        .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
 }
 
 /// Generates, writes or checks the module.
@@ -44,8 +128,40 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
         .crate_path(args.crate_path.clone())
         .client(args.client)
         .async_client(args.async_client);
+    let timeout = Duration::from_secs(args.timeout);
+    if args.remote_refs {
+        generator = generator.remote_refs(HttpFetcher::new(timeout));
+    }
+    let mut stdin_read = false;
     for s in &args.schemas {
-        generator = generator.schema(s);
+        if s.as_os_str() == "-" {
+            if std::mem::replace(&mut stdin_read, true) {
+                return Err(CliError::new("`-` (standard input) given twice"));
+            }
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(MAX_DOCUMENT_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::new(format!("reading standard input: {e}")))?;
+            if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+                return Err(CliError::new(format!(
+                    "standard input: the document is larger than {MAX_DOCUMENT_BYTES} bytes"
+                )));
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| CliError::new("standard input: the document is not UTF-8"))?;
+            // Relative `$ref`s from standard input resolve against the current folder.
+            generator = generator.schema_str_in("<stdin>", text, ".");
+        } else if is_url(s) {
+            let shown = s.display().to_string();
+            let url = url::Url::parse(&shown)
+                .map_err(|e| CliError::new(format!("{shown}: not a URL: {e}")))?;
+            let body = HttpFetcher::new(timeout).get(&url).map_err(CliError::new)?;
+            generator = generator.schema_url(url, body);
+        } else {
+            generator = generator.schema(s);
+        }
     }
     if let Some(m) = &args.map_type {
         generator = generator.map_type(m.clone());
@@ -53,8 +169,17 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     let generated = generator
         .generate()
         .map_err(|e| CliError::new(e.to_string()))?;
+    for w in generated.warnings() {
+        eprintln!("arraymodel: warning: {}", super::text::escape(w));
+    }
     let source = generated.source();
-    match (&args.output, args.check) {
+    let output = args.output.as_ref().filter(|o| o.as_os_str() != "-");
+    if args.check && output.is_none() {
+        return Err(CliError::new(
+            "--check compares with a file: give -o FILE, not -o -",
+        ));
+    }
+    match (output, args.check) {
         (None, _) => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
