@@ -664,7 +664,12 @@ impl<'a> Converter<'a> {
             .get("properties")
             .and_then(Value::as_object)
             .is_some_and(|p| !p.is_empty());
-        let t = if props || o.get("additionalProperties") == Some(&Value::Bool(false)) {
+        let closed = o.get("additionalProperties") == Some(&Value::Bool(false))
+            && !o
+                .get("patternProperties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty());
+        let t = if props || closed {
             if !nullable {
                 return self.defined(loc, hint, as_def, |c, name| {
                     c.object(loc, name, None).map(Kind::Struct)
@@ -674,16 +679,46 @@ impl<'a> Converter<'a> {
                 c.object(loc, name, None).map(Kind::Struct)
             })?
         } else {
-            match o.get("additionalProperties") {
-                Some(Value::Object(_)) => {
-                    let v =
-                        self.ty_at(&loc.child("additionalProperties"), &format!("{hint}Value"))?;
-                    Ty::Map(Box::new(v))
-                }
-                _ => Ty::Map(Box::new(Ty::Value)),
-            }
+            self.map_of(loc, o, hint)?
         };
         Ok(Body::Ty(if nullable { option(t) } else { t }))
+    }
+
+    /// An object schema without properties: a map whose values are what
+    /// `additionalProperties` and every `patternProperties` schema agree on (tesseract's
+    /// jacobian outputs put their arrays under a pattern such as `^data\.\[\d+\]$`).
+    /// With patterns and no `additionalProperties`, the patterns are taken to describe
+    /// every key (as the pydantic models behind such schemas mean); values that the
+    /// schemas describe differently make a map of `serde_json::Value`.
+    fn map_of(&mut self, loc: &Loc, o: &Map<String, Value>, hint: &str) -> Result<Ty> {
+        let mut tys = Vec::new();
+        if let Some(patterns) = o.get("patternProperties") {
+            let Some(patterns) = patterns.as_object() else {
+                return Err(self.docs.error(
+                    &loc.child("patternProperties"),
+                    "patternProperties must be an object",
+                ));
+            };
+            for pattern in patterns.keys() {
+                let at = loc.child("patternProperties").child(pattern);
+                tys.push(self.ty_at(&at, &format!("{hint}Value"))?);
+            }
+        }
+        match o.get("additionalProperties") {
+            Some(Value::Object(_)) => {
+                tys.push(self.ty_at(&loc.child("additionalProperties"), &format!("{hint}Value"))?);
+            }
+            Some(Value::Bool(false)) => {}
+            Some(_) => tys.push(Ty::Value),
+            None if tys.is_empty() => tys.push(Ty::Value),
+            None => {}
+        }
+        let first = tys.first().cloned().unwrap_or(Ty::Value);
+        Ok(Ty::Map(Box::new(if tys.iter().all(|t| *t == first) {
+            first
+        } else {
+            Ty::Value
+        })))
     }
 
     fn primitive(&mut self, loc: &Loc, o: &Map<String, Value>, t: &str, hint: &str) -> Result<Ty> {
@@ -1279,7 +1314,8 @@ fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
                 },
             )
             .filter(|s| DTYPES.contains(s))
-            .map(str::to_owned);
+            .map(str::to_owned)
+            .or_else(|| dtype_from_example(d));
     }
     if let Some(flags) = o.get("array_flags").and_then(Value::as_array) {
         diff = flags
@@ -1292,6 +1328,29 @@ fn tesseract(o: &Map<String, Value>) -> Option<ArraySpec> {
         differentiable: diff,
         family: Family::Tesseract,
     })
+}
+
+/// The dtype of an inline tesseract array schema (no `EncodedArrayModel__` title): its
+/// `dtype` property lists every dtype that casts to the expected one and names the
+/// expected one in `examples` (`examples=[expected_dtype or "float64"]` in
+/// tesseract-core's `get_array_model`). `float64` is also the example of an array with no
+/// dtype, whose list holds every dtype: complex dtypes, which never cast to float64, in
+/// the list say which one it is.
+fn dtype_from_example(d: &Value) -> Option<String> {
+    let example = d.get("examples")?.as_array()?.first()?.as_str()?;
+    let allowed: Vec<&str> = d
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if !DTYPES.contains(&example) || !allowed.contains(&example) {
+        return None;
+    }
+    if example == "float64" && allowed.iter().any(|a| a.starts_with("complex")) {
+        return None;
+    }
+    Some(example.to_owned())
 }
 
 /// The `shape` property of a tesseract array schema.

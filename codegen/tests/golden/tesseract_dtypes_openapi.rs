@@ -80,7 +80,7 @@ pub struct ApplyInputSchema2 {
     #[array(shape = [None], dtype = "float64")]
     #[serde(default)]
     pub items: Vec<::arraymodel::Array>,
-    #[array(shape = [None])]
+    #[array(shape = [None], dtype = "float64")]
     #[serde(default)]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[serde(default)]
@@ -157,7 +157,7 @@ pub struct ApplyOutputSchema2 {
     pub raw: Vec<u8>,
     #[array(shape = [None], dtype = "float64")]
     pub items: Vec<::arraymodel::Array>,
-    #[array(shape = [None])]
+    #[array(shape = [None], dtype = "float64")]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[serde(default)]
     pub nested: Option<ApplyNested>,

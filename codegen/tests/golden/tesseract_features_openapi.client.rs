@@ -40,7 +40,7 @@ pub struct ApplyInputSchema2 {
     #[array(shape = [None], dtype = "float64")]
     #[serde(default)]
     pub stack: Vec<::arraymodel::Array>,
-    #[array]
+    #[array(shape = .., dtype = "float64")]
     #[serde(default)]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     /// Default: `""`
@@ -90,7 +90,7 @@ pub struct ApplyOutputSchema2 {
     #[array(shape = [], dtype = "float64")]
     pub stack_sums: Vec<::arraymodel::Array>,
     pub named_sizes: ::std::collections::BTreeMap<String, i64>,
-    #[array]
+    #[array(shape = .., dtype = "float64")]
     pub named_doubled: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[bytes]
     pub blob: Vec<u8>,
@@ -223,7 +223,7 @@ pub struct JacobianInputSchema2 {
     #[array(shape = [None], dtype = "float64")]
     #[serde(default)]
     pub stack: Vec<::arraymodel::Array>,
-    #[array]
+    #[array(shape = .., dtype = "float64")]
     #[serde(default)]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     /// Default: `""`
