@@ -665,10 +665,9 @@ impl<'a> Converter<'a> {
             .and_then(Value::as_object)
             .is_some_and(|p| !p.is_empty());
         let closed = o.get("additionalProperties") == Some(&Value::Bool(false))
-            && !o
-                .get("patternProperties")
+            && o.get("patternProperties")
                 .and_then(Value::as_object)
-                .is_some_and(|p| !p.is_empty());
+                .is_none_or(Map::is_empty);
         let t = if props || closed {
             if !nullable {
                 return self.defined(loc, hint, as_def, |c, name| {
