@@ -156,9 +156,10 @@ fn tesseract_operations_that_cannot_be_typed_are_skipped() {
         code.contains("pub type ApplyOutputs = ApplyResponse;"),
         "{code}"
     );
-    // Parameters: keywords escaped, `opts` taken by a property, lists as slices.
+    // Parameters: keywords escaped, `opts` taken by a property, lists as slices (an
+    // optional list as `Option<&[T]>`: left out of the body when `None`).
     assert!(code.contains("r#type: &str,"), "{code}");
-    assert!(code.contains("opts: &[String],"), "{code}");
+    assert!(code.contains("opts: Option<&[String]>,"), "{code}");
     assert!(code.contains("maybe: Option<&i64>,"), "{code}");
     assert!(
         code.contains("opts_2: &::arraymodel::client::CallOptions,"),

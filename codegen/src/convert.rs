@@ -61,6 +61,35 @@ const ANNOTATIONS: &[&str] = &[
     "xml",
 ];
 
+/// Keywords that constrain values without changing their Rust type (or, `nullable`, that
+/// the caller applies): a `$ref` or a single `allOf` member next to only these and
+/// annotations is that type, not a new struct.
+const CONSTRAINTS: &[&str] = &[
+    "nullable",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "contentEncoding",
+    "contentMediaType",
+];
+
+/// Whether `key` neither annotates nor only constrains (see [`ANNOTATIONS`],
+/// [`CONSTRAINTS`]).
+fn is_structural(key: &str) -> bool {
+    !ANNOTATIONS.contains(&key) && !CONSTRAINTS.contains(&key)
+}
+
 /// Deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 256;
 
@@ -413,12 +442,16 @@ impl<'a> Converter<'a> {
             let Some(r) = r.as_str() else {
                 return Err(self.docs.error(&loc.child("$ref"), "$ref must be a string"));
             };
-            let structural = o
-                .keys()
-                .any(|k| k != "$ref" && !ANNOTATIONS.contains(&k.as_str()));
+            let structural = o.keys().any(|k| k != "$ref" && is_structural(k));
             if !structural {
                 let target = self.docs.resolve(loc, r)?;
-                return self.ref_ty(&target, hint).map(Body::Ty);
+                let t = self.ref_ty(&target, hint)?;
+                // A definition marked `nullable` (OpenAPI 3.0) stays its plain type; every
+                // use of it through `$ref` may be null.
+                let end = self.follow(&target)?;
+                let nullable =
+                    self.schema(&end)?.get("nullable").and_then(Value::as_bool) == Some(true);
+                return Ok(Body::Ty(if nullable { option(t) } else { t }));
             }
             // `$ref` with siblings (2020-12): both apply; treat as allOf.
             return self.defined(loc, hint, as_def, |c, name| {
@@ -478,9 +511,24 @@ impl<'a> Converter<'a> {
             };
             let own_structure = o
                 .keys()
-                .any(|k| k != "allOf" && !ANNOTATIONS.contains(&k.as_str()) && k != "type");
-            if all.len() == 1 && !own_structure {
-                return self.ty_at(&loc.child("allOf").index(0), hint).map(Body::Ty);
+                .any(|k| k != "allOf" && k != "type" && is_structural(k));
+            // Members that only constrain (`{"minimum": 1}`) add no structure: with one
+            // member left, the schema is that member's type (a `$ref` wrapped to add
+            // `nullable` or bounds, `[{"type": "integer"}, {"minimum": 1}]`).
+            let shaped: Vec<usize> = all
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| match m {
+                    Value::Object(m) => m.keys().any(|k| is_structural(k)),
+                    _ => true,
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if !own_structure && shaped.len() <= 1 {
+                let member = shaped.first().copied().unwrap_or(0);
+                return self
+                    .ty_at(&loc.child("allOf").index(member), hint)
+                    .map(Body::Ty);
             }
             return self.defined(loc, hint, as_def, |c, name| {
                 c.object(loc, name, None).map(Kind::Struct)
@@ -872,24 +920,33 @@ impl<'a> Converter<'a> {
                 default: None,
                 default_empty: false,
                 skip_none: false,
+                required_nullable: false,
             };
             let nullable = matches!(field.ty, Ty::Option(_));
             match (is_required, default) {
                 (true, _) => {
-                    if nullable {
+                    // Present, possibly null. Array and bytes fields go through the
+                    // derive's own machinery, which cannot take `deserialize_with`: there
+                    // a missing key still reads as null.
+                    if nullable && field.ty.array_field().is_none() && !field.ty.is_bytes_field() {
+                        field.required_nullable = true;
+                    } else if nullable {
                         field.default_empty = true;
                     }
                 }
+                // `default: null` (pydantic's `Optional[...] = None`): the writers of
+                // such schemas write the null, and so does the model.
                 (false, Some(Value::Null)) if nullable => field.default_empty = true,
                 (false, Some(d)) => field.default = Some(d),
+                // Nullable and optional: `None` is written as null, as pydantic-based
+                // servers (tesseract) write it; absence and null are one `None`.
+                (false, None) if nullable => field.default_empty = true,
                 (false, None) => {
-                    if nullable || matches!(field.ty, Ty::Vec(_) | Ty::Map(_)) {
-                        field.default_empty = true;
-                    } else {
-                        field.ty = Ty::Option(Box::new(field.ty));
-                        field.default_empty = true;
-                        field.skip_none = true;
-                    }
+                    // Absent stays absent: `None`, left out of the output (an empty
+                    // list or map would change what is written back).
+                    field.ty = Ty::Option(Box::new(field.ty));
+                    field.default_empty = true;
+                    field.skip_none = true;
                 }
             }
             if let Some(d) = &field.default {

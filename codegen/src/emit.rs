@@ -441,6 +441,9 @@ impl Emitter<'_> {
         } else if f.default_empty {
             serde.push(quote!(default));
         }
+        if f.required_nullable {
+            serde.push(quote!(deserialize_with = "required::nullable"));
+        }
         if f.skip_none {
             serde.push(quote!(skip_serializing_if = "Option::is_none"));
         }

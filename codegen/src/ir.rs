@@ -140,8 +140,11 @@ pub(crate) struct Field {
     pub default: Option<Value>,
     /// Serde `default` without a function (missing means `None` / empty).
     pub default_empty: bool,
-    /// Leave it out of the output when `None` (not nullable on the wire).
+    /// Leave it out of the output when `None` (absent on the wire).
     pub skip_none: bool,
+    /// Required but nullable: `Option` that must be present (serde reads a missing
+    /// `Option` field as `None` unless told otherwise).
+    pub required_nullable: bool,
 }
 
 #[derive(Clone, Debug)]

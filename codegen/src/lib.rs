@@ -477,7 +477,28 @@ impl Generator {
                 }
             }
         });
-        let tokens = quote!(#body #clients_tokens #defaults);
+        let needs_required = defs.iter().any(|d| match &d.kind {
+            Kind::Struct(s) => s.fields.iter().any(|f| f.required_nullable),
+            _ => false,
+        });
+        let required = needs_required.then(|| {
+            let k = &paths.krate;
+            quote! {
+                /// Serde helpers of the generated fields.
+                pub mod required {
+                    /// `deserialize_with` for a field the schema requires and allows `null` in:
+                    /// a missing key is an error, where a plain `Option` field reads it as `None`.
+                    pub fn nullable<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+                    where
+                        D: #k::serde::Deserializer<'de>,
+                        T: #k::serde::Deserialize<'de>,
+                    {
+                        <Option<T> as #k::serde::Deserialize<'de>>::deserialize(deserializer)
+                    }
+                }
+            }
+        });
+        let tokens = quote!(#body #clients_tokens #defaults #required);
         let file: syn::File = syn::parse2(tokens.clone()).map_err(|e| {
             Error::new(
                 "",

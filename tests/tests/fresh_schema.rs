@@ -118,8 +118,8 @@ fn syn_free_checks(code: &str) {
         "pub struct ApplyMesh {",
         "pub struct ApplyPoint {",
         "pub mask: Option<::arraymodel::Array>,",
-        "pub stack: Vec<::arraymodel::Array>,",
-        "pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,",
+        "pub stack: Option<Vec<::arraymodel::Array>>,",
+        "pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,",
         "#[bytes]",
         "pub enum ApplyInputSchema2Mode {",
         "pub struct Client {",
@@ -141,7 +141,7 @@ fn inputs() -> features::ApplyInputs {
         mesh: ApplyMesh {
             vertices: Array::new(vec![2, 3], vec![0.0f32, 0.0, 0.0, 2.0, 4.0, 6.0]).unwrap(),
             faces: Some(Array::new(vec![1, 3], vec![0i64, 1, 1]).unwrap()),
-            points: vec![
+            points: Some(vec![
                 ApplyPoint {
                     xy: Array::from_vec(vec![1.0f64, 2.0]),
                     label: "a".into(),
@@ -150,20 +150,20 @@ fn inputs() -> features::ApplyInputs {
                     xy: Array::from_vec(vec![3.0f64, 4.0]),
                     label: features::defaults::apply_point_label(),
                 },
-            ],
+            ]),
         },
         mask: Some(Array::from_vec(vec![true, false, true, false])),
         weights: None,
-        stack: vec![
+        stack: Some(vec![
             Array::from_vec(vec![1.0f64, 2.0]),
             Array::from_vec(vec![3.0f64]),
-        ],
-        named: BTreeMap::from([(
+        ]),
+        named: Some(BTreeMap::from([(
             "m".to_owned(),
             Array::new(vec![2, 2], vec![1.0f64, 2.0, 3.0, 4.0]).unwrap(),
-        )]),
+        )])),
         blob: b"hello\x00bytes".to_vec(),
-        tags: vec!["z".into(), "a".into()],
+        tags: Some(vec!["z".into(), "a".into()]),
         count: features::defaults::apply_input_schema2_count(),
     }
 }
@@ -224,10 +224,10 @@ fn generated_models_and_client_against_the_live_api() {
     // Defaults left out on the wire come back as the schema says.
     let minimal = features::ApplyInputs {
         mask: None,
-        stack: Vec::new(),
-        named: BTreeMap::new(),
+        stack: None,
+        named: None,
         blob: features::defaults::apply_input_schema2_blob(),
-        tags: Vec::new(),
+        tags: None,
         ..x.clone()
     };
     let got = client.apply(&minimal, &CallOptions::default()).unwrap();
@@ -249,14 +249,14 @@ fn generated_models_and_client_against_the_live_api() {
         mesh: JacobianMesh {
             vertices: x.mesh.vertices.clone(),
             faces: None,
-            points: Vec::new(),
+            points: None,
         },
         mask: None,
         weights: None,
-        stack: Vec::new(),
-        named: BTreeMap::new(),
+        stack: None,
+        named: None,
         blob: Vec::new(),
-        tags: Vec::new(),
+        tags: None,
         count: 0,
     };
     for response in WireFormat::ALL {

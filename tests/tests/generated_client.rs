@@ -427,11 +427,14 @@ fn dtypes_inputs() -> dtypes::ApplyInputs {
         ratio: 0.75,
         flag: false,
         raw: b"bytes\x01".to_vec(),
-        items: vec![
+        items: Some(vec![
             Array::from_vec(vec![1.0f64]),
             Array::zeros(DType::Float64, vec![0]).unwrap(),
-        ],
-        named: BTreeMap::from([("k".to_owned(), Array::from_vec(vec![2.0f64, 3.0]))]),
+        ]),
+        named: Some(BTreeMap::from([(
+            "k".to_owned(),
+            Array::from_vec(vec![2.0f64, 3.0]),
+        )])),
         nested: Some(dtypes::ApplyNested {
             m: Array::new(vec![2, 3], vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap(),
             tag: "deep".into(),
@@ -486,11 +489,12 @@ fn generated_dtypes_client_apply_every_encoding() {
                 ratio,
                 flag,
                 raw,
-                items,
-                named,
                 nested,
                 maybe
             );
+            // Optional in the request, required in the echo.
+            assert_eq!(Some(&out.items), x.items.as_ref(), "{what}: items");
+            assert_eq!(Some(&out.named), x.named.as_ref(), "{what}: named");
             assert_eq!(out.empty.shape(), [0]);
             assert_eq!(out.dtypes_seen["u64"], "ndarray:uint64:[2]", "{what}");
             assert_eq!(out.dtypes_seen["scalar_i32"], "int32:int32:[]", "{what}");

@@ -41,6 +41,9 @@ golden_module!(features, "features_schema.rs");
 golden_module!(draft07, "draft07_with_refs_schema.rs");
 golden_module!(common_defs, "common_defs.rs");
 golden_module!(petstore, "petstore_nullable_openapi.rs");
+golden_module!(real_shapes, "real_api_shapes_openapi.rs");
+golden_module!(meshstats_golden, "tesseract_meshstats_openapi.client.rs");
+golden_module!(dataloader_golden, "tesseract_dataloader_openapi.client.rs");
 
 /// The same schemas through the compile-time macro.
 #[allow(dead_code)]
@@ -318,7 +321,7 @@ fn handwritten_features_work_on_the_wire() {
     assert_eq!(s.extra, Some(SimulationExtra::Integer(5)));
     assert_eq!(s.bounds, Some((0.0, 1.0, "m".to_owned())));
     let tree = s.tree.as_ref().unwrap();
-    assert_eq!(tree.children[0].value, 2);
+    assert_eq!(tree.children.as_ref().unwrap()[0].value, 2);
     assert_eq!(tree.parent.as_ref().unwrap().value, 0);
     assert_eq!(s.meta.as_ref().unwrap().extra["rev"], 3);
     // Round trip through JSON and msgpack.
@@ -342,8 +345,10 @@ fn openapi_30_nullable_and_mapping_discriminator() {
     use petstore::*;
     let json = br#"{"pets":[{"pet_type":"cat","name":null},{"pet_type":"dog","bark":"loud"}],"nickname":null}"#;
     let o: Owner = from_json_slice(json, &DecodeOptions::default()).unwrap();
-    assert!(matches!(&o.pets[0], Pet::Cat(c) if c.name.is_none() && c.lives == 9));
-    assert!(matches!(&o.pets[1], Pet::Dog(d) if d.bark == DogBark::Loud));
+    assert!(
+        matches!(&o.pets.as_ref().unwrap()[0], Pet::Cat(c) if c.name.is_none() && c.lives == 9)
+    );
+    assert!(matches!(&o.pets.as_ref().unwrap()[1], Pet::Dog(d) if d.bark == DogBark::Loud));
 }
 
 #[test]
@@ -358,7 +363,7 @@ fn cross_file_refs_and_cycles() {
         arraymodel::DType::Float32
     );
     let owner = d.labelled.as_ref().unwrap().owner.as_ref().unwrap();
-    assert_eq!(owner.items[0].label, "m");
+    assert_eq!(owner.items.as_ref().unwrap()[0].label, "m");
     let _ = common_defs::Point { x: 0.0, y: 0.0 };
 }
 
@@ -367,4 +372,46 @@ fn pydantic_numpy_model_compiles_with_array_fields() {
     let f = <pydantic_numpy::Pn as ArrayModel>::FIELDS;
     assert_eq!(f.len(), 3);
     assert!(f.iter().all(|f| f.array.is_some()));
+}
+
+/// Shapes from GitHub's and Oxide's documents (`schemas/real_api_shapes.openapi.json`):
+/// a nullable component through `$ref` in a required field, `allOf` wrapping a `$ref`
+/// or a type to add `nullable` or bounds, required-but-nullable fields that must be
+/// present, optional lists and maps that stay absent. Each instance re-encodes to the
+/// same JSON.
+#[test]
+fn real_api_shapes_hold_their_instances() {
+    use real_shapes::{DiskCreate, Issue};
+    fn same<T: ArrayModel>(json: &str) -> T {
+        let v: T = T::from_json(json.as_bytes(), &DecodeOptions::default())
+            .unwrap_or_else(|e| panic!("{json}: {e}"));
+        let back = v.to_json(&EncodeOptions::default()).unwrap();
+        let a: serde_json::Value = serde_json::from_str(json).unwrap();
+        let b: serde_json::Value = serde_json::from_slice(&back).unwrap();
+        assert_eq!(a, b, "{json}");
+        v
+    }
+    // Before: "invalid type: null, expected struct SimpleUser".
+    let i: Issue =
+        same(r#"{"id":1,"title":"t","assignee":null,"closed_by":null,"milestone":null}"#);
+    assert!(i.assignee.is_none() && i.labels.is_none() && i.reactions.is_none());
+    let i: Issue = same(
+        r#"{"id":2,"title":"u","assignee":{"login":"a","id":7},"closed_by":{"login":"b","id":8},
+            "labels":[],"reactions":{"+1":3},"milestone":"v1"}"#,
+    );
+    assert_eq!(i.closed_by.unwrap().login, "b");
+    assert_eq!(i.labels, Some(Vec::new()));
+    // Required and nullable: null is fine, a missing key is not.
+    let e = Issue::from_json(
+        br#"{"id":3,"title":"x","closed_by":null}"#,
+        &DecodeOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("missing field `assignee`"), "{e}");
+    // Before: `description` and `size` were empty structs refusing strings and numbers,
+    // and `block_size` refused 512.
+    let d: DiskCreate =
+        same(r#"{"name":"disk-1","description":"scratch","size":5,"block_size":512}"#);
+    assert_eq!((d.size, d.block_size), (5, 512));
+    let _: DiskCreate = same(r#"{"name":"disk-2","description":null,"size":1,"block_size":4096}"#);
 }

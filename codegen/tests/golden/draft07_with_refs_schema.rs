@@ -44,8 +44,8 @@ pub enum Style {
 pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
-    pub items: Vec<Labelled>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<Labelled>>,
 }
 /// Generated from `../schemas/common.defs.json#/definitions/Point`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]

@@ -29,11 +29,11 @@ pub struct Simulation {
     pub mask: Option<::arraymodel::Array>,
     /// Snapshots, any rank and dtype
     #[array]
-    #[serde(default)]
-    pub history: Vec<::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<::arraymodel::Array>>,
     #[array(shape = [None], dtype = "float64")]
-    #[serde(default)]
-    pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     #[array(shape = [None], dtype = "int64")]
     #[serde(default)]
     pub maybe_list: Option<Vec<::arraymodel::Array>>,
@@ -49,8 +49,8 @@ pub struct Simulation {
     pub shapes: Vec<Shape>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounds: Option<(f64, f64, String)>,
-    #[serde(default)]
-    pub tags: ::std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<::std::collections::BTreeMap<String, String>>,
     /// A keyword as a field name
     pub r#type: String,
     /// Default: `false`
@@ -162,8 +162,8 @@ pub struct Polygon {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Tree {
     pub value: i64,
-    #[serde(default)]
-    pub children: Vec<Tree>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<Tree>>,
     #[serde(default)]
     pub parent: Option<Box<Tree>>,
 }

@@ -40,8 +40,8 @@ pub struct Dog {
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Owner`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Owner {
-    #[serde(default)]
-    pub pets: Vec<Pet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pets: Option<Vec<Pet>>,
     #[serde(default)]
     pub nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,8 +50,8 @@ pub struct Owner {
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Kennel`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Kennel {
-    #[serde(default)]
-    pub pets: Vec<Pet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pets: Option<Vec<Pet>>,
     #[serde(default)]
     pub nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,11 +78,11 @@ pub struct ApplyInputSchema2 {
     #[serde(default = "defaults::apply_input_schema2_raw")]
     pub raw: Vec<u8>,
     #[array(shape = [None], dtype = "float64")]
-    #[serde(default)]
-    pub items: Vec<::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<::arraymodel::Array>>,
     #[array(shape = [None], dtype = "float64")]
-    #[serde(default)]
-    pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     #[serde(default)]
     pub nested: Option<ApplyNested>,
     #[array(shape = [None], dtype = "float64")]
@@ -224,8 +224,8 @@ pub struct CudaIpcArrayData {
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/HTTPValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct HttpValidationError {
-    #[serde(default)]
-    pub detail: Vec<ValidationError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Vec<ValidationError>>,
 }
 /// Data structure for json buffers (list of decimal numbers).
 ///
@@ -248,8 +248,8 @@ pub struct ValidationError {
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<::arraymodel::serde_json::Value>,
-    #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>>,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(

@@ -38,17 +38,17 @@ pub struct ApplyInputSchema2 {
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
     #[array(shape = [None], dtype = "float64")]
-    #[serde(default)]
-    pub stack: Vec<::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Vec<::arraymodel::Array>>,
     #[array(shape = .., dtype = "float64")]
-    #[serde(default)]
-    pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
     #[bytes]
     #[serde(default = "defaults::apply_input_schema2_blob")]
     pub blob: Vec<u8>,
-    #[serde(default)]
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// Default: `3`
     #[serde(default = "defaults::apply_input_schema2_count")]
     pub count: i64,
@@ -64,8 +64,8 @@ pub struct ApplyMesh {
     #[array(shape = [None, 3], dtype = "int64")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
-    #[serde(default)]
-    pub points: Vec<ApplyPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<ApplyPoint>>,
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Apply_OutputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -177,8 +177,8 @@ pub struct CudaIpcArrayData {
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/HTTPValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct HttpValidationError {
-    #[serde(default)]
-    pub detail: Vec<ValidationError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Vec<ValidationError>>,
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/JacobianInputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -221,17 +221,17 @@ pub struct JacobianInputSchema2 {
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
     #[array(shape = [None], dtype = "float64")]
-    #[serde(default)]
-    pub stack: Vec<::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Vec<::arraymodel::Array>>,
     #[array(shape = .., dtype = "float64")]
-    #[serde(default)]
-    pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
     #[bytes]
     #[serde(default = "defaults::jacobian_input_schema2_blob")]
     pub blob: Vec<u8>,
-    #[serde(default)]
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// Default: `3`
     #[serde(default = "defaults::jacobian_input_schema2_count")]
     pub count: i64,
@@ -247,8 +247,8 @@ pub struct JacobianMesh {
     #[array(shape = [None, 3], dtype = "int64")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
-    #[serde(default)]
-    pub points: Vec<JacobianPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Vec<JacobianPoint>>,
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Jacobian_Point`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -281,8 +281,8 @@ pub struct ValidationError {
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<::arraymodel::serde_json::Value>,
-    #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>>,
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Apply_InputSchema/properties/mode`.
 #[derive(

@@ -161,8 +161,8 @@ pub struct CudaIpcArrayData {
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/HTTPValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct HttpValidationError {
-    #[serde(default)]
-    pub detail: Vec<ValidationError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Vec<ValidationError>>,
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/JacobianInputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -233,8 +233,8 @@ pub struct ValidationError {
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<::arraymodel::serde_json::Value>,
-    #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>>,
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(

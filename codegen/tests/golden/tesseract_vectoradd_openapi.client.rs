@@ -133,8 +133,8 @@ pub struct CudaIpcArrayData {
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/HTTPValidationError`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct HttpValidationError {
-    #[serde(default)]
-    pub detail: Vec<ValidationError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Vec<ValidationError>>,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/JVPInputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -251,8 +251,8 @@ pub struct ValidationError {
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<::arraymodel::serde_json::Value>,
-    #[serde(default)]
-    pub ctx: ::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>>,
 }
 /// Generated from `../schemas/tesseract_vectoradd.openapi.json#/components/schemas/Vjp_InputSchema`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
