@@ -448,9 +448,7 @@ impl<'a> Converter<'a> {
                 let t = self.ref_ty(&target, hint)?;
                 // A definition marked `nullable` (OpenAPI 3.0) stays its plain type; every
                 // use of it through `$ref` may be null.
-                let end = self.follow(&target)?;
-                let nullable =
-                    self.schema(&end)?.get("nullable").and_then(Value::as_bool) == Some(true);
+                let nullable = self.nullable_target(&target);
                 return Ok(Body::Ty(if nullable { option(t) } else { t }));
             }
             // `$ref` with siblings (2020-12): both apply; treat as allOf.
@@ -731,6 +729,21 @@ impl<'a> Converter<'a> {
         Ok(Body::Ty(if nullable { option(t) } else { t }))
     }
 
+    /// Whether the schema at `loc` is nullable the OpenAPI 3.0 way (`nullable: true`, on
+    /// it or on the definition it refers to).
+    fn openapi30_nullable(&mut self, loc: &Loc) -> Result<bool> {
+        let own = self.schema(loc)?.get("nullable").and_then(Value::as_bool) == Some(true);
+        Ok(own || self.nullable_target(loc))
+    }
+
+    /// Whether the end of the `$ref` chain from `loc` says `nullable: true` (a chain
+    /// that never ends, which conversion reports elsewhere, says nothing).
+    fn nullable_target(&mut self, loc: &Loc) -> bool {
+        self.follow(loc)
+            .and_then(|end| self.schema(&end))
+            .is_ok_and(|v| v.get("nullable").and_then(Value::as_bool) == Some(true))
+    }
+
     /// An object schema without properties: a map whose values are what
     /// `additionalProperties` and every `patternProperties` schema agree on (tesseract's
     /// jacobian outputs put their arrays under a pattern such as `^data\.\[\d+\]$`).
@@ -921,6 +934,7 @@ impl<'a> Converter<'a> {
                 default_empty: false,
                 skip_none: false,
                 required_nullable: false,
+                optional_nullable: false,
             };
             let nullable = matches!(field.ty, Ty::Option(_));
             match (is_required, default) {
@@ -938,12 +952,29 @@ impl<'a> Converter<'a> {
                 // such schemas write the null, and so does the model.
                 (false, Some(Value::Null)) if nullable => field.default_empty = true,
                 (false, Some(d)) => field.default = Some(d),
-                // Nullable and optional: `None` is written as null, as pydantic-based
-                // servers (tesseract) write it; absence and null are one `None`.
-                (false, None) if nullable => field.default_empty = true,
+                // Nullable and optional. OpenAPI 3.0's `nullable: true` (GitHub's REST
+                // API, whose servers both leave such fields out and write null):
+                // `Option<Option<T>>`, absent and null kept apart. JSON Schema's
+                // `anyOf: [.., {type: null}]` or `type: [.., "null"]` (pydantic, so
+                // tesseract, which writes every field): one `Option`, `None` written as
+                // null. Array and bytes fields, which the derive decodes itself, take
+                // the second form.
+                (false, None) if nullable => {
+                    field.default_empty = true;
+                    if self.openapi30_nullable(&ploc)?
+                        && field.ty.array_field().is_none()
+                        && !field.ty.is_bytes_field()
+                    {
+                        field.ty = Ty::Option(Box::new(field.ty));
+                        field.optional_nullable = true;
+                        field.skip_none = true;
+                    }
+                }
                 (false, None) => {
                     // Absent stays absent: `None`, left out of the output (an empty
-                    // list or map would change what is written back).
+                    // list or map would change what is written back). Any value, null
+                    // included, is `Some`.
+                    field.optional_nullable = field.ty == Ty::Value;
                     field.ty = Ty::Option(Box::new(field.ty));
                     field.default_empty = true;
                     field.skip_none = true;

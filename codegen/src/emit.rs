@@ -442,7 +442,10 @@ impl Emitter<'_> {
             serde.push(quote!(default));
         }
         if f.required_nullable {
-            serde.push(quote!(deserialize_with = "required::nullable"));
+            serde.push(quote!(deserialize_with = "nullable::required"));
+        }
+        if f.optional_nullable {
+            serde.push(quote!(deserialize_with = "nullable::present"));
         }
         if f.skip_none {
             serde.push(quote!(skip_serializing_if = "Option::is_none"));

@@ -145,6 +145,10 @@ pub(crate) struct Field {
     /// Required but nullable: `Option` that must be present (serde reads a missing
     /// `Option` field as `None` unless told otherwise).
     pub required_nullable: bool,
+    /// Optional and nullable (OpenAPI 3.0 `Option<Option<T>>`, or any value
+    /// `Option<Value>`): absent `None`, null `Some(None)` / `Some(Value::Null)`, so each
+    /// is written back as it came.
+    pub optional_nullable: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -147,6 +147,7 @@ pub struct Generated {
     source: String,
     files: Vec<PathBuf>,
     types: Vec<String>,
+    sources: Vec<(String, String)>,
     rustfmt: bool,
     warnings: Vec<String>,
 }
@@ -216,6 +217,23 @@ impl Generated {
     /// The names of the generated types, in output order.
     pub fn type_names(&self) -> &[String] {
         &self.types
+    }
+
+    /// Each generated model, enum or alias with the schema it came from, `file#pointer`
+    /// (the schema's name as given, then its JSON pointer: `api.json#/components/schemas/Pet`),
+    /// in output order. For tools that map a schema location to its Rust type.
+    ///
+    /// ```
+    /// let code = arraymodel_codegen::Generator::new()
+    ///     .schema_str("s.json", r##"{"title": "T", "type": "object",
+    ///         "properties": {"id": {"$ref": "#/$defs/Id"}}, "$defs": {"Id": {"type": "integer"}}}"##)
+    ///     .generate()
+    ///     .unwrap();
+    /// let sources: Vec<(&str, &str)> = code.type_sources().collect();
+    /// assert_eq!(sources, [("T", "s.json#"), ("Id", "s.json#/$defs/Id")]);
+    /// ```
+    pub fn type_sources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))
     }
 }
 
@@ -477,24 +495,47 @@ impl Generator {
                 }
             }
         });
-        let needs_required = defs.iter().any(|d| match &d.kind {
-            Kind::Struct(s) => s.fields.iter().any(|f| f.required_nullable),
-            _ => false,
-        });
-        let required = needs_required.then(|| {
-            let k = &paths.krate;
+        let fields = || {
+            defs.iter().flat_map(|d| match &d.kind {
+                Kind::Struct(s) => s.fields.as_slice(),
+                _ => &[],
+            })
+        };
+        let k = &paths.krate;
+        let required_fn = fields().any(|f| f.required_nullable).then(|| {
             quote! {
-                /// Serde helpers of the generated fields.
-                pub mod required {
-                    /// `deserialize_with` for a field the schema requires and allows `null` in:
-                    /// a missing key is an error, where a plain `Option` field reads it as `None`.
-                    pub fn nullable<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
-                    where
-                        D: #k::serde::Deserializer<'de>,
-                        T: #k::serde::Deserialize<'de>,
-                    {
-                        <Option<T> as #k::serde::Deserialize<'de>>::deserialize(deserializer)
-                    }
+                /// `deserialize_with` for a field the schema requires and allows `null` in:
+                /// a missing key is an error, where a plain `Option` field reads it as `None`.
+                pub fn required<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+                where
+                    D: #k::serde::Deserializer<'de>,
+                    T: #k::serde::Deserialize<'de>,
+                {
+                    <Option<T> as #k::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
+            }
+        });
+        let optional_fn = fields().any(|f| f.optional_nullable).then(|| {
+            quote! {
+                /// `deserialize_with` (with `default`) for an optional field whose value may
+                /// be null: an `Option<Option<T>>` (absent `None`, null `Some(None)`) or an
+                /// `Option<serde_json::Value>` (null `Some(Value::Null)`); written back,
+                /// `None` is left out and null stays null.
+                pub fn present<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+                where
+                    D: #k::serde::Deserializer<'de>,
+                    T: #k::serde::Deserialize<'de>,
+                {
+                    <T as #k::serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
+                }
+            }
+        });
+        let required = (required_fn.is_some() || optional_fn.is_some()).then(|| {
+            quote! {
+                /// How the generated fields that allow `null` are read.
+                pub mod nullable {
+                    #required_fn
+                    #optional_fn
                 }
             }
         });
@@ -528,6 +569,10 @@ impl Generator {
                 println!("cargo:rerun-if-changed={}", f.display());
             }
         }
+        let sources = defs
+            .iter()
+            .map(|d| (d.name.clone(), d.source.clone()))
+            .collect();
         let mut types: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
         for c in &clients {
             types.extend(c.blocking.iter().chain(&c.nonblocking).cloned());
@@ -537,6 +582,7 @@ impl Generator {
             source,
             files,
             types,
+            sources,
             rustfmt,
             warnings,
         })

@@ -346,9 +346,26 @@ fn openapi_30_nullable_and_mapping_discriminator() {
     let json = br#"{"pets":[{"pet_type":"cat","name":null},{"pet_type":"dog","bark":"loud"}],"nickname":null}"#;
     let o: Owner = from_json_slice(json, &DecodeOptions::default()).unwrap();
     assert!(
-        matches!(&o.pets.as_ref().unwrap()[0], Pet::Cat(c) if c.name.is_none() && c.lives == 9)
+        matches!(&o.pets.as_ref().unwrap()[0], Pet::Cat(c) if c.name == Some(None) && c.lives == 9)
     );
     assert!(matches!(&o.pets.as_ref().unwrap()[1], Pet::Dog(d) if d.bark == DogBark::Loud));
+    // OpenAPI 3.0 `nullable` and optional: null and absent are told apart and written
+    // back as they came (the default `lives` is added).
+    let back = to_json_vec(&o, &EncodeOptions::default()).unwrap();
+    assert_eq!(
+        text(&back),
+        r#"{"pets":[{"pet_type":"cat","name":null,"lives":9},{"pet_type":"dog","bark":"loud"}],"nickname":null}"#
+    );
+    let o: Owner = from_json_slice(
+        br#"{"pets":[{"pet_type":"cat"}]}"#,
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    assert!(matches!(&o.pets.as_ref().unwrap()[0], Pet::Cat(c) if c.name.is_none()));
+    assert_eq!(
+        text(&to_json_vec(&o, &EncodeOptions::default()).unwrap()),
+        r#"{"pets":[{"pet_type":"cat","lives":9}]}"#
+    );
 }
 
 #[test]

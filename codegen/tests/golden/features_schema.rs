@@ -77,7 +77,11 @@ pub struct Simulation {
     pub colliding: Option<FooBar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collided: Option<FooBar2>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub anything: Option<::arraymodel::serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<SimulationMeta>,
@@ -381,5 +385,19 @@ pub mod defaults {
     /// Default of `SolverBase::max_iter`.
     pub fn solver_base_max_iter() -> i64 {
         100i64
+    }
+}
+/// How the generated fields that allow `null` are read.
+pub mod nullable {
+    /// `deserialize_with` (with `default`) for an optional field whose value may
+    /// be null: an `Option<Option<T>>` (absent `None`, null `Some(None)`) or an
+    /// `Option<serde_json::Value>` (null `Some(Value::Null)`); written back,
+    /// `None` is left out and null stays null.
+    pub fn present<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+    where
+        D: ::arraymodel::serde::Deserializer<'de>,
+        T: ::arraymodel::serde::Deserialize<'de>,
+    {
+        <T as ::arraymodel::serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
     }
 }

@@ -25,8 +25,12 @@ pub enum Pet {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Cat {
     pub pet_type: String,
-    #[serde(default)]
-    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<Option<String>>,
     /// Default: `9`
     #[serde(default = "defaults::cat_lives")]
     pub lives: i32,
@@ -42,8 +46,12 @@ pub struct Dog {
 pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pets: Option<Vec<Pet>>,
-    #[serde(default)]
-    pub nickname: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nickname: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub born: Option<String>,
 }
@@ -52,8 +60,12 @@ pub struct Owner {
 pub struct Kennel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pets: Option<Vec<Pet>>,
-    #[serde(default)]
-    pub nickname: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nickname: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub born: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,8 +74,12 @@ pub struct Kennel {
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Cat`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct PetCat {
-    #[serde(default)]
-    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<Option<String>>,
     /// Default: `9`
     #[serde(default = "defaults::pet_cat_lives")]
     pub lives: i32,
@@ -106,5 +122,19 @@ pub mod defaults {
     /// Default of `PetCat::lives`.
     pub fn pet_cat_lives() -> i32 {
         9i32
+    }
+}
+/// How the generated fields that allow `null` are read.
+pub mod nullable {
+    /// `deserialize_with` (with `default`) for an optional field whose value may
+    /// be null: an `Option<Option<T>>` (absent `None`, null `Some(None)`) or an
+    /// `Option<serde_json::Value>` (null `Some(Value::Null)`); written back,
+    /// `None` is left out and null stays null.
+    pub fn present<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+    where
+        D: ::arraymodel::serde::Deserializer<'de>,
+        T: ::arraymodel::serde::Deserialize<'de>,
+    {
+        <T as ::arraymodel::serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
     }
 }

@@ -17,36 +17,55 @@ pub type ByteCount = u64;
 pub struct Issue {
     pub id: i64,
     pub title: String,
-    #[serde(deserialize_with = "required::nullable")]
+    #[serde(deserialize_with = "nullable::required")]
     pub assignee: Option<SimpleUser>,
-    #[serde(deserialize_with = "required::nullable")]
+    #[serde(deserialize_with = "nullable::required")]
     pub closed_by: Option<SimpleUser>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<::std::collections::BTreeMap<String, i64>>,
-    #[serde(default)]
-    pub milestone: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub milestone: Option<Option<String>>,
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/DiskCreate`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct DiskCreate {
     pub name: Name,
-    #[serde(default)]
-    pub description: Option<Name>,
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<Option<Name>>,
     /// At least one byte.
     pub size: ByteCount,
     pub block_size: i64,
 }
-/// Serde helpers of the generated fields.
-pub mod required {
+/// How the generated fields that allow `null` are read.
+pub mod nullable {
     /// `deserialize_with` for a field the schema requires and allows `null` in:
     /// a missing key is an error, where a plain `Option` field reads it as `None`.
-    pub fn nullable<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+    pub fn required<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
     where
         D: ::arraymodel::serde::Deserializer<'de>,
         T: ::arraymodel::serde::Deserialize<'de>,
     {
         <Option<T> as ::arraymodel::serde::Deserialize<'de>>::deserialize(deserializer)
+    }
+    /// `deserialize_with` (with `default`) for an optional field whose value may
+    /// be null: an `Option<Option<T>>` (absent `None`, null `Some(None)`) or an
+    /// `Option<serde_json::Value>` (null `Some(Value::Null)`); written back,
+    /// `None` is left out and null stays null.
+    pub fn present<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+    where
+        D: ::arraymodel::serde::Deserializer<'de>,
+        T: ::arraymodel::serde::Deserialize<'de>,
+    {
+        <T as ::arraymodel::serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
     }
 }

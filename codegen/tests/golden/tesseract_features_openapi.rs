@@ -279,7 +279,11 @@ pub struct ValidationError {
     pub loc: Vec<ValidationErrorLocItem>,
     pub msg: String,
     pub r#type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input: Option<::arraymodel::serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ctx: Option<::std::collections::BTreeMap<String, ::arraymodel::serde_json::Value>>,
@@ -614,5 +618,19 @@ pub mod defaults {
     /// Default of `JacobianPoint::label`.
     pub fn jacobian_point_label() -> String {
         "p".to_owned()
+    }
+}
+/// How the generated fields that allow `null` are read.
+pub mod nullable {
+    /// `deserialize_with` (with `default`) for an optional field whose value may
+    /// be null: an `Option<Option<T>>` (absent `None`, null `Some(None)`) or an
+    /// `Option<serde_json::Value>` (null `Some(Value::Null)`); written back,
+    /// `None` is left out and null stays null.
+    pub fn present<'de, D, T>(deserializer: D) -> ::std::result::Result<Option<T>, D::Error>
+    where
+        D: ::arraymodel::serde::Deserializer<'de>,
+        T: ::arraymodel::serde::Deserialize<'de>,
+    {
+        <T as ::arraymodel::serde::Deserialize<'de>>::deserialize(deserializer).map(Some)
     }
 }
