@@ -1,0 +1,150 @@
+//! Models generated from the public OpenAPI documents in `data/corpora` (see its
+//! README), as a user's build script would generate them, for `tests/corpora.rs`:
+//! `$OUT_DIR/<name>.rs` per document, and for GitHub's `github_examples.rs`, every
+//! example its responses give with the generated type that must hold it.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use arraymodel_codegen::Generator;
+use serde_json::Value;
+
+fn main() {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let corpora = root.join("data/corpora");
+    println!("cargo:rerun-if-changed={}", corpora.display());
+
+    for (name, file) in [
+        ("nexus", "oxide/nexus.json"),
+        ("propolis", "oxide/propolis-server.json"),
+        ("buildomat", "oxide/buildomat.json"),
+    ] {
+        let path = corpora.join(file);
+        let text = std::fs::read_to_string(&path).expect("a corpus document");
+        generate(&out, name, file, text);
+    }
+
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(corpora.join("github/api.github.com.json.gz")).expect("GitHub's"),
+    )
+    .read_to_string(&mut text)
+    .expect("gzip");
+    let code = generate(&out, "github", "api.github.com.json", text.clone());
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    examples(&out, &doc, &code);
+}
+
+fn generate(out: &Path, name: &str, shown: &str, text: String) -> arraymodel_codegen::Generated {
+    let code = Generator::new()
+        .schema_str(shown, text)
+        // Its tokens are compiled, not read: no rustfmt pass.
+        .rustfmt(false)
+        .generate()
+        .unwrap_or_else(|e| panic!("{shown}: {e}"));
+    std::fs::write(out.join(format!("{name}.rs")), code.source()).expect("write");
+    code
+}
+
+/// `(example name, pointer of the component schema, a list of it)` for every JSON
+/// example of every response of GitHub's document whose schema is a component or a list
+/// of one; and a `roundtrip` function that reads an example through the generated type
+/// and writes it back.
+fn examples(out: &Path, doc: &Value, code: &arraymodel_codegen::Generated) {
+    let types: std::collections::HashMap<&str, &str> = code
+        .type_sources()
+        .filter_map(|(name, from)| Some((from.split_once('#')?.1, name)))
+        .collect();
+    let mut cases = BTreeSet::new();
+    let paths = doc["paths"].as_object().expect("paths");
+    for item in paths.values() {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for op in item.values() {
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            for resp in responses.values() {
+                let resp = follow(doc, resp);
+                let Some(content) = resp.get("content").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (media, m) in content {
+                    if !media.contains("json") {
+                        continue;
+                    }
+                    let schema = &m["schema"];
+                    let (pointer, list) = match (schema.get("$ref"), schema["items"].get("$ref")) {
+                        (Some(r), _) => (r.as_str().unwrap_or_default(), false),
+                        (None, Some(r)) if schema["type"] == "array" => {
+                            (r.as_str().unwrap_or_default(), true)
+                        }
+                        _ => continue,
+                    };
+                    let pointer = pointer.trim_start_matches('#');
+                    let Some(ty) = types.get(pointer) else {
+                        continue;
+                    };
+                    let Some(examples) = m.get("examples").and_then(Value::as_object) else {
+                        continue;
+                    };
+                    for (name, e) in examples {
+                        let name = match e.get("$ref").and_then(Value::as_str) {
+                            Some(r) => r.rsplit('/').next().unwrap_or(name).to_owned(),
+                            None => name.clone(),
+                        };
+                        let Some(value) = follow(doc, e).get("value") else {
+                            continue;
+                        };
+                        let json = serde_json::to_string(value).expect("JSON");
+                        cases.insert((name, pointer.to_owned(), list, (*ty).to_owned(), json));
+                    }
+                }
+            }
+        }
+    }
+    let mut src = String::from(
+        "/// `(example, schema pointer, list, type, JSON)`: each example GitHub's responses\n\
+         /// give for a component schema (or a list of one).\n\
+         pub const CASES: &[(&str, &str, bool, &str, &str)] = &[\n",
+    );
+    for (name, pointer, list, ty, json) in &cases {
+        src.push_str(&format!(
+            "    ({name:?}, {pointer:?}, {list}, {ty:?}, {json:?}),\n"
+        ));
+    }
+    src.push_str(
+        "];\n\n/// The example through the generated type and back, or why it was refused.\n",
+    );
+    src.push_str(
+        "pub fn roundtrip(ty: &str, list: bool, v: &serde_json::Value) \
+         -> Result<serde_json::Value, String> {\n    match (ty, list) {\n",
+    );
+    let used: BTreeSet<(&str, bool)> = cases
+        .iter()
+        .map(|(_, _, list, ty, _)| (ty.as_str(), *list))
+        .collect();
+    for (ty, list) in used {
+        let t = if list {
+            format!("Vec<github::{ty}>")
+        } else {
+            format!("github::{ty}")
+        };
+        src.push_str(&format!("        ({ty:?}, {list}) => through::<{t}>(v),\n"));
+    }
+    src.push_str("        _ => Err(format!(\"no arm for {ty}\")),\n    }\n}\n");
+    std::fs::write(out.join("github_examples.rs"), src).expect("write");
+}
+
+/// A `$ref` to `components/responses` followed.
+fn follow<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or(&Value::Null),
+        None => v,
+    }
+}

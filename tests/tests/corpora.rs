@@ -1,0 +1,128 @@
+//! Public OpenAPI documents nobody here wrote (`tests/data/corpora`, see its README):
+//! the models `build.rs` generates from GitHub's REST API and Oxide's nexus, propolis and
+//! buildomat documents compile under `#![deny(warnings)]`, and every example GitHub's
+//! document gives for a response whose schema is a component (or a list of one) is read
+//! through the generated type and written back. Each example is identical (JSON
+//! equality, numbers by value: `2` and `2.0` are one number), changed (the first
+//! difference is named), or refused (the error); the verdicts other than identical are
+//! the snapshot `tests/snapshots/github_examples.txt` (`ARRAYMODEL_BLESS=1` updates it),
+//! whose first line counts them.
+#![deny(warnings)]
+
+use arraymodel::{DecodeOptions, EncodeOptions, from_json_slice, to_json_vec};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+#[allow(dead_code, clippy::all)]
+mod github {
+    include!(concat!(env!("OUT_DIR"), "/github.rs"));
+}
+#[allow(dead_code, clippy::all)]
+mod nexus {
+    include!(concat!(env!("OUT_DIR"), "/nexus.rs"));
+}
+#[allow(dead_code, clippy::all)]
+mod propolis {
+    include!(concat!(env!("OUT_DIR"), "/propolis.rs"));
+}
+#[allow(dead_code, clippy::all)]
+mod buildomat {
+    include!(concat!(env!("OUT_DIR"), "/buildomat.rs"));
+}
+
+mod examples {
+    use super::*;
+    include!(concat!(env!("OUT_DIR"), "/github_examples.rs"));
+}
+
+/// The example read into `T` by the runtime's JSON decoder and written by its encoder.
+fn through<T: DeserializeOwned + Serialize>(v: &Value) -> Result<Value, String> {
+    let text = serde_json::to_vec(v).map_err(|e| e.to_string())?;
+    let t: T = from_json_slice(&text, &DecodeOptions::default()).map_err(|e| e.to_string())?;
+    let back = to_json_vec(&t, &EncodeOptions::default()).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&back).map_err(|e| e.to_string())
+}
+
+/// The first place `b` differs from `a`, numbers compared by value; `None` when equal.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let same = match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(p), Some(q), _, _) => p == q,
+                (_, _, Some(p), Some(q)) => p == q,
+                _ => x.as_f64() == y.as_f64(),
+            };
+            (!same).then(|| format!("{at}: {x} became {y}"))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(v, w, &format!("{at}/{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(format!("{at}/{k} dropped")),
+                }
+            }
+            y.iter()
+                .find(|(k, _)| !x.contains_key(*k))
+                .map(|(k, v)| format!("{at}/{k} added ({v})"))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, &format!("{at}/{i}"))),
+        _ => (a != b).then(|| format!("{at}: {a} became {b}")),
+    }
+}
+
+#[test]
+fn github_examples_round_trip() {
+    let mut lines = Vec::new();
+    let (mut identical, mut changed, mut refused) = (0, 0, 0);
+    for (name, _pointer, list, ty, json) in examples::CASES {
+        let value: Value = serde_json::from_str(json).unwrap();
+        let what = format!(
+            "{name} as {}{ty}{}",
+            if *list { "Vec<" } else { "" },
+            if *list { ">" } else { "" }
+        );
+        match examples::roundtrip(ty, *list, &value) {
+            Ok(back) => match first_difference(&value, &back, "") {
+                None => identical += 1,
+                Some(d) => {
+                    changed += 1;
+                    lines.push(format!("changed  {what}: {d}"));
+                }
+            },
+            Err(e) => {
+                refused += 1;
+                lines.push(format!("refused  {what}: {e}"));
+            }
+        }
+    }
+    let total = examples::CASES.len();
+    assert!(total >= 290, "{total} examples");
+    let mut text =
+        format!("{total} examples: {identical} identical, {changed} changed, {refused} refused\n");
+    for l in &lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/github_examples.txt");
+    if std::env::var_os("ARRAYMODEL_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        snapshot == text,
+        "GitHub's examples through the generated types differ from {} \
+         (ARRAYMODEL_BLESS=1 to accept):\n{text}",
+        path.display()
+    );
+}
