@@ -237,6 +237,95 @@ impl Emitter<'_> {
         out
     }
 
+    /// The wire names of the properties of the struct `ty` names, when it names a
+    /// struct that takes no other keys (`additionalProperties` makes it take any).
+    fn struct_keys(&self, ty: Option<&Ty>) -> Option<Vec<&str>> {
+        let Some(Ty::Named(id)) = ty else { return None };
+        match &self.defs.get(*id)?.kind {
+            Kind::Struct(s) if s.extra.is_none() => {
+                Some(s.fields.iter().map(|f| f.wire.as_str()).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// `Deserialize` for an untagged union of several object schemas: serde's
+    /// `untagged` takes the first variant that accepts the value, and a struct accepts
+    /// (and drops) keys it does not know, so `anyOf: [{a}, {a, b}]` read `{a, b}` as the
+    /// first and lost `b`. First the variants that declare every key the value has are
+    /// tried, in order, then the others.
+    fn untagged_objects_de(&self, name: &str, variants: &[Variant]) -> TokenStream {
+        let k = &self.paths.krate;
+        let none = quote!();
+        let n = ident(name);
+        let message = format!("data did not match any variant of untagged enum {name}");
+        let tries = variants.iter().filter_map(|v| {
+            let t = v.ty.as_ref()?;
+            let vi = ident(&v.ident);
+            let ty = self.ty(&without_bytes(t), &none);
+            // No closures spanning lines: rustfmt would brace their bodies, and the
+            // formatted source must keep the tokens (see `compare`).
+            let knows_all = match self.struct_keys(Some(t)) {
+                Some(known) => quote! {
+                    let known: &[&str] = &[#(#known),*];
+                    let knows_all = keys.iter().all(|k| known.contains(k));
+                },
+                None => quote!(let knows_all = false;),
+            };
+            Some(quote! {
+                #knows_all
+                if knows_all == fits {
+                    let read = <#ty as #k::serde::Deserialize>::deserialize(&value);
+                    if let Ok(v) = read {
+                        return Ok(#n::#vi(v));
+                    }
+                }
+            })
+        });
+        quote! {
+            impl<'de> #k::serde::Deserialize<'de> for #n {
+                fn deserialize<D: #k::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    use #k::serde_json::Value;
+                    let value = <Value as #k::serde::Deserialize>::deserialize(deserializer)?;
+                    let mut keys: Vec<&str> = Vec::new();
+                    if let Value::Object(o) = &value {
+                        keys.extend(o.keys().map(String::as_str));
+                    }
+                    // The variants that know every key first (the reading that drops
+                    // nothing), then the others, each in the schema's order.
+                    for fits in [true, false] {
+                        #(#tries)*
+                    }
+                    let message = #message;
+                    Err(<D::Error as #k::serde::de::Error>::custom(message))
+                }
+            }
+        }
+    }
+
+    /// [`Self::helper_derives`] without `Deserialize` (written by hand).
+    fn helper_derives_no_de(&self, copy: bool) -> TokenStream {
+        let k = &self.paths.krate;
+        let serde_path = format!("{}::serde", tokens_path(k));
+        let schemars_path = format!("{}::schemars", tokens_path(k));
+        let extra = if copy {
+            quote!(Copy, Eq, Hash,)
+        } else {
+            quote!()
+        };
+        quote! {
+            #[derive(
+                #k::serde::Serialize,
+                #k::schemars::JsonSchema,
+                Debug, Clone, #extra PartialEq
+            )]
+            #[serde(crate = #serde_path)]
+            #[schemars(crate = #schemars_path)]
+        }
+    }
+
     fn helper_derives(&self, copy: bool) -> TokenStream {
         let k = &self.paths.krate;
         let serde_path = format!("{}::serde", tokens_path(k));
@@ -310,9 +399,14 @@ impl Emitter<'_> {
                     let wire = &v.wire;
                     quote!(#[serde(rename = #wire)] #vi,)
                 });
+                // The wire names decide the variants' names; clippy's complaint that they
+                // share a word is about names nobody chose here.
+                let allow =
+                    shared_word(variants).then(|| quote!(#[allow(clippy::enum_variant_names)]));
                 quote! {
                     #docs
                     #derives
+                    #allow
                     pub enum #name { #(#vs)* }
                 }
             }
@@ -328,14 +422,30 @@ impl Emitter<'_> {
                 }
             }
             Kind::Untagged(variants) => {
-                let derives = self.helper_derives(false);
                 let vs = self.variants(variants, false);
+                let objects = variants
+                    .iter()
+                    .filter(|v| self.struct_keys(v.ty.as_ref()).is_some())
+                    .count();
+                if objects < 2 {
+                    let derives = self.helper_derives(false);
+                    return quote! {
+                        #docs
+                        #derives
+                        #[serde(untagged)]
+                        #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+                        pub enum #name { #vs }
+                    };
+                }
+                let derives = self.helper_derives_no_de(false);
+                let de = self.untagged_objects_de(&def.name, variants);
                 quote! {
                     #docs
                     #derives
                     #[serde(untagged)]
                     #[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
                     pub enum #name { #vs }
+                    #de
                 }
             }
         }
@@ -459,6 +569,35 @@ impl Emitter<'_> {
             pub #n: #t,
         }
     }
+}
+
+/// Whether every variant's name starts, or every one ends, with the same CamelCase word
+/// (clippy's `enum_variant_names`).
+fn shared_word(variants: &[Variant]) -> bool {
+    fn words(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.char_indices().skip(1) {
+            if c.is_ascii_uppercase() {
+                out.push(&s[start..i]);
+                start = i;
+            }
+        }
+        out.push(&s[start..]);
+        out
+    }
+    if variants.len() < 2 {
+        return false;
+    }
+    let all: Vec<Vec<&str>> = variants.iter().map(|v| words(&v.ident)).collect();
+    let firsts: Vec<&str> = all.iter().filter(|w| w.len() > 1).map(|w| w[0]).collect();
+    let lasts: Vec<&str> = all
+        .iter()
+        .filter(|w| w.len() > 1)
+        .map(|w| w[w.len() - 1])
+        .collect();
+    let one = |xs: &[&str]| xs.len() == all.len() && xs.windows(2).all(|p| p[0] == p[1]);
+    one(&firsts) || one(&lasts)
 }
 
 /// Bytes nested in lists, maps or tuples cannot take `#[bytes]`; they are kept

@@ -14,19 +14,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code)]
 mod github {
     include!(concat!(env!("OUT_DIR"), "/github.rs"));
 }
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code)]
 mod nexus {
     include!(concat!(env!("OUT_DIR"), "/nexus.rs"));
 }
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code)]
 mod propolis {
     include!(concat!(env!("OUT_DIR"), "/propolis.rs"));
 }
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code)]
 mod buildomat {
     include!(concat!(env!("OUT_DIR"), "/buildomat.rs"));
 }

@@ -431,4 +431,17 @@ fn real_api_shapes_hold_their_instances() {
         same(r#"{"name":"disk-1","description":"scratch","size":5,"block_size":512}"#);
     assert_eq!((d.size, d.block_size), (5, 512));
     let _: DiskCreate = same(r#"{"name":"disk-2","description":null,"size":1,"block_size":4096}"#);
+    // Objects that share keys in an anyOf: each is read as the variant that knows all
+    // its keys (before: the first variant took them all and dropped `reviewers`).
+    let env: real_shapes::Environment = same(
+        r#"{"rules":[{"id":1,"type":"wait_timer","wait_timer":30},
+            {"id":2,"type":"required_reviewers","prevent_self_review":false,"reviewers":["octocat"]},
+            {"id":3,"type":"branch_policy"}]}"#,
+    );
+    use real_shapes::ProtectionRule as R;
+    assert!(matches!(&env.rules[0], R::Variant0(r) if r.wait_timer == Some(30)));
+    assert!(
+        matches!(&env.rules[1], R::Variant1(r) if r.reviewers.as_deref() == Some(&["octocat".to_owned()][..]))
+    );
+    assert!(matches!(&env.rules[2], R::Variant0(_)));
 }

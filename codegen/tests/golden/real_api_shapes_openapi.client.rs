@@ -46,6 +46,101 @@ pub struct DiskCreate {
     pub size: ByteCount,
     pub block_size: i64,
 }
+/// GitHub's environment protection rules: objects that share keys, told apart by the keys they add.
+///
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule`.
+#[derive(
+    ::arraymodel::serde::Serialize, ::arraymodel::schemars::JsonSchema, Debug, Clone, PartialEq,
+)]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+pub enum ProtectionRule {
+    Variant0(ProtectionRuleVariant0),
+    Variant1(ProtectionRuleVariant1),
+    Variant2(ProtectionRuleVariant2),
+}
+impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
+    fn deserialize<D: ::arraymodel::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        use ::arraymodel::serde_json::Value;
+        let value = <Value as ::arraymodel::serde::Deserialize>::deserialize(deserializer)?;
+        let mut keys: Vec<&str> = Vec::new();
+        if let Value::Object(o) = &value {
+            keys.extend(o.keys().map(String::as_str));
+        }
+        for fits in [true, false] {
+            let known: &[&str] = &["id", "type", "wait_timer"];
+            let knows_all = keys.iter().all(|k| known.contains(k));
+            if knows_all == fits {
+                let read =
+                    <ProtectionRuleVariant0 as ::arraymodel::serde::Deserialize>::deserialize(
+                        &value,
+                    );
+                if let Ok(v) = read {
+                    return Ok(ProtectionRule::Variant0(v));
+                }
+            }
+            let known: &[&str] = &["id", "type", "prevent_self_review", "reviewers"];
+            let knows_all = keys.iter().all(|k| known.contains(k));
+            if knows_all == fits {
+                let read =
+                    <ProtectionRuleVariant1 as ::arraymodel::serde::Deserialize>::deserialize(
+                        &value,
+                    );
+                if let Ok(v) = read {
+                    return Ok(ProtectionRule::Variant1(v));
+                }
+            }
+            let known: &[&str] = &["id", "type"];
+            let knows_all = keys.iter().all(|k| known.contains(k));
+            if knows_all == fits {
+                let read =
+                    <ProtectionRuleVariant2 as ::arraymodel::serde::Deserialize>::deserialize(
+                        &value,
+                    );
+                if let Ok(v) = read {
+                    return Ok(ProtectionRule::Variant2(v));
+                }
+            }
+        }
+        let message = "data did not match any variant of untagged enum ProtectionRule";
+        Err(<D::Error as ::arraymodel::serde::de::Error>::custom(
+            message,
+        ))
+    }
+}
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/Environment`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub rules: Vec<ProtectionRule>,
+}
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule/anyOf/0`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct ProtectionRuleVariant0 {
+    pub id: i64,
+    pub r#type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_timer: Option<i64>,
+}
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule/anyOf/1`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct ProtectionRuleVariant1 {
+    pub id: i64,
+    pub r#type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevent_self_review: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewers: Option<Vec<String>>,
+}
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule/anyOf/2`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct ProtectionRuleVariant2 {
+    pub id: i64,
+    pub r#type: String,
+}
 /// No client was generated from `../schemas/real_api_shapes.openapi.json`: it is not a tesseract API (it has no `POST /apply`), and `arraymodel::client` speaks tesseract's protocol.
 ///
 /// It has no operations.

@@ -362,6 +362,7 @@ pub enum JacobianInputSchemaJacInputsItem {
 )]
 #[serde(crate = "::arraymodel::serde")]
 #[schemars(crate = "::arraymodel::schemars")]
+#[allow(clippy::enum_variant_names)]
 pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "statistics.first_point_coordinates")]
     StatisticsFirstPointCoordinates,
