@@ -26,6 +26,19 @@ fn main() {
         generate(&out, name, file, text);
     }
 
+    // The options a user's build script may set: extra derives, a replaced type.
+    let shapes = root.join("../schemas/real_api_shapes.openapi.json");
+    println!("cargo:rerun-if-changed={}", shapes.display());
+    let code = Generator::new()
+        .schema(&shapes)
+        .derive("Eq")
+        .derive("Hash")
+        .replace("Name", "::std::borrow::Cow<'static, str>")
+        .rustfmt(false)
+        .generate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("real_shapes_options.rs"), code.source()).expect("write");
+
     let mut text = String::new();
     flate2::read::GzDecoder::new(
         std::fs::File::open(corpora.join("github/api.github.com.json.gz")).expect("GitHub's"),

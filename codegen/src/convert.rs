@@ -314,6 +314,22 @@ impl<'a> Converter<'a> {
         let value = self.schema(loc)?;
         if let Some(o) = obj(&value) {
             self.defs[id].doc = doc_lines(o);
+            // typify's extension: `{"x-rust-type": {"crate", "version", "path"}}` names
+            // the Rust type that already models this schema.
+            if let Some(path) = o
+                .get("x-rust-type")
+                .and_then(|x| x.get("path"))
+                .and_then(Value::as_str)
+            {
+                if syn::parse_str::<syn::Path>(path).is_err() {
+                    return Err(self.docs.error(
+                        &loc.child("x-rust-type"),
+                        format!("x-rust-type path {path:?} is not a Rust path"),
+                    ));
+                }
+                self.defs[id].kind = Kind::External(path.to_owned());
+                return Ok(());
+            }
         }
         let name = self.defs[id].name.clone();
         let kind = match exclude {

@@ -14,6 +14,8 @@ pub(crate) struct Paths {
     pub krate: TokenStream,
     /// Map type for maps that hold no arrays.
     pub map: TokenStream,
+    /// Derives added to every generated struct and enum (`Generator::derive`).
+    pub derives: Vec<TokenStream>,
 }
 
 pub(crate) struct Emitter<'a> {
@@ -305,6 +307,21 @@ impl Emitter<'_> {
         }
     }
 
+    /// The user's extra derives (`Generator::derive`) not already derived here (`copy`:
+    /// string enums, which derive `Copy, Eq, Hash` themselves).
+    fn more_derives(&self, copy: bool) -> Vec<&TokenStream> {
+        let have: &[&str] = if copy {
+            &["Copy", "Eq", "Hash", "Debug", "Clone", "PartialEq"]
+        } else {
+            &["Debug", "Clone", "PartialEq"]
+        };
+        self.paths
+            .derives
+            .iter()
+            .filter(|d| !have.contains(&d.to_string().replace(' ', "").as_str()))
+            .collect()
+    }
+
     /// [`Self::helper_derives`] without `Deserialize` (written by hand).
     fn helper_derives_no_de(&self, copy: bool) -> TokenStream {
         let k = &self.paths.krate;
@@ -315,11 +332,13 @@ impl Emitter<'_> {
         } else {
             quote!()
         };
+        let more = self.more_derives(copy);
         quote! {
             #[derive(
                 #k::serde::Serialize,
                 #k::schemars::JsonSchema,
                 Debug, Clone, #extra PartialEq
+                #(, #more)*
             )]
             #[serde(crate = #serde_path)]
             #[schemars(crate = #schemars_path)]
@@ -335,12 +354,14 @@ impl Emitter<'_> {
         } else {
             quote!()
         };
+        let more = self.more_derives(copy);
         quote! {
             #[derive(
                 #k::serde::Serialize,
                 #k::serde::Deserialize,
                 #k::schemars::JsonSchema,
                 Debug, Clone, #extra PartialEq
+                #(, #more)*
             )]
             #[serde(crate = #serde_path)]
             #[schemars(crate = #schemars_path)]
@@ -359,6 +380,10 @@ impl Emitter<'_> {
         let none = quote!();
         match &def.kind {
             Kind::Pending => quote!(),
+            Kind::External(path) => {
+                let p: TokenStream = path.parse().unwrap_or_default();
+                quote! { #docs pub type #name = #p; }
+            }
             Kind::Alias(t) => {
                 let t = self.ty(t, &none);
                 quote! { #docs pub type #name = #t; }
@@ -379,12 +404,13 @@ impl Emitter<'_> {
                     .deny_unknown
                     .then(|| quote!(#[serde(deny_unknown_fields)]));
                 // The derive names `::arraymodel` unless told (as serde's `crate`).
+                let more = self.more_derives(false);
                 let krate = tokens_path(k);
                 let krate_attr = (krate != "::arraymodel" && krate != "arraymodel")
                     .then(|| quote!(#[arraymodel(crate = #krate)]));
                 quote! {
                     #docs
-                    #[derive(#k::ArrayModel, Debug, Clone, PartialEq)]
+                    #[derive(#k::ArrayModel, Debug, Clone, PartialEq #(, #more)*)]
                     #krate_attr
                     #deny
                     pub struct #name {
@@ -403,11 +429,43 @@ impl Emitter<'_> {
                 // share a word is about names nobody chose here.
                 let allow =
                     shared_word(variants).then(|| quote!(#[allow(clippy::enum_variant_names)]));
+                let idents: Vec<_> = variants.iter().map(|v| ident(&v.ident)).collect();
+                let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+                let unknown = format!("not a {}: {{s:?}}", def.name);
+                // Tables, not matches: rustfmt may wrap a long match arm in braces, and the
+                // formatted source must keep the tokens (see `compare`).
                 quote! {
                     #docs
                     #derives
                     #allow
                     pub enum #name { #(#vs)* }
+                    impl #name {
+                        /// Every variant, in the schema's order.
+                        pub const ALL: &'static [Self] = &[#(Self::#idents),*];
+                        /// The wire names, in the same order.
+                        pub const WIRE_NAMES: &'static [&'static str] = &[#(#wires),*];
+                        /// The name on the wire.
+                        pub fn as_str(self) -> &'static str {
+                            Self::WIRE_NAMES[self as usize]
+                        }
+                    }
+                    impl ::std::fmt::Display for #name {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            f.write_str(self.as_str())
+                        }
+                    }
+                    impl ::std::str::FromStr for #name {
+                        type Err = String;
+                        /// The variant whose wire name is `s`.
+                        fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+                            for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+                                if *w == s {
+                                    return Ok(Self::ALL[i]);
+                                }
+                            }
+                            Err(format!(#unknown))
+                        }
+                    }
                 }
             }
             Kind::Tagged { tag, variants } => {

@@ -46,6 +46,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.file.as_os_str().is_empty() && self.pointer.is_empty() {
+            // About the options, not a schema.
+            return f.write_str(&self.message);
+        }
         write!(
             f,
             "{}#{}: {}",

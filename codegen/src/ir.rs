@@ -186,6 +186,8 @@ pub(crate) enum Kind {
     Alias(Ty),
     /// `pub struct Name(pub T)` with `#[serde(transparent)]` (breaks alias cycles).
     Newtype(Ty),
+    /// `pub type Name = path;`: a type of the user's (`x-rust-type`, `--replace`).
+    External(String),
 }
 
 #[derive(Clone, Debug)]

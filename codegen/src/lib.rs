@@ -132,6 +132,8 @@ pub struct Generator {
     async_client: bool,
     rustfmt: bool,
     fetcher: Option<Arc<dyn Fetcher>>,
+    derives: Vec<String>,
+    replacements: Vec<(String, String)>,
 }
 
 impl Default for Generator {
@@ -249,6 +251,8 @@ impl Generator {
             async_client: false,
             rustfmt: true,
             fetcher: None,
+            derives: Vec::new(),
+            replacements: Vec::new(),
         }
     }
 
@@ -319,6 +323,48 @@ impl Generator {
     /// the generator send requests to the hosts it names.
     pub fn remote_refs(mut self, fetcher: impl Fetcher + 'static) -> Generator {
         self.fetcher = Some(Arc::new(fetcher));
+        self
+    }
+
+    /// Adds a derive to every generated struct and enum (`"Hash"`, `"Eq"`,
+    /// `"PartialOrd"`, `"::my_crate::MyDerive"`); derives the generator already writes
+    /// are not repeated. The types must support it: `Eq` on a struct with an `f64` field
+    /// does not compile.
+    ///
+    /// ```
+    /// let code = arraymodel_codegen::Generator::new()
+    ///     .schema_str("s.json", r#"{"title": "Kind", "enum": ["a", "b"]}"#)
+    ///     .derive("PartialOrd")
+    ///     .derive("Hash")
+    ///     .generate()
+    ///     .unwrap();
+    /// assert!(code.source().contains("Hash,\n    PartialEq,\n    PartialOrd,\n"));
+    /// ```
+    pub fn derive(mut self, path: impl Into<String>) -> Generator {
+        self.derives.push(path.into());
+        self
+    }
+
+    /// Uses the Rust type at `path` for the generated type `name` (as typify's
+    /// `--replace`): the module says `pub type {name} = {path};` instead of defining it,
+    /// and every use of it follows. The schema extension `x-rust-type`
+    /// (`{"x-rust-type": {"crate": "..", "version": "..", "path": "my_crate::Id"}}`) does
+    /// the same from inside a schema.
+    ///
+    /// ```
+    /// let schema = r##"{"title": "Event", "type": "object", "required": ["at"],
+    ///   "properties": {"at": {"$ref": "#/$defs/Stamp"}},
+    ///   "$defs": {"Stamp": {"type": "string"}}}"##;
+    /// let code = arraymodel_codegen::Generator::new()
+    ///     .schema_str("s.json", schema)
+    ///     .replace("Stamp", "::std::time::SystemTime")
+    ///     .generate()
+    ///     .unwrap();
+    /// assert!(code.source().contains("pub type Stamp = ::std::time::SystemTime;"));
+    /// assert!(code.source().contains("pub at: Stamp,"));
+    /// ```
+    pub fn replace(mut self, name: impl Into<String>, path: impl Into<String>) -> Generator {
+        self.replacements.push((name.into(), path.into()));
         self
     }
 
@@ -474,7 +520,27 @@ impl Generator {
     ) -> Result<Generated> {
         let krate = parse_path(&self.crate_path, "crate_path")?;
         let map = parse_path(&self.map_type, "map_type")?;
-        let paths = emit::Paths { krate, map };
+        let derives = self
+            .derives
+            .iter()
+            .map(|d| parse_path(d, "derive"))
+            .collect::<Result<Vec<_>>>()?;
+        for (name, path) in &self.replacements {
+            parse_path(path, "replace")?;
+            let Some(def) = defs.iter_mut().find(|d| d.name == *name) else {
+                return Err(Error::new(
+                    "",
+                    "",
+                    format!("replace: no generated type is called {name:?}"),
+                ));
+            };
+            def.kind = Kind::External(path.clone());
+        }
+        let paths = emit::Paths {
+            krate,
+            map,
+            derives,
+        };
         fixup(&mut defs, &paths);
 
         let emitter = emit::Emitter {
@@ -734,7 +800,7 @@ fn direct_edges(d: &Def) -> Vec<DefId> {
                 }
             }
         }
-        Kind::StringEnum(_) | Kind::Pending => {}
+        Kind::StringEnum(_) | Kind::Pending | Kind::External(_) => {}
     }
     out
 }

@@ -180,6 +180,33 @@ pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
+impl Base64ArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Base64];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["base64"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -197,6 +224,33 @@ pub enum Base64ArrayDataEncoding {
 pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
+}
+impl Base64ArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataCompression: {s:?}"))
+    }
 }
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
@@ -216,6 +270,33 @@ pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
 }
+impl BinrefArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Binref];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["binref"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -233,6 +314,33 @@ pub enum BinrefArrayDataEncoding {
 pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
+}
+impl BinrefArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataCompression: {s:?}"))
+    }
 }
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
@@ -252,6 +360,33 @@ pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
 }
+impl CudaIpcArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::CudaIpc];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["cuda_ipc"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for CudaIpcArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CudaIpcArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a CudaIpcArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_outputs/items`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -269,6 +404,33 @@ pub enum CudaIpcArrayDataEncoding {
 pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "data_sum")]
     DataSum,
+}
+impl JacobianInputSchemaJacOutputsItem {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::DataSum];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["data_sum"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchemaJacOutputsItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchemaJacOutputsItem {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchemaJacOutputsItem: {s:?}"))
+    }
 }
 /// Data to be processed.
 ///
@@ -306,6 +468,33 @@ pub enum JacobianInputSchema2Data {
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
+}
+impl JsonArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Json];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["json"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JsonArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JsonArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JsonArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `schemas/tesseract_dataloader.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(

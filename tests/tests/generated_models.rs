@@ -445,3 +445,41 @@ fn real_api_shapes_hold_their_instances() {
     );
     assert!(matches!(&env.rules[2], R::Variant0(_)));
 }
+
+/// What a build script's options give (`tests/build.rs`): `derive("Eq")`, `derive("Hash")`
+/// on every model and enum, `replace("Name", Cow<str>)`, the schema's own `x-rust-type`
+/// for `Login`, and `Display` / `FromStr` / `as_str` / `ALL` on string enums.
+#[test]
+fn generator_options_compile_and_work() {
+    #[allow(dead_code)]
+    mod shapes {
+        include!(concat!(env!("OUT_DIR"), "/real_shapes_options.rs"));
+    }
+    use shapes::{DiskCreate, Name, State};
+    use std::collections::HashSet;
+    let name: Name = std::borrow::Cow::Borrowed("disk-1");
+    let d = DiskCreate {
+        name,
+        description: None,
+        size: 5,
+        block_size: 512,
+    };
+    let mut set = HashSet::new();
+    assert!(set.insert(d.clone()));
+    assert!(!set.insert(d));
+    let login: shapes::Login = String::from("octocat");
+    assert_eq!(login, "octocat");
+    assert_eq!(State::AllStates.to_string(), "all_states");
+    assert_eq!("closed".parse::<State>(), Ok(State::Closed));
+    assert_eq!(
+        "Closed".parse::<State>(),
+        Err("not a State: \"Closed\"".to_owned())
+    );
+    assert_eq!(State::ALL.len(), 3);
+    assert_eq!(State::Open.as_str(), "open");
+    // The wire form of a variant is the one `as_str` gives.
+    assert_eq!(
+        serde_json::to_string(&State::AllStates).unwrap(),
+        format!("\"{}\"", State::AllStates)
+    );
+}

@@ -45,6 +45,14 @@ pub struct GenerateArgs {
     /// make this command send requests to the hosts it names.
     #[arg(long)]
     pub remote_refs: bool,
+    /// Also derive these on every generated struct and enum (comma-separated, may be
+    /// repeated): `--derive Hash,Eq`, `--derive PartialOrd`.
+    #[arg(long, value_name = "DERIVES", value_delimiter = ',')]
+    pub derive: Vec<String>,
+    /// Use an existing Rust type instead of generating one: `--replace Stamp=::chrono::DateTime<::chrono::Utc>`
+    /// (may be repeated; the schema extension `x-rust-type` does the same).
+    #[arg(long, value_name = "NAME=PATH", value_parser = parse_replacement)]
+    pub replace: Vec<(String, String)>,
     /// Seconds one document read from a URL may take, redirects included.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -117,6 +125,15 @@ impl Fetcher for HttpFetcher {
     }
 }
 
+fn parse_replacement(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.trim().is_empty() && !path.trim().is_empty() => {
+            Ok((name.trim().to_owned(), path.trim().to_owned()))
+        }
+        _ => Err(format!("expected NAME=PATH, got {s:?}")),
+    }
+}
+
 fn is_url(s: &std::path::Path) -> bool {
     s.to_str()
         .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
@@ -166,6 +183,12 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     if let Some(m) = &args.map_type {
         generator = generator.map_type(m.clone());
     }
+    for d in &args.derive {
+        generator = generator.derive(d.trim());
+    }
+    for (name, path) in &args.replace {
+        generator = generator.replace(name, path);
+    }
     let generated = generator
         .generate()
         .map_err(|e| CliError::new(e.to_string()))?;
@@ -211,6 +234,12 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 }
                 if let Some(m) = &args.map_type {
                     command.push(format!("--map-type {m}"));
+                }
+                if !args.derive.is_empty() {
+                    command.push(format!("--derive {}", args.derive.join(",")));
+                }
+                for (name, path) in &args.replace {
+                    command.push(format!("--replace '{name}={path}'"));
                 }
                 if args.crate_path != "::arraymodel" {
                     command.push(format!("--crate-path {}", args.crate_path));

@@ -39,6 +39,33 @@ pub enum Style {
     #[serde(rename = "dashed")]
     Dashed,
 }
+impl Style {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Solid, Self::Dashed];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["solid", "dashed"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Style {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Style {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Style: {s:?}"))
+    }
+}
 /// Generated from `../schemas/draft07_with_refs.schema.json#/definitions/Owner`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Owner {

@@ -219,6 +219,34 @@ pub enum SimulationMode {
     #[serde(rename = "self")]
     SelfValue,
 }
+impl SimulationMode {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] =
+        &[Self::Fast, Self::Accurate, Self::V2ndOrder, Self::SelfValue];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["fast", "accurate", "2nd-order", "self"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for SimulationMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for SimulationMode {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a SimulationMode: {s:?}"))
+    }
+}
 /// A Literal\["v1"\] tag
 ///
 /// Generated from `../schemas/features.schema.json#/properties/version`.
@@ -238,6 +266,33 @@ pub enum SimulationMode {
 pub enum SimulationVersion {
     #[serde(rename = "v1")]
     V1,
+}
+impl SimulationVersion {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::V1];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["v1"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for SimulationVersion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for SimulationVersion {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a SimulationVersion: {s:?}"))
+    }
 }
 /// Generated from `../schemas/features.schema.json#/properties/extra`.
 #[derive(
@@ -298,6 +353,33 @@ pub enum CircleKind {
     #[serde(rename = "circle")]
     Circle,
 }
+impl CircleKind {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Circle];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["circle"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for CircleKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CircleKind {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a CircleKind: {s:?}"))
+    }
+}
 /// Generated from `../schemas/features.schema.json#/$defs/Polygon/properties/kind`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -315,6 +397,33 @@ pub enum CircleKind {
 pub enum PolygonKind {
     #[serde(rename = "polygon")]
     Polygon,
+}
+impl PolygonKind {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Polygon];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["polygon"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for PolygonKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for PolygonKind {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a PolygonKind: {s:?}"))
+    }
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Base64ArrayData/properties/encoding`.
 #[derive(
@@ -334,6 +443,33 @@ pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
+impl Base64ArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Base64];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["base64"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `../schemas/features.schema.json#/$defs/JsonArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -351,6 +487,33 @@ pub enum Base64ArrayDataEncoding {
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
+}
+impl JsonArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Json];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["json"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JsonArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JsonArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JsonArrayDataEncoding: {s:?}"))
+    }
 }
 /// Default values of the generated fields (`#[serde(default = "...")]`).
 pub mod defaults {

@@ -109,6 +109,33 @@ pub enum DogBark {
     #[serde(rename = "loud")]
     Loud,
 }
+impl DogBark {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Soft, Self::Loud];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["soft", "loud"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for DogBark {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for DogBark {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a DogBark: {s:?}"))
+    }
+}
 /// Default values of the generated fields (`#[serde(default = "...")]`).
 pub mod defaults {
     /// Default of `Cat::lives`.

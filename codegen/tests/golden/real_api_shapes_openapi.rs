@@ -5,7 +5,7 @@
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/SimpleUser`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct SimpleUser {
-    pub login: String,
+    pub login: Login,
     pub id: i64,
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/Name`.
@@ -31,6 +31,8 @@ pub struct Issue {
         skip_serializing_if = "Option::is_none"
     )]
     pub milestone: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/DiskCreate`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
@@ -116,6 +118,59 @@ impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Environment {
     pub rules: Vec<ProtectionRule>,
+}
+/// A user's login; the schema names the Rust type that models it (typify's x-rust-type).
+///
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/Login`.
+pub type Login = ::std::string::String;
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/State`.
+#[derive(
+    ::arraymodel::serde::Serialize,
+    ::arraymodel::serde::Deserialize,
+    ::arraymodel::schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Eq,
+    Hash,
+    PartialEq,
+)]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
+pub enum State {
+    #[serde(rename = "open")]
+    Open,
+    #[serde(rename = "closed")]
+    Closed,
+    #[serde(rename = "all_states")]
+    AllStates,
+}
+impl State {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Open, Self::Closed, Self::AllStates];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["open", "closed", "all_states"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for State {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for State {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a State: {s:?}"))
+    }
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule/anyOf/0`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]

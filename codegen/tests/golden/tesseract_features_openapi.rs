@@ -310,6 +310,33 @@ pub enum ApplyInputSchema2Mode {
     #[serde(rename = "max")]
     Max,
 }
+impl ApplyInputSchema2Mode {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Sum, Self::Mean, Self::Max];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["sum", "mean", "max"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for ApplyInputSchema2Mode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ApplyInputSchema2Mode {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a ApplyInputSchema2Mode: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Apply_InputSchema/properties/kind`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -329,6 +356,33 @@ pub enum ApplyInputSchema2Kind {
     Alpha,
     #[serde(rename = "beta")]
     Beta,
+}
+impl ApplyInputSchema2Kind {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Alpha, Self::Beta];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["alpha", "beta"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for ApplyInputSchema2Kind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ApplyInputSchema2Kind {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a ApplyInputSchema2Kind: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Apply_OutputSchema/properties/mode`.
 #[derive(
@@ -352,6 +406,33 @@ pub enum ApplyOutputSchema2Mode {
     #[serde(rename = "max")]
     Max,
 }
+impl ApplyOutputSchema2Mode {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Sum, Self::Mean, Self::Max];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["sum", "mean", "max"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for ApplyOutputSchema2Mode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ApplyOutputSchema2Mode {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a ApplyOutputSchema2Mode: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Apply_OutputSchema/properties/kind`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -372,6 +453,33 @@ pub enum ApplyOutputSchema2Kind {
     #[serde(rename = "beta")]
     Beta,
 }
+impl ApplyOutputSchema2Kind {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Alpha, Self::Beta];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["alpha", "beta"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for ApplyOutputSchema2Kind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ApplyOutputSchema2Kind {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a ApplyOutputSchema2Kind: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Base64ArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -389,6 +497,33 @@ pub enum ApplyOutputSchema2Kind {
 pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
+}
+impl Base64ArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Base64];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["base64"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
@@ -408,6 +543,33 @@ pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
+impl Base64ArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataCompression: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -425,6 +587,33 @@ pub enum Base64ArrayDataCompression {
 pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
+}
+impl BinrefArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Binref];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["binref"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
@@ -444,6 +633,33 @@ pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
 }
+impl BinrefArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataCompression: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -461,6 +677,33 @@ pub enum BinrefArrayDataCompression {
 pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
+}
+impl CudaIpcArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::CudaIpc];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["cuda_ipc"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for CudaIpcArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CudaIpcArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a CudaIpcArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_inputs/items`.
 #[derive(
@@ -482,6 +725,33 @@ pub enum JacobianInputSchemaJacInputsItem {
     #[serde(rename = "scale")]
     Scale,
 }
+impl JacobianInputSchemaJacInputsItem {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::X, Self::Scale];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["x", "scale"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchemaJacInputsItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchemaJacInputsItem {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchemaJacInputsItem: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_outputs/items`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -499,6 +769,33 @@ pub enum JacobianInputSchemaJacInputsItem {
 pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "y")]
     Y,
+}
+impl JacobianInputSchemaJacOutputsItem {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Y];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["y"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchemaJacOutputsItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchemaJacOutputsItem {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchemaJacOutputsItem: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Jacobian_InputSchema/properties/mode`.
 #[derive(
@@ -522,6 +819,33 @@ pub enum JacobianInputSchema2Mode {
     #[serde(rename = "max")]
     Max,
 }
+impl JacobianInputSchema2Mode {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Sum, Self::Mean, Self::Max];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["sum", "mean", "max"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchema2Mode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchema2Mode {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchema2Mode: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/Jacobian_InputSchema/properties/kind`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -542,6 +866,33 @@ pub enum JacobianInputSchema2Kind {
     #[serde(rename = "beta")]
     Beta,
 }
+impl JacobianInputSchema2Kind {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Alpha, Self::Beta];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["alpha", "beta"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchema2Kind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchema2Kind {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchema2Kind: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/JsonArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -559,6 +910,33 @@ pub enum JacobianInputSchema2Kind {
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
+}
+impl JsonArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Json];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["json"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JsonArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JsonArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JsonArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_features.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(

@@ -258,6 +258,33 @@ pub enum Base64ArrayDataEncoding {
     #[serde(rename = "base64")]
     Base64,
 }
+impl Base64ArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Base64];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["base64"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/Base64ArrayData/properties/compression/anyOf/0`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -275,6 +302,33 @@ pub enum Base64ArrayDataEncoding {
 pub enum Base64ArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
+}
+impl Base64ArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for Base64ArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Base64ArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a Base64ArrayDataCompression: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/BinrefArrayData/properties/encoding`.
 #[derive(
@@ -294,6 +348,33 @@ pub enum BinrefArrayDataEncoding {
     #[serde(rename = "binref")]
     Binref,
 }
+impl BinrefArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Binref];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["binref"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/BinrefArrayData/properties/compression/anyOf/0`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -311,6 +392,33 @@ pub enum BinrefArrayDataEncoding {
 pub enum BinrefArrayDataCompression {
     #[serde(rename = "lz4")]
     Lz4,
+}
+impl BinrefArrayDataCompression {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Lz4];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["lz4"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for BinrefArrayDataCompression {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for BinrefArrayDataCompression {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a BinrefArrayDataCompression: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/CudaIpcArrayData/properties/encoding`.
 #[derive(
@@ -330,6 +438,33 @@ pub enum CudaIpcArrayDataEncoding {
     #[serde(rename = "cuda_ipc")]
     CudaIpc,
 }
+impl CudaIpcArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::CudaIpc];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["cuda_ipc"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for CudaIpcArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CudaIpcArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a CudaIpcArrayDataEncoding: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_inputs/items`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -347,6 +482,33 @@ pub enum CudaIpcArrayDataEncoding {
 pub enum JacobianInputSchemaJacInputsItem {
     #[serde(rename = "mesh.points")]
     MeshPoints,
+}
+impl JacobianInputSchemaJacInputsItem {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::MeshPoints];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["mesh.points"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchemaJacInputsItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchemaJacInputsItem {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchemaJacInputsItem: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/JacobianInputSchema/properties/jac_outputs/items`.
 #[derive(
@@ -369,6 +531,39 @@ pub enum JacobianInputSchemaJacOutputsItem {
     #[serde(rename = "statistics.barycenter")]
     StatisticsBarycenter,
 }
+impl JacobianInputSchemaJacOutputsItem {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[
+        Self::StatisticsFirstPointCoordinates,
+        Self::StatisticsBarycenter,
+    ];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &[
+        "statistics.first_point_coordinates",
+        "statistics.barycenter",
+    ];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JacobianInputSchemaJacOutputsItem {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JacobianInputSchemaJacOutputsItem {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JacobianInputSchemaJacOutputsItem: {s:?}"))
+    }
+}
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/JsonArrayData/properties/encoding`.
 #[derive(
     ::arraymodel::serde::Serialize,
@@ -386,6 +581,33 @@ pub enum JacobianInputSchemaJacOutputsItem {
 pub enum JsonArrayDataEncoding {
     #[serde(rename = "json")]
     Json,
+}
+impl JsonArrayDataEncoding {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[Self::Json];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &["json"];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for JsonArrayDataEncoding {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for JsonArrayDataEncoding {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a JsonArrayDataEncoding: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/ShapeDType/properties/dtype`.
 #[derive(
@@ -430,6 +652,63 @@ pub enum ShapeDTypeDtype {
     Complex64,
     #[serde(rename = "complex128")]
     Complex128,
+}
+impl ShapeDTypeDtype {
+    /// Every variant, in the schema's order.
+    pub const ALL: &'static [Self] = &[
+        Self::Float16,
+        Self::Float32,
+        Self::Float64,
+        Self::Int8,
+        Self::Int16,
+        Self::Int32,
+        Self::Int64,
+        Self::Bool,
+        Self::Uint8,
+        Self::Uint16,
+        Self::Uint32,
+        Self::Uint64,
+        Self::Complex64,
+        Self::Complex128,
+    ];
+    /// The wire names, in the same order.
+    pub const WIRE_NAMES: &'static [&'static str] = &[
+        "float16",
+        "float32",
+        "float64",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "bool",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "complex64",
+        "complex128",
+    ];
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        Self::WIRE_NAMES[self as usize]
+    }
+}
+impl ::std::fmt::Display for ShapeDTypeDtype {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ShapeDTypeDtype {
+    type Err = String;
+    /// The variant whose wire name is `s`.
+    fn from_str(s: &str) -> ::std::result::Result<Self, String> {
+        for (i, w) in Self::WIRE_NAMES.iter().enumerate() {
+            if *w == s {
+                return Ok(Self::ALL[i]);
+            }
+        }
+        Err(format!("not a ShapeDTypeDtype: {s:?}"))
+    }
 }
 /// Generated from `../schemas/tesseract_meshstats.openapi.json#/components/schemas/ValidationError/properties/loc/items`.
 #[derive(
