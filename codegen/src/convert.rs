@@ -87,7 +87,7 @@ const CONSTRAINTS: &[&str] = &[
 /// Whether `key` neither annotates nor only constrains (see [`ANNOTATIONS`],
 /// [`CONSTRAINTS`]).
 fn is_structural(key: &str) -> bool {
-    !ANNOTATIONS.contains(&key) && !CONSTRAINTS.contains(&key)
+    !ANNOTATIONS.contains(&key) && !CONSTRAINTS.contains(&key) && !key.starts_with("x-")
 }
 
 /// Deeper than this is refused rather than risking the stack.
@@ -321,10 +321,10 @@ impl<'a> Converter<'a> {
                 .and_then(|x| x.get("path"))
                 .and_then(Value::as_str)
             {
-                if syn::parse_str::<syn::Path>(path).is_err() {
+                if let Err(e) = crate::plain_type_path(path) {
                     return Err(self.docs.error(
                         &loc.child("x-rust-type"),
-                        format!("x-rust-type path {path:?} is not a Rust path"),
+                        format!("x-rust-type path {path:?} is not a Rust type path: {e}"),
                     ));
                 }
                 self.defs[id].kind = Kind::External(path.to_owned());
@@ -538,7 +538,7 @@ impl<'a> Converter<'a> {
                 })
                 .map(|(i, _)| i)
                 .collect();
-            if !own_structure && shaped.len() <= 1 {
+            if !own_structure && shaped.len() <= 1 && !all.is_empty() {
                 let member = shaped.first().copied().unwrap_or(0);
                 return self
                     .ty_at(&loc.child("allOf").index(member), hint)
@@ -755,8 +755,11 @@ impl<'a> Converter<'a> {
     /// Whether the end of the `$ref` chain from `loc` says `nullable: true` (a chain
     /// that never ends, which conversion reports elsewhere, says nothing).
     fn nullable_target(&mut self, loc: &Loc) -> bool {
-        self.follow(loc)
-            .and_then(|end| self.schema(&end))
+        let Ok(end) = self.follow(loc) else {
+            return false;
+        };
+        self.docs
+            .get(&end)
             .is_ok_and(|v| v.get("nullable").and_then(Value::as_bool) == Some(true))
     }
 

@@ -14,13 +14,15 @@ use serde_json::{Map, Number, Value};
 /// few hundred bytes that expands to gigabytes stops after at most that much work.
 pub(crate) const YAML_BUDGET_PER_BYTE: usize = 4;
 /// See [`YAML_BUDGET_PER_BYTE`].
-pub(crate) const YAML_BUDGET_BASE: usize = 1 << 20;
+pub(crate) const YAML_BUDGET_BASE: usize = 1 << 16;
 
 /// Reads `bytes` as JSON when the first character that is not blank is `{` or `[`, as
 /// YAML otherwise (so a YAML document cannot start with a flow collection, and a JSON
 /// file with a trailing comma is broken JSON, as every JSON reader says). Returns the
-/// value or a message for the whole document.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Value, String> {
+/// value or a message for the whole document. A `root` document (one the caller named,
+/// not one reached through a `$ref`, which may be any JSON holding schemas) must look
+/// like a schema.
+pub(crate) fn parse(bytes: &[u8], root: bool) -> Result<Value, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let value = if matches!(first, Some(b'{' | b'[')) {
@@ -30,7 +32,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Value, String> {
     } else {
         yaml(bytes).map_err(|e| format!("not valid YAML: {e}"))?
     };
-    refuse_payload(&value)?;
+    if root {
+        refuse_payload(&value)?;
+    }
     Ok(value)
 }
 
@@ -126,6 +130,11 @@ impl<'de> Visitor<'de> for Node<'_> {
         self.0.take(0)?;
         let mut out = Map::new();
         while let Some(k) = map.next_key_seed(Key(self.0))? {
+            if k == "<<" {
+                return Err(de::Error::custom(
+                    "YAML merge keys (`<<`) are not supported; write the keys out",
+                ));
+            }
             let v = map.next_value_seed(Node(self.0))?;
             out.insert(k, v);
         }
@@ -307,32 +316,39 @@ mod tests {
 
     #[test]
     fn json_and_yaml_by_content() {
-        let j = parse(br#" {"type": "integer"}"#).unwrap();
-        let y = parse(b"type: integer\n").unwrap();
+        let j = parse(br#" {"type": "integer"}"#, true).unwrap();
+        let y = parse(b"type: integer\n", true).unwrap();
         assert_eq!(j, y);
         // What starts like JSON is JSON: a YAML flow mapping or a trailing comma is not.
-        let e = parse(br#"{"type": "integer",}"#).unwrap_err();
+        let e = parse(br#"{"type": "integer",}"#, true).unwrap_err();
         assert!(e.starts_with("not valid JSON:"), "{e}");
-        let e = parse(b"{type: integer}").unwrap_err();
+        let e = parse(b"{type: integer}", true).unwrap_err();
         assert!(e.starts_with("not valid JSON:"), "{e}");
-        let e = parse(b"a: [1,\n").unwrap_err();
+        let e = parse(b"a: [1,\n", true).unwrap_err();
         assert!(e.starts_with("not valid YAML:"), "{e}");
-        assert!(parse(b"  \n").unwrap_err().contains("empty"));
+        assert!(parse(b"  \n", true).unwrap_err().contains("empty"));
     }
 
     #[test]
     fn yaml_keys_become_strings() {
-        let v = parse(b"openapi: 3.1.0\nresponses:\n  200: {description: ok}\n  true: 1\n  ~: 2\n")
-            .unwrap();
+        let v = parse(
+            b"openapi: 3.1.0\nresponses:\n  200: {description: ok}\n  true: 1\n  ~: 2\n",
+            true,
+        )
+        .unwrap();
         let r = v["responses"].as_object().unwrap();
         assert_eq!(
             r.keys().collect::<Vec<_>>(),
             ["200", "true", "null"].iter().collect::<Vec<_>>()
         );
-        assert!(parse(b"? [1, 2]\n: x\n").is_err());
-        assert!(parse(b"default: !custom 1\n").unwrap_err().contains("tags"));
+        assert!(parse(b"? [1, 2]\n: x\n", true).is_err());
         assert!(
-            parse(b"default: .nan\n")
+            parse(b"default: !custom 1\n", true)
+                .unwrap_err()
+                .contains("tags")
+        );
+        assert!(
+            parse(b"default: .nan\n", true)
                 .unwrap_err()
                 .contains("not a JSON number")
         );
@@ -351,7 +367,7 @@ mod tests {
         }
         let t = std::time::Instant::now();
         // serde_norway's own limit (alias jumps <= 100 x events) or ours, whichever first.
-        let e = parse(doc.as_bytes()).unwrap_err();
+        let e = parse(doc.as_bytes(), true).unwrap_err();
         assert!(
             e.contains("repetition limit") || e.contains("expand"),
             "{e}"
@@ -362,26 +378,29 @@ mod tests {
         let mut doc = format!("s: &s {long}\nl: [");
         doc.push_str(&"*s, ".repeat(100));
         doc.push_str("]\n");
-        assert!(parse(doc.as_bytes()).unwrap_err().contains("expand"));
+        assert!(parse(doc.as_bytes(), true).unwrap_err().contains("expand"));
         // A few reuses of an anchor are fine.
         let ok = "$defs:\n  base: &b {type: string, maxLength: 3}\n  x: *b\n  y: *b\n";
-        assert_eq!(parse(ok.as_bytes()).unwrap()["$defs"]["y"]["maxLength"], 3);
+        assert_eq!(
+            parse(ok.as_bytes(), true).unwrap()["$defs"]["y"]["maxLength"],
+            3
+        );
     }
 
     #[test]
     fn payloads_are_not_schemas() {
         let tess = br#"{"inputs": {"a": {"object_type": "array", "shape": [3], "dtype": "float64",
             "data": {"buffer": [1, 2, 3], "encoding": "json"}}}}"#;
-        assert!(parse(tess).unwrap_err().contains("tesseract payload"));
+        assert!(parse(tess, true).unwrap_err().contains("tesseract payload"));
         let truss = br#"{"x": {"data_b64": "AAAA", "shape": [1], "dtype": "float32"}}"#;
-        assert!(parse(truss).unwrap_err().contains("truss payload"));
+        assert!(parse(truss, true).unwrap_err().contains("truss payload"));
         // A schema whose example is a payload is a schema.
         let schema = br#"{"type": "object",
             "examples": [{"object_type": "array", "shape": [1], "dtype": "int8"}]}"#;
-        assert!(parse(schema).is_ok());
-        assert!(parse(b"{}").is_ok());
-        assert!(parse(b"true").is_ok());
-        let e = parse(br#"{"name": "x", "size": 3}"#).unwrap_err();
+        assert!(parse(schema, true).is_ok());
+        assert!(parse(b"{}", true).is_ok());
+        assert!(parse(b"true", true).is_ok());
+        let e = parse(br#"{"name": "x", "size": 3}"#, true).unwrap_err();
         assert!(
             e.contains("not a JSON Schema or OpenAPI document") && e.contains("name, size"),
             "{e}"

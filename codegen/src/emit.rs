@@ -239,6 +239,36 @@ impl Emitter<'_> {
         out
     }
 
+    /// Whether a value of `t` may hold an array or bytes, through any named type.
+    fn holds_binary(&self, t: &Ty, seen: &mut Vec<bool>) -> bool {
+        match t {
+            Ty::Array(_) | Ty::Bytes => true,
+            Ty::Option(t) | Ty::Vec(t) | Ty::Map(t) | Ty::Box(t) => self.holds_binary(t, seen),
+            Ty::Tuple(ts) => ts.iter().any(|t| self.holds_binary(t, seen)),
+            Ty::Named(id) => {
+                if seen.get(*id).copied().unwrap_or(true) {
+                    return false;
+                }
+                seen[*id] = true;
+                match &self.defs[*id].kind {
+                    Kind::Struct(s) => {
+                        s.fields.iter().any(|f| self.holds_binary(&f.ty, seen))
+                            || s.extra.as_ref().is_some_and(|t| self.holds_binary(t, seen))
+                    }
+                    Kind::Alias(t) | Kind::Newtype(t) => self.holds_binary(t, seen),
+                    Kind::Tagged { variants, .. } | Kind::Untagged(variants) => variants
+                        .iter()
+                        .filter_map(|v| v.ty.as_ref())
+                        .any(|t| self.holds_binary(t, seen)),
+                    // A user's type may hold anything.
+                    Kind::External(_) => true,
+                    Kind::StringEnum(_) | Kind::Pending => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// The wire names of the properties of the struct `ty` names, when it names a
     /// struct that takes no other keys (`additionalProperties` makes it take any).
     fn struct_keys(&self, ty: Option<&Ty>) -> Option<Vec<&str>> {
@@ -277,23 +307,23 @@ impl Emitter<'_> {
             Some(quote! {
                 #knows_all
                 if knows_all == fits {
-                    let read = <#ty as #k::serde::Deserialize>::deserialize(&value);
+                    let read = <#ty as #k::serde::Deserialize>::deserialize(&__value);
                     if let Ok(v) = read {
-                        return Ok(#n::#vi(v));
+                        return ::std::result::Result::Ok(#n::#vi(v));
                     }
                 }
             })
         });
         quote! {
             impl<'de> #k::serde::Deserialize<'de> for #n {
-                fn deserialize<D: #k::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    use #k::serde_json::Value;
-                    let value = <Value as #k::serde::Deserialize>::deserialize(deserializer)?;
-                    let mut keys: Vec<&str> = Vec::new();
-                    if let Value::Object(o) = &value {
-                        keys.extend(o.keys().map(String::as_str));
+                fn deserialize<__D: #k::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::std::result::Result<Self, __D::Error> {
+                    let __value =
+                        <#k::serde_json::Value as #k::serde::Deserialize>::deserialize(deserializer)?;
+                    let mut keys: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+                    if let #k::serde_json::Value::Object(o) = &__value {
+                        keys.extend(o.keys().map(::std::string::String::as_str));
                     }
                     // The variants that know every key first (the reading that drops
                     // nothing), then the others, each in the schema's order.
@@ -301,7 +331,7 @@ impl Emitter<'_> {
                         #(#tries)*
                     }
                     let message = #message;
-                    Err(<D::Error as #k::serde::de::Error>::custom(message))
+                    ::std::result::Result::Err(<__D::Error as #k::serde::de::Error>::custom(message))
                 }
             }
         }
@@ -485,7 +515,13 @@ impl Emitter<'_> {
                     .iter()
                     .filter(|v| self.struct_keys(v.ty.as_ref()).is_some())
                     .count();
-                if objects < 2 {
+                // The hand-written reading buffers the value as JSON, which cannot hold
+                // msgpack's binary data: unions that may hold arrays or bytes keep serde's.
+                let binary = variants
+                    .iter()
+                    .filter_map(|v| v.ty.as_ref())
+                    .any(|t| self.holds_binary(t, &mut vec![false; self.defs.len()]));
+                if objects < 2 || binary {
                     let derives = self.helper_derives(false);
                     return quote! {
                         #docs

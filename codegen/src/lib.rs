@@ -526,7 +526,13 @@ impl Generator {
             .map(|d| parse_path(d, "derive"))
             .collect::<Result<Vec<_>>>()?;
         for (name, path) in &self.replacements {
-            parse_path(path, "replace")?;
+            plain_type_path(path).map_err(|e| {
+                Error::new(
+                    "",
+                    "",
+                    format!("replace {path:?} is not a Rust type path: {e}"),
+                )
+            })?;
             let Some(def) = defs.iter_mut().find(|d| d.name == *name) else {
                 return Err(Error::new(
                     "",
@@ -693,6 +699,39 @@ type Converted = (Vec<Def>, Vec<PathBuf>, Vec<client::ClientSpec>, Vec<String>);
 
 /// The generator thread's stack: room for [`convert`]'s depth limit in debug builds.
 const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// `text` as a type path that names a type and does nothing else: plain segments whose
+/// generic arguments are such paths again (or lifetimes). A path from a schema
+/// (`x-rust-type`) is pasted into the generated code, so no const blocks, array lengths,
+/// `impl`/`dyn` bounds or macros.
+pub(crate) fn plain_type_path(text: &str) -> std::result::Result<syn::Path, String> {
+    fn check_path(p: &syn::Path, depth: usize) -> bool {
+        depth < 16
+            && p.segments.iter().all(|seg| match &seg.arguments {
+                syn::PathArguments::None => true,
+                syn::PathArguments::AngleBracketed(a) => a.args.iter().all(|arg| match arg {
+                    syn::GenericArgument::Lifetime(_) => true,
+                    syn::GenericArgument::Type(t) => check_type(t, depth + 1),
+                    _ => false,
+                }),
+                syn::PathArguments::Parenthesized(_) => false,
+            })
+    }
+    fn check_type(t: &syn::Type, depth: usize) -> bool {
+        match t {
+            syn::Type::Path(tp) => tp.qself.is_none() && check_path(&tp.path, depth),
+            syn::Type::Reference(r) => r.mutability.is_none() && check_type(&r.elem, depth + 1),
+            syn::Type::Tuple(t) => t.elems.iter().all(|e| check_type(e, depth + 1)),
+            _ => false,
+        }
+    }
+    let p: syn::Path = syn::parse_str(text).map_err(|e| e.to_string())?;
+    if check_path(&p, 0) {
+        Ok(p)
+    } else {
+        Err("only type paths, with generic arguments that are type paths or lifetimes".into())
+    }
+}
 
 fn parse_path(text: &str, what: &str) -> Result<TokenStream> {
     let p: syn::Path = syn::parse_str(text)

@@ -57,6 +57,8 @@ pub(crate) struct Doc {
 pub(crate) struct Docs {
     pub docs: Vec<Doc>,
     by_key: HashMap<PathBuf, usize>,
+    /// Documents read from URLs, by URL (as text: paths would equate `a//b` and `a/b`).
+    by_url: HashMap<String, usize>,
     /// Reads documents named by URL; without one, such `$ref`s are refused.
     pub fetcher: Option<Arc<dyn Fetcher>>,
 }
@@ -89,7 +91,8 @@ impl Docs {
         };
         let bytes = std::fs::read(path)
             .map_err(|e| fail(format!("cannot read {}: {e}", shown.display())))?;
-        let value = document::parse(&bytes).map_err(|e| Error::new(shown, "", e))?;
+        let value =
+            document::parse(&bytes, from.is_none()).map_err(|e| Error::new(shown, "", e))?;
         let dir = key.parent().map(Path::to_path_buf);
         self.push(
             key.clone(),
@@ -106,16 +109,15 @@ impl Docs {
     /// Adds a document read from `url` (by the caller, or by the fetcher for a `$ref`):
     /// its relative `$ref`s are resolved by the fetcher against `url`.
     pub fn add_url(&mut self, url: &str, bytes: &[u8], from: Option<&Loc>) -> Result<usize> {
-        let key = PathBuf::from(url);
-        if let Some(&i) = self.by_key.get(&key) {
+        if let Some(&i) = self.by_url.get(url) {
             return Ok(i);
         }
-        let value = document::parse(bytes).map_err(|e| match from {
+        let value = document::parse(bytes, from.is_none()).map_err(|e| match from {
             Some(loc) => self.error(loc, format!("{url}: {e}")),
             None => Error::new(url, "", e),
         })?;
-        self.push(
-            key,
+        let i = self.push(
+            PathBuf::from(format!("<url {}>", self.docs.len())),
             Doc {
                 path: PathBuf::from(url),
                 dir: None,
@@ -123,7 +125,9 @@ impl Docs {
                 url: Some(url.to_owned()),
                 value,
             },
-        )
+        )?;
+        self.by_url.insert(url.to_owned(), i);
+        Ok(i)
     }
 
     /// Adds an in-memory document. Relative `$ref`s resolve against `base_dir` if given.
@@ -133,7 +137,7 @@ impl Docs {
         text: &str,
         base_dir: Option<PathBuf>,
     ) -> Result<usize> {
-        let value = document::parse(text.as_bytes()).map_err(|e| Error::new(name, "", e))?;
+        let value = document::parse(text.as_bytes(), true).map_err(|e| Error::new(name, "", e))?;
         let key = PathBuf::from(format!("<memory {}>:{}", self.docs.len(), name.display()));
         self.push(
             key,
@@ -209,7 +213,7 @@ impl Docs {
             let url = fetcher
                 .resolve(base_url.as_deref(), file)
                 .map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
-            match self.by_key.get(Path::new(&url)) {
+            match self.by_url.get(&url) {
                 Some(&i) => i,
                 None => {
                     let bytes = fetcher

@@ -257,3 +257,86 @@ fn names_do_not_collide() {
     assert!(src.contains("pub self_: Option<i64>,"), "{src}");
     assert!(src.contains("#[serde(rename = \"\", default, skip_serializing_if = \"Option::is_none\")]\n    pub field: Option<i64>,"), "{src}");
 }
+
+/// A Rust path from a schema is pasted into the generated code: only type paths pass.
+#[test]
+fn x_rust_type_is_a_type_path_and_nothing_else() {
+    let schema = |path: &str| {
+        serde_json::json!({
+            "title": "T", "type": "object", "required": ["a"],
+            "properties": {"a": {"$ref": "#/$defs/A"}},
+            "$defs": {"A": {"type": "string", "x-rust-type": {"crate": "x", "version": "*", "path": path}}}
+        })
+        .to_string()
+    };
+    let ok = Generator::new()
+        .schema_str(
+            "s.json",
+            schema("::std::collections::BTreeMap<String, Vec<(u8, &'static str)>>"),
+        )
+        .generate()
+        .unwrap();
+    assert!(ok.source().contains("pub type A ="), "{}", ok.source());
+    for evil in [
+        "::core::array::IntoIter<u8, { #[used] static I: u8 = 0; 0 }>",
+        "Vec<[u8; { 1 + 1 }]>",
+        "Box<dyn Fn()>",
+        "u8; fn evil() {}",
+        "Fn(u8) -> u8",
+    ] {
+        let e = Generator::new()
+            .schema_str("s.json", schema(evil))
+            .generate()
+            .unwrap_err();
+        assert!(e.message().contains("not a Rust type path"), "{evil}: {e}");
+        assert_eq!(e.pointer(), "/$defs/A/x-rust-type", "{evil}");
+    }
+    let e = Generator::new()
+        .schema_str("s.json", schema("String"))
+        .replace("T", "Vec<[u8; 3]>")
+        .generate()
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("replace \"Vec<[u8; 3]>\" is not a Rust type path"),
+        "{e}"
+    );
+}
+
+/// A file reached through `$ref` may be any JSON that holds schemas (a plain map of
+/// them); only the documents given must look like schemas. `allOf: []` is an object.
+#[test]
+fn referenced_documents_are_not_held_to_the_root_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("defs.yaml"),
+        "Pet:\n  type: object\n  properties:\n    name: {type: string}\n",
+    )
+    .unwrap();
+    let code = Generator::new()
+        .schema_str_in(
+            "root.json",
+            r#"{"title": "Owner", "type": "object", "properties": {"pet": {"$ref": "defs.yaml#/Pet"}, "any": {"allOf": []}}}"#,
+            dir.path(),
+        )
+        .generate()
+        .unwrap();
+    assert!(
+        code.source().contains("pub struct OwnerPet {"),
+        "{}",
+        code.source()
+    );
+    assert!(
+        code.source().contains("pub struct OwnerAny {}"),
+        "{}",
+        code.source()
+    );
+    let e = Generator::new()
+        .schema_str(
+            "m.yaml",
+            "$defs:\n  A: &a {type: string}\n  B:\n    <<: *a\n    maxLength: 3\n",
+        )
+        .generate()
+        .unwrap_err();
+    assert!(e.message().contains("merge keys"), "{e}");
+}

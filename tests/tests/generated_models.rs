@@ -444,6 +444,9 @@ fn real_api_shapes_hold_their_instances() {
         matches!(&env.rules[1], R::Variant1(r) if r.reviewers.as_deref() == Some(&["octocat".to_owned()][..]))
     );
     assert!(matches!(&env.rules[2], R::Variant0(_)));
+    // Types named `Value` and `D` in such a union (the hand-written reading is hygienic).
+    let _: real_shapes::Environment = same(r#"{"rules":[],"extra_rule":{"d":"x"}}"#);
+    let _: real_shapes::Environment = same(r#"{"rules":[],"extra_rule":{"v":1}}"#);
 }
 
 /// What a build script's options give (`tests/build.rs`): `derive("Eq")`, `derive("Hash")`

@@ -82,6 +82,11 @@ impl HttpFetcher {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("{url}: only http and https URLs are read"));
         }
+        if cfg!(not(feature = "https")) && url.scheme() == "https" {
+            return Err(format!(
+                "{url}: this arraymodel was built without the feature `https`"
+            ));
+        }
         let mut response = self.agent.get(url.as_str()).call().map_err(|e| match e {
             ureq::Error::Timeout(_) => {
                 format!(
@@ -135,8 +140,10 @@ fn parse_replacement(s: &str) -> Result<(String, String), String> {
 }
 
 fn is_url(s: &std::path::Path) -> bool {
-    s.to_str()
-        .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+    s.to_str().is_some_and(|s| {
+        let s = s.to_ascii_lowercase();
+        s.starts_with("http://") || s.starts_with("https://")
+    })
 }
 
 /// Generates, writes or checks the module.
@@ -174,6 +181,13 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
             let shown = s.display().to_string();
             let url = url::Url::parse(&shown)
                 .map_err(|e| CliError::new(format!("{shown}: not a URL: {e}")))?;
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(CliError::new(
+                    "a schema URL with a user or password would be written into the \
+                     generated file (its header and doc comments); download the schema and \
+                     give the file",
+                ));
+            }
             let body = HttpFetcher::new(timeout).get(&url).map_err(CliError::new)?;
             generator = generator.schema_url(url, body);
         } else {
@@ -234,6 +248,12 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 }
                 if let Some(m) = &args.map_type {
                     command.push(format!("--map-type {m}"));
+                }
+                if args.remote_refs {
+                    command.push("--remote-refs".into());
+                }
+                if args.timeout != 30 {
+                    command.push(format!("--timeout {}", args.timeout));
                 }
                 if !args.derive.is_empty() {
                     command.push(format!("--derive {}", args.derive.join(",")));

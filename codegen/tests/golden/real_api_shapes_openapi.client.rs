@@ -64,14 +64,16 @@ pub enum ProtectionRule {
     Variant2(ProtectionRuleVariant2),
 }
 impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
-    fn deserialize<D: ::arraymodel::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        use ::arraymodel::serde_json::Value;
-        let value = <Value as ::arraymodel::serde::Deserialize>::deserialize(deserializer)?;
-        let mut keys: Vec<&str> = Vec::new();
-        if let Value::Object(o) = &value {
-            keys.extend(o.keys().map(String::as_str));
+    fn deserialize<__D: ::arraymodel::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        let __value =
+            <::arraymodel::serde_json::Value as ::arraymodel::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+        let mut keys: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+        if let ::arraymodel::serde_json::Value::Object(o) = &__value {
+            keys.extend(o.keys().map(::std::string::String::as_str));
         }
         for fits in [true, false] {
             let known: &[&str] = &["id", "type", "wait_timer"];
@@ -79,10 +81,10 @@ impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
             if knows_all == fits {
                 let read =
                     <ProtectionRuleVariant0 as ::arraymodel::serde::Deserialize>::deserialize(
-                        &value,
+                        &__value,
                     );
                 if let Ok(v) = read {
-                    return Ok(ProtectionRule::Variant0(v));
+                    return ::std::result::Result::Ok(ProtectionRule::Variant0(v));
                 }
             }
             let known: &[&str] = &["id", "type", "prevent_self_review", "reviewers"];
@@ -90,10 +92,10 @@ impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
             if knows_all == fits {
                 let read =
                     <ProtectionRuleVariant1 as ::arraymodel::serde::Deserialize>::deserialize(
-                        &value,
+                        &__value,
                     );
                 if let Ok(v) = read {
-                    return Ok(ProtectionRule::Variant1(v));
+                    return ::std::result::Result::Ok(ProtectionRule::Variant1(v));
                 }
             }
             let known: &[&str] = &["id", "type"];
@@ -101,15 +103,15 @@ impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
             if knows_all == fits {
                 let read =
                     <ProtectionRuleVariant2 as ::arraymodel::serde::Deserialize>::deserialize(
-                        &value,
+                        &__value,
                     );
                 if let Ok(v) = read {
-                    return Ok(ProtectionRule::Variant2(v));
+                    return ::std::result::Result::Ok(ProtectionRule::Variant2(v));
                 }
             }
         }
         let message = "data did not match any variant of untagged enum ProtectionRule";
-        Err(<D::Error as ::arraymodel::serde::de::Error>::custom(
+        ::std::result::Result::Err(<__D::Error as ::arraymodel::serde::de::Error>::custom(
             message,
         ))
     }
@@ -118,6 +120,8 @@ impl<'de> ::arraymodel::serde::Deserialize<'de> for ProtectionRule {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Environment {
     pub rules: Vec<ProtectionRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_rule: Option<ValueOrD>,
 }
 /// A user's login; the schema names the Rust type that models it (typify's x-rust-type).
 ///
@@ -170,6 +174,70 @@ impl ::std::str::FromStr for State {
             }
         }
         Err(format!("not a State: {s:?}"))
+    }
+}
+/// Named like serde_json's Value, to keep generated code hygienic.
+///
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/Value`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct Value {
+    pub v: i64,
+}
+/// Named like a generic parameter.
+///
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/D`.
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+pub struct D {
+    pub d: String,
+}
+/// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ValueOrD`.
+#[derive(
+    ::arraymodel::serde::Serialize, ::arraymodel::schemars::JsonSchema, Debug, Clone, PartialEq,
+)]
+#[serde(crate = "::arraymodel::serde")]
+#[schemars(crate = "::arraymodel::schemars")]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant, clippy::enum_variant_names)]
+pub enum ValueOrD {
+    /// Named like serde_json's Value, to keep generated code hygienic.
+    Value(Value),
+    /// Named like a generic parameter.
+    D(D),
+}
+impl<'de> ::arraymodel::serde::Deserialize<'de> for ValueOrD {
+    fn deserialize<__D: ::arraymodel::serde::Deserializer<'de>>(
+        deserializer: __D,
+    ) -> ::std::result::Result<Self, __D::Error> {
+        let __value =
+            <::arraymodel::serde_json::Value as ::arraymodel::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+        let mut keys: ::std::vec::Vec<&str> = ::std::vec::Vec::new();
+        if let ::arraymodel::serde_json::Value::Object(o) = &__value {
+            keys.extend(o.keys().map(::std::string::String::as_str));
+        }
+        for fits in [true, false] {
+            let known: &[&str] = &["v"];
+            let knows_all = keys.iter().all(|k| known.contains(k));
+            if knows_all == fits {
+                let read = <Value as ::arraymodel::serde::Deserialize>::deserialize(&__value);
+                if let Ok(v) = read {
+                    return ::std::result::Result::Ok(ValueOrD::Value(v));
+                }
+            }
+            let known: &[&str] = &["d"];
+            let knows_all = keys.iter().all(|k| known.contains(k));
+            if knows_all == fits {
+                let read = <D as ::arraymodel::serde::Deserialize>::deserialize(&__value);
+                if let Ok(v) = read {
+                    return ::std::result::Result::Ok(ValueOrD::D(v));
+                }
+            }
+        }
+        let message = "data did not match any variant of untagged enum ValueOrD";
+        ::std::result::Result::Err(<__D::Error as ::arraymodel::serde::de::Error>::custom(
+            message,
+        ))
     }
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/ProtectionRule/anyOf/0`.
