@@ -268,7 +268,7 @@ impl Generator {
     ///
     /// The text is JSON when its first character that is not blank is `{` or `[`, YAML
     /// otherwise (YAML's scalar keys, like `200:` under `responses`, become strings).
-    /// YAML aliases may expand a document to at most 4 × its size plus 1 Mi nodes and
+    /// YAML aliases may expand a document to at most 4 × its size plus 64 Ki nodes and
     /// bytes of text ("billion laughs" documents are an error). A payload given where a
     /// schema belongs, or an object with no schema keyword, is an error saying so:
     ///
