@@ -61,6 +61,17 @@ pub(crate) struct Docs {
     by_url: HashMap<String, usize>,
     /// Reads documents named by URL; without one, such `$ref`s are refused.
     pub fetcher: Option<Arc<dyn Fetcher>>,
+    /// JSON nodes (values, keys excluded) in all documents read so far.
+    pub nodes: usize,
+}
+
+/// The JSON nodes of `v` (every value, containers included).
+pub(crate) fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(o) => 1 + o.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
 }
 
 /// Refuse absurd inputs instead of exhausting memory.
@@ -160,6 +171,7 @@ impl Docs {
             ));
         }
         let i = self.docs.len();
+        self.nodes = self.nodes.saturating_add(count_nodes(&doc.value));
         self.docs.push(doc);
         self.by_key.insert(key, i);
         Ok(i)
