@@ -352,30 +352,13 @@ impl Emitter<'_> {
             .collect()
     }
 
-    /// [`Self::helper_derives`] without `Deserialize` (written by hand).
-    fn helper_derives_no_de(&self, copy: bool) -> TokenStream {
-        let k = &self.paths.krate;
-        let serde_path = format!("{}::serde", tokens_path(k));
-        let schemars_path = format!("{}::schemars", tokens_path(k));
-        let extra = if copy {
-            quote!(Copy, Eq, Hash,)
-        } else {
-            quote!()
-        };
-        let more = self.more_derives(copy);
-        quote! {
-            #[derive(
-                #k::serde::Serialize,
-                #k::schemars::JsonSchema,
-                Debug, Clone, #extra PartialEq
-                #(, #more)*
-            )]
-            #[serde(crate = #serde_path)]
-            #[schemars(crate = #schemars_path)]
-        }
+    fn helper_derives(&self, copy: bool) -> TokenStream {
+        self.helper_derives_with(copy, true)
     }
 
-    fn helper_derives(&self, copy: bool) -> TokenStream {
+    /// The derives of generated enums and newtypes; without `Deserialize` when it is
+    /// written by hand (`deserialize: false`).
+    fn helper_derives_with(&self, copy: bool, deserialize: bool) -> TokenStream {
         let k = &self.paths.krate;
         let serde_path = format!("{}::serde", tokens_path(k));
         let schemars_path = format!("{}::schemars", tokens_path(k));
@@ -385,10 +368,11 @@ impl Emitter<'_> {
             quote!()
         };
         let more = self.more_derives(copy);
+        let de = deserialize.then(|| quote!(#k::serde::Deserialize,));
         quote! {
             #[derive(
                 #k::serde::Serialize,
-                #k::serde::Deserialize,
+                #de
                 #k::schemars::JsonSchema,
                 Debug, Clone, #extra PartialEq
                 #(, #more)*
@@ -531,7 +515,7 @@ impl Emitter<'_> {
                         pub enum #name { #vs }
                     };
                 }
-                let derives = self.helper_derives_no_de(false);
+                let derives = self.helper_derives_with(false, false);
                 let de = self.untagged_objects_de(&def.name, variants);
                 quote! {
                     #docs
