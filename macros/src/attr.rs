@@ -46,6 +46,136 @@ pub struct FieldAttrs {
     pub flatten: bool,
     pub has_with: Option<Span>,
     pub docs: Option<String>,
+    /// `#[check(...)]`.
+    pub check: Option<CheckAttr>,
+}
+
+/// A bound in `#[check(...)]`: an integer or a float literal, possibly negative.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumAttr {
+    Int(i128),
+    Float(f64),
+}
+
+/// `#[check(minimum = 1, max_length = 8, pattern = "^a", items(...), ...)]`: JSON
+/// Schema's validation keywords, in snake case.
+#[derive(Clone, Debug, Default)]
+pub struct CheckAttr {
+    pub span: Option<Span>,
+    pub minimum: Option<NumAttr>,
+    pub maximum: Option<NumAttr>,
+    pub exclusive_minimum: Option<NumAttr>,
+    pub exclusive_maximum: Option<NumAttr>,
+    pub multiple_of: Option<NumAttr>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub unique_items: bool,
+    pub min_properties: Option<usize>,
+    pub max_properties: Option<usize>,
+    pub required_keys: Option<Vec<String>>,
+    pub json_enum: Option<String>,
+    pub items: Option<Box<CheckAttr>>,
+    pub values: Option<Box<CheckAttr>>,
+    pub keys: Option<Box<CheckAttr>>,
+}
+
+const CHECK_KEYS: &str = "`minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, `multiple_of`, `min_length`, `max_length`, `pattern`, `min_items`, `max_items`, `unique_items`, `min_properties`, `max_properties`, `required_keys`, `json_enum`, `items(...)`, `values(...)`, `keys(...)`";
+
+fn num_attr(meta: &ParseNestedMeta<'_>) -> syn::Result<NumAttr> {
+    let expr: Expr = meta.value()?.parse()?;
+    let (neg, lit) = match &expr {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => (true, &*u.expr),
+        e => (false, e),
+    };
+    let bad = || syn::Error::new(expr.span(), "expected a number literal");
+    let Expr::Lit(ExprLit { lit, .. }) = lit else {
+        return Err(bad());
+    };
+    let n = match lit {
+        Lit::Int(i) => NumAttr::Int(i.base10_parse::<i128>()?),
+        Lit::Float(f) => NumAttr::Float(f.base10_parse::<f64>()?),
+        _ => return Err(bad()),
+    };
+    Ok(match (neg, n) {
+        (false, n) => n,
+        (true, NumAttr::Int(i)) => NumAttr::Int(-i),
+        (true, NumAttr::Float(f)) => NumAttr::Float(-f),
+    })
+}
+
+fn usize_attr(meta: &ParseNestedMeta<'_>) -> syn::Result<usize> {
+    meta.value()?.parse::<syn::LitInt>()?.base10_parse()
+}
+
+fn check_meta(meta: &ParseNestedMeta<'_>, out: &mut CheckAttr) -> syn::Result<()> {
+    let p = &meta.path;
+    let name = p.get_ident().map(ToString::to_string).unwrap_or_default();
+    macro_rules! once {
+        ($slot:expr, $value:expr) => {{
+            if $slot.is_some() {
+                return Err(meta.error(format!("duplicate `{name}`")));
+            }
+            $slot = Some($value);
+        }};
+    }
+    match name.as_str() {
+        "minimum" => once!(out.minimum, num_attr(meta)?),
+        "maximum" => once!(out.maximum, num_attr(meta)?),
+        "exclusive_minimum" => once!(out.exclusive_minimum, num_attr(meta)?),
+        "exclusive_maximum" => once!(out.exclusive_maximum, num_attr(meta)?),
+        "multiple_of" => {
+            let n = num_attr(meta)?;
+            if matches!(n, NumAttr::Int(i) if i <= 0)
+                || matches!(n, NumAttr::Float(f) if f.is_nan() || f <= 0.0)
+            {
+                return Err(meta.error("`multiple_of` must be greater than 0"));
+            }
+            once!(out.multiple_of, n)
+        }
+        "min_length" => once!(out.min_length, usize_attr(meta)?),
+        "max_length" => once!(out.max_length, usize_attr(meta)?),
+        "pattern" => once!(out.pattern, lit_str(meta)?.value()),
+        "min_items" => once!(out.min_items, usize_attr(meta)?),
+        "max_items" => once!(out.max_items, usize_attr(meta)?),
+        "unique_items" => out.unique_items = true,
+        "min_properties" => once!(out.min_properties, usize_attr(meta)?),
+        "max_properties" => once!(out.max_properties, usize_attr(meta)?),
+        "json_enum" => once!(out.json_enum, lit_str(meta)?.value()),
+        "required_keys" => {
+            let list: syn::ExprArray = meta.value()?.parse()?;
+            let mut keys = Vec::new();
+            for e in &list.elems {
+                match e {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => keys.push(s.value()),
+                    other => {
+                        return Err(syn::Error::new(other.span(), "expected a string literal"));
+                    }
+                }
+            }
+            once!(out.required_keys, keys)
+        }
+        "items" | "values" | "keys" => {
+            let mut inner = CheckAttr::default();
+            meta.parse_nested_meta(|m| check_meta(&m, &mut inner))?;
+            let slot = match name.as_str() {
+                "items" => &mut out.items,
+                "values" => &mut out.values,
+                _ => &mut out.keys,
+            };
+            once!(*slot, Box::new(inner));
+        }
+        _ => {
+            return Err(meta.error(format!(
+                "unknown key in #[check(...)]; expected one of {CHECK_KEYS}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Everything the derive reads from the struct's attributes.
@@ -114,6 +244,19 @@ pub fn field_attrs(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 cx.error_spanned_by(attr, "#[bytes] takes no arguments");
             }
             out.bytes = Some(attr.path().span());
+        } else if attr.path().is_ident("check") {
+            if out.check.is_some() {
+                cx.error_spanned_by(attr, "duplicate #[check] attribute");
+                continue;
+            }
+            let mut c = CheckAttr {
+                span: Some(attr.path().span()),
+                ..CheckAttr::default()
+            };
+            match attr.parse_nested_meta(|meta| check_meta(&meta, &mut c)) {
+                Ok(()) => out.check = Some(c),
+                Err(e) => cx.syn_error(e),
+            }
         } else if attr.path().is_ident("arraymodel") {
             cx.error_spanned_by(
                 attr,

@@ -22,6 +22,7 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
         check_array_or_bytes(cx, f);
         check_with(cx, f);
         check_bytes_type(cx, f);
+        check_check(cx, f);
         if let Some(array) = &f.attrs.array {
             check_not_flattened(cx, f);
             check_array_type(cx, f, array);
@@ -50,6 +51,19 @@ fn check_with(cx: &Ctxt, f: &Field<'_>) {
         cx.syn_error(syn::Error::new(
             span,
             "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array], #[bytes] or an ndarray field",
+        ));
+    }
+}
+
+/// `#[check(...)]` reads a field as serde writes it: arrays and bytes are written by the
+/// derive's own machinery, and their constraints are `#[array(...)]`'s.
+fn check_check(cx: &Ctxt, f: &Field<'_>) {
+    if let Some(span) = f.attrs.check.as_ref().and_then(|c| c.span)
+        && (f.attrs.array.is_some() || f.attrs.bytes.is_some() || crate::ast::is_ndarray(f.ty))
+    {
+        cx.syn_error(syn::Error::new(
+            span,
+            "#[check(...)] cannot be combined with #[array], #[bytes] or an ndarray field (an array's constraints are #[array(shape, dtype)])",
         ));
     }
 }

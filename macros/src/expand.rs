@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam};
 
 use crate::ast::{Container, Field, is_array_like, is_ndarray, last_segment, title};
-use crate::attr::{DimAttr, ShapeAttr};
+use crate::attr::{CheckAttr, DimAttr, NumAttr, ShapeAttr};
 use crate::check;
 use crate::ctxt::Ctxt;
 
@@ -172,6 +172,91 @@ fn dtype_assertions(
     (items, stmts)
 }
 
+/// The statics behind one `#[check(...)]` (nested ones first); returns the name of the
+/// outermost.
+fn check_statics(
+    p: &TokenStream,
+    c: &CheckAttr,
+    name: String,
+    out: &mut Vec<TokenStream>,
+) -> syn::Ident {
+    let ident = format_ident!("{}", name);
+    let num = |n: &Option<NumAttr>| match n {
+        None => quote!(#p::std::option::Option::None),
+        Some(NumAttr::Int(i)) => {
+            let lit = proc_macro2::Literal::i128_unsuffixed(*i);
+            quote!(#p::std::option::Option::Some(#p::Num::I(#lit)))
+        }
+        Some(NumAttr::Float(f)) => {
+            let lit = proc_macro2::Literal::f64_unsuffixed(*f);
+            quote!(#p::std::option::Option::Some(#p::Num::F(#lit)))
+        }
+    };
+    let size = |n: &Option<usize>| match n {
+        None => quote!(#p::std::option::Option::None),
+        Some(n) => quote!(#p::std::option::Option::Some(#n)),
+    };
+    let nested =
+        |inner: &Option<Box<CheckAttr>>, suffix: &str, out: &mut Vec<TokenStream>| match inner {
+            None => quote!(#p::std::option::Option::None),
+            Some(inner) => {
+                let i = check_statics(p, inner, format!("{name}_{suffix}"), out);
+                quote!(#p::std::option::Option::Some(&#i))
+            }
+        };
+    let items = nested(&c.items, "ITEMS", out);
+    let values = nested(&c.values, "VALUES", out);
+    let keys = nested(&c.keys, "KEYS", out);
+    let pattern = match &c.pattern {
+        None => quote!(#p::std::option::Option::None),
+        Some(text) => {
+            let pi = format_ident!("{}_PATTERN", name);
+            out.push(quote!(static #pi: #p::Pattern = #p::Pattern::new(#text);));
+            quote!(#p::std::option::Option::Some(&#pi))
+        }
+    };
+    let json_enum = match &c.json_enum {
+        None => quote!(#p::std::option::Option::None),
+        Some(text) => {
+            let ei = format_ident!("{}_ENUM", name);
+            out.push(quote!(static #ei: #p::JsonEnum = #p::JsonEnum::new(#text);));
+            quote!(#p::std::option::Option::Some(&#ei))
+        }
+    };
+    let (minimum, maximum) = (num(&c.minimum), num(&c.maximum));
+    let (exclusive_minimum, exclusive_maximum) =
+        (num(&c.exclusive_minimum), num(&c.exclusive_maximum));
+    let multiple_of = num(&c.multiple_of);
+    let (min_length, max_length) = (size(&c.min_length), size(&c.max_length));
+    let (min_items, max_items) = (size(&c.min_items), size(&c.max_items));
+    let (min_properties, max_properties) = (size(&c.min_properties), size(&c.max_properties));
+    let unique_items = c.unique_items;
+    let required_keys = c.required_keys.iter().flatten();
+    out.push(quote! {
+        static #ident: #p::Constraints = #p::Constraints {
+            minimum: #minimum,
+            maximum: #maximum,
+            exclusive_minimum: #exclusive_minimum,
+            exclusive_maximum: #exclusive_maximum,
+            multiple_of: #multiple_of,
+            min_length: #min_length,
+            max_length: #max_length,
+            pattern: #pattern,
+            min_items: #min_items,
+            max_items: #max_items,
+            unique_items: #unique_items,
+            min_properties: #min_properties,
+            max_properties: #max_properties,
+            required_keys: &[#(#required_keys),*],
+            json_enum: #json_enum,
+            items: #items,
+            values: #values,
+            keys: #keys,
+        };
+    });
+    ident
+}
+
 fn expand(cont: &Container<'_>) -> TokenStream {
     let root = crate_root(cont.attrs.crate_path.as_ref());
     let p = quote!(#root::__private);
@@ -239,6 +324,21 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             {
                 const SPEC: #p::ArraySpec = #spec;
                 #p::ArrayField::conform(&mut self.#ident, &SPEC).map_err(|e| e.at_field(#wire))?;
+            }
+        })
+    });
+
+    // Value constraints (`#[check(...)]`), on decode and in `conform`.
+    let checks = cont.fields.iter().filter_map(|f| {
+        let c = f.attrs.check.as_ref()?;
+        let mut statics = Vec::new();
+        let top = check_statics(&p, c, "__CHECK".to_owned(), &mut statics);
+        let ident = f.ident;
+        let wire = &f.wire_name;
+        Some(quote! {
+            {
+                #(#statics)*
+                #p::check(&self.#ident, &#top).map_err(|e| e.at_field(#wire))?;
             }
         })
     });
@@ -347,7 +447,9 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 where
                     __D: #p::serde::Deserializer<'de>,
                 {
-                    let mut value: Self = <#remote #ty_generics>::deserialize(deserializer)?;
+                    // A model is a map on the wire, never a list of its fields (serde's
+                    // derive would take either).
+                    let mut value: Self = <#remote #ty_generics>::deserialize(#p::MapsOnly(deserializer))?;
                     value.__arraymodel_conform().map_err(#p::de_error::<__D::Error>)?;
                     #p::std::result::Result::Ok(value)
                 }
@@ -359,6 +461,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 fn __arraymodel_conform(&mut self) -> #p::Result<()> {
                     #(#dtype_stmts)*
                     #(#conform)*
+                    #(#checks)*
                     #p::std::result::Result::Ok(())
                 }
             }

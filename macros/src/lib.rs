@@ -33,8 +33,8 @@ use proc_macro::TokenStream;
 /// and drops it without (a derive cannot see its runtime's features).
 ///
 /// See the `arraymodel` crate documentation for the attributes (`#[array(...)]`,
-/// `#[bytes]`, `#[arraymodel(...)]`).
-#[proc_macro_derive(ArrayModel, attributes(array, bytes, arraymodel, serde))]
+/// `#[bytes]`, `#[check(...)]`, `#[arraymodel(...)]`).
+#[proc_macro_derive(ArrayModel, attributes(array, bytes, check, arraymodel, serde))]
 pub fn derive_array_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input)

@@ -68,6 +68,7 @@ mod array;
 pub mod binref;
 pub mod bytes;
 pub mod cast;
+mod check;
 #[cfg(any(feature = "client", feature = "client-async"))]
 pub mod client;
 // The codecs behind the serde impls: crate-private, because their functions take
@@ -87,6 +88,7 @@ mod ffi;
 mod format;
 mod hugepages;
 mod long_strings;
+mod maps_only;
 pub mod model;
 #[cfg(feature = "ndarray")]
 mod ndarray_impl;
@@ -131,6 +133,35 @@ pub use model::{ArrayModel, NdArray};
 /// | `#[array(dtype = "float64", exact)]` | only that dtype |
 /// | `#[array(differentiable)]` | tesseract's `Differentiable[...]` (schema `array_flags`) |
 /// | `#[bytes]` | a `Vec<u8>` / `Option<Vec<u8>>` field: msgpack `bin`, UTF-8 text in JSON like pydantic |
+/// | `#[check(minimum = 1, max_length = 8, pattern = "^[a-z]+$", ...)]` | JSON Schema's validation keywords, snake case: `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, `multiple_of`, `min_length`, `max_length` (code points), `pattern` (unanchored, linear-time `regex-lite`), `min_items`, `max_items`, `unique_items`, `min_properties`, `max_properties`, `required_keys = ["a"]` (maps), `json_enum = "[1, 2]"` (the allowed JSON values), and `items(...)`, `values(...)`, `keys(...)` for each list element, map value and map key |
+///
+/// `#[check(...)]` is checked on decode and by [`ArrayModel::conform`](trait@ArrayModel)
+/// on a value you built, against the field as serde writes it (so as the JSON instance
+/// the keywords speak of): `None` satisfies every keyword, a string enum is checked by
+/// its wire name, a nested model by its own fields. Errors name the field and the
+/// position inside it:
+///
+/// ```
+/// use arraymodel::{ArrayModel, DecodeOptions};
+///
+/// #[derive(ArrayModel, Debug)]
+/// struct Disk {
+///     #[check(min_length = 1, max_length = 63, pattern = "^[a-z][a-z0-9-]*$")]
+///     name: String,
+///     #[check(minimum = 512, multiple_of = 512)]
+///     size: u64,
+///     #[check(max_items = 4, unique_items, items(min_length = 1))]
+///     #[serde(default)]
+///     tags: Vec<String>,
+/// }
+///
+/// let opts = DecodeOptions::default();
+/// assert!(Disk::from_json(br#"{"name": "boot", "size": 4096, "tags": ["a", "b"]}"#, &opts).is_ok());
+/// let err = Disk::from_json(br#"{"name": "boot", "size": 4096, "tags": ["a", "a"]}"#, &opts).unwrap_err();
+/// assert_eq!(err.to_string(), "tags[1]: \"a\" appears more than once (uniqueItems)");
+/// let mut built = Disk { name: "Boot".into(), size: 4096, tags: vec![] };
+/// assert!(built.conform().unwrap_err().to_string().starts_with("name: \"Boot\" does not match"));
+/// ```
 ///
 /// `#[array(...)]` applies to [`Array`], [`NdArray<T>`], `ndarray` arrays (feature
 /// `ndarray`; they need no attribute) and `Option`, `Vec`, `Box`, `BTreeMap` and
@@ -244,9 +275,11 @@ pub use serde_json;
 pub mod __private {
     pub use crate::__arraymodel_schema_items as schema_items;
     pub use crate::cast::Casting;
+    pub use crate::check::{Constraints, JsonEnum, Num, Pattern, check};
     pub use crate::dtype::DType;
     pub use crate::error::{Error, Result};
     pub use crate::format::from_json_slice_uncut;
+    pub use crate::maps_only::MapsOnly;
     pub use crate::model::{
         ArrayField, ArrayModel, ArraySpec, Dim, FieldInfo, MaybeJsonSchema, SchemaStyle, ShapeSpec,
         de_error,

@@ -734,8 +734,10 @@ pub trait ArrayModel: Serialize + DeserializeOwned + MaybeJsonSchema {
     /// The fields, in declaration order.
     const FIELDS: &'static [FieldInfo];
 
-    /// Checks and converts the constrained array fields (the derived `Deserialize`
-    /// calls this; errors carry the field's wire name).
+    /// Checks and converts the constrained array fields and checks the `#[check(...)]`
+    /// constraints (the derived `Deserialize` calls this; call it on a value you built
+    /// to hold it to the same rules). Errors carry the field's wire name. Nested models
+    /// are checked when they are decoded, not again here.
     fn conform(&mut self) -> Result<()>;
 
     /// JSON in the form `opts` chooses.

@@ -46,7 +46,9 @@ const _: () = {
         where
             __D: ::arraymodel::__private::serde::Deserializer<'de>,
         {
-            let mut value: Self = <__ArrayModelRemote<T>>::deserialize(deserializer)?;
+            let mut value: Self = <__ArrayModelRemote<
+                T,
+            >>::deserialize(::arraymodel::__private::MapsOnly(deserializer))?;
             value
                 .__arraymodel_conform()
                 .map_err(::arraymodel::__private::de_error::<__D::Error>)?;
@@ -280,7 +282,9 @@ const _: () = {
         where
             __D: ::arraymodel::__private::serde::Deserializer<'de>,
         {
-            let mut value: Self = <__ArrayModelRemote<T>>::deserialize(deserializer)?;
+            let mut value: Self = <__ArrayModelRemote<
+                T,
+            >>::deserialize(::arraymodel::__private::MapsOnly(deserializer))?;
             value
                 .__arraymodel_conform()
                 .map_err(::arraymodel::__private::de_error::<__D::Error>)?;

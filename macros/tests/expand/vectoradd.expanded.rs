@@ -58,7 +58,9 @@ const _: () = {
         where
             __D: ::arraymodel::__private::serde::Deserializer<'de>,
         {
-            let mut value: Self = <__ArrayModelRemote>::deserialize(deserializer)?;
+            let mut value: Self = <__ArrayModelRemote>::deserialize(
+                ::arraymodel::__private::MapsOnly(deserializer),
+            )?;
             value
                 .__arraymodel_conform()
                 .map_err(::arraymodel::__private::de_error::<__D::Error>)?;
