@@ -107,6 +107,8 @@ pub(crate) struct Converter<'a> {
     by_loc: HashMap<(Loc, Option<String>), DefId>,
     namer: Namer,
     depth: usize,
+    /// What the output does not hold to (a pattern regex-lite cannot compile, ...).
+    pub warnings: Vec<String>,
 }
 
 fn obj(v: &Value) -> Option<&Map<String, Value>> {
@@ -182,6 +184,7 @@ impl<'a> Converter<'a> {
             by_loc: HashMap::new(),
             namer: Namer::default(),
             depth: 0,
+            warnings: Vec::new(),
             work: std::cell::Cell::new(0),
         }
     }
@@ -194,7 +197,7 @@ impl<'a> Converter<'a> {
     /// The schema at `loc`, copied. Every copy is charged to a budget of
     /// [`WORK_PER_NODE`] × the nodes of the documents read + [`WORK_BASE`]: a schema whose
     /// `$ref`s reuse large parts many times is an error, not an hour of work.
-    fn schema(&self, loc: &Loc) -> Result<Value> {
+    pub(crate) fn schema(&self, loc: &Loc) -> Result<Value> {
         let v = self.docs.get(loc)?;
         let spent = self.work.get().saturating_add(crate::load::count_nodes(v));
         self.work.set(spent);
@@ -304,6 +307,11 @@ impl<'a> Converter<'a> {
             self.fill_def(loc, None, *id)?;
         }
         Ok(ids)
+    }
+
+    /// The schema at `loc` is the type `id` (an identical inline schema of the same name).
+    pub(crate) fn alias_loc(&mut self, loc: &Loc, id: DefId) {
+        self.by_loc.entry((loc.clone(), None)).or_insert(id);
     }
 
     fn reserve_def(&mut self, loc: &Loc, exclude: Option<&str>, name: &str) -> DefId {
@@ -565,7 +573,7 @@ impl<'a> Converter<'a> {
                 .enumerate()
                 .filter(|(_, m)| match m {
                     Value::Object(m) => m.keys().any(|k| is_structural(k)),
-                    _ => true,
+                    _ => false,
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -882,7 +890,20 @@ impl<'a> Converter<'a> {
                     .docs
                     .error(&loc.child(key), format!("{key} must be an array")));
             };
-            if items.is_empty() || items.len() > 16 {
+            // A Rust tuple holds exactly its positions: only a list that can be neither
+            // shorter (`minItems`) nor longer (`items: false` after `prefixItems`,
+            // draft 7's `additionalItems: false`, `maxItems`) is one; any other is a
+            // list of any JSON (with its `minItems`/`maxItems` checked).
+            let n = items.len() as u64;
+            let min = o.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+            let max = o.get("maxItems").and_then(Value::as_u64);
+            let rest = if key == "prefixItems" {
+                "items"
+            } else {
+                "additionalItems"
+            };
+            let closed = o.get(rest) == Some(&Value::Bool(false)) || max.is_some_and(|m| m <= n);
+            if items.is_empty() || items.len() > 16 || min < n || !closed {
                 return Ok(Ty::Vec(Box::new(Ty::Value)));
             }
             let mut ts = Vec::new();
@@ -947,6 +968,7 @@ impl<'a> Converter<'a> {
         match o.get("additionalProperties") {
             Some(Value::Object(_)) => c.extra = Some(loc.child("additionalProperties")),
             Some(Value::Bool(false)) if top => c.deny = true,
+            Some(Value::Bool(true)) if top => c.keep_unknown = true,
             _ => {}
         }
         Ok(())
@@ -960,6 +982,7 @@ impl<'a> Converter<'a> {
             required,
             extra: extra_loc,
             deny,
+            keep_unknown,
             ..
         } = c;
         let mut namer = Namer::default();
@@ -985,6 +1008,8 @@ impl<'a> Converter<'a> {
                 skip_none: false,
                 required_nullable: false,
                 optional_nullable: false,
+                check: None,
+                check_at: None,
             };
             let nullable = matches!(field.ty, Ty::Option(_));
             match (is_required, default) {
@@ -1047,11 +1072,15 @@ impl<'a> Converter<'a> {
                 }
                 doc.push(format!("Recognised as a {}.", spec.family.describe()));
             }
+            if field.ty.array_field().is_none() && !field.ty.is_bytes_field() {
+                field.check_at = Some(ploc.clone());
+            }
             field.doc = doc;
             fields.push(field);
         }
         let extra = match extra_loc {
             Some(l) => Some(self.ty_at(&l, &format!("{name}Extra"))?),
+            None if keep_unknown => Some(Ty::Value),
             None => None,
         };
         Ok(Struct {
@@ -1336,6 +1365,8 @@ struct Collected {
     required: Vec<String>,
     extra: Option<Loc>,
     deny: bool,
+    /// `additionalProperties: true`: unknown keys are kept (in a flattened map).
+    keep_unknown: bool,
     seen: Vec<Loc>,
 }
 

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::convert::DTYPES;
-use crate::ir::{ArraySpec, Def, Field, Int, Kind, Struct, Ty, Variant};
+use crate::ir::{ArraySpec, Check, Def, Field, Int, Kind, Struct, Ty, Variant};
 use crate::names;
 
 /// What the emitted code names.
@@ -601,6 +601,10 @@ impl Emitter<'_> {
         if bytes {
             attrs.extend(quote!(#[bytes]));
         }
+        if let Some(c) = &f.check {
+            let parts = check_parts(c);
+            attrs.extend(quote!(#[check(#(#parts),*)]));
+        }
         let plain = f.ident.strip_prefix("r#").unwrap_or(&f.ident);
         let mut serde = Vec::new();
         if plain != f.wire {
@@ -690,6 +694,78 @@ pub(crate) fn without_bytes(t: &Ty) -> Ty {
         Ty::Tuple(ts) => Ty::Tuple(ts.iter().map(without_bytes).collect()),
         other => other.clone(),
     }
+}
+
+/// The keys of `#[check(...)]` for `c`.
+fn check_parts(c: &Check) -> Vec<TokenStream> {
+    let mut parts = Vec::new();
+    let num = |n: &serde_json::Number| -> TokenStream {
+        if let Some(i) = n.as_i64() {
+            let lit = proc_macro2::Literal::i128_unsuffixed(i128::from(i).abs());
+            return if i < 0 { quote!(-#lit) } else { quote!(#lit) };
+        }
+        if let Some(u) = n.as_u64() {
+            let lit = proc_macro2::Literal::u64_unsuffixed(u);
+            return quote!(#lit);
+        }
+        let f = n.as_f64().unwrap_or(0.0);
+        let lit = proc_macro2::Literal::f64_unsuffixed(f.abs());
+        if f < 0.0 { quote!(-#lit) } else { quote!(#lit) }
+    };
+    let nums = [
+        ("minimum", &c.minimum),
+        ("maximum", &c.maximum),
+        ("exclusive_minimum", &c.exclusive_minimum),
+        ("exclusive_maximum", &c.exclusive_maximum),
+        ("multiple_of", &c.multiple_of),
+    ];
+    for (key, v) in nums {
+        if let Some(n) = v {
+            let k = format_ident!("{}", key);
+            let v = num(n);
+            parts.push(quote!(#k = #v));
+        }
+    }
+    let counts = [
+        ("min_length", c.min_length),
+        ("max_length", c.max_length),
+        ("min_items", c.min_items),
+        ("max_items", c.max_items),
+        ("min_properties", c.min_properties),
+        ("max_properties", c.max_properties),
+    ];
+    for (key, v) in counts {
+        if let Some(n) = v {
+            let k = format_ident!("{}", key);
+            let lit = proc_macro2::Literal::u64_unsuffixed(n);
+            parts.push(quote!(#k = #lit));
+        }
+    }
+    if let Some(p) = &c.pattern {
+        parts.push(quote!(pattern = #p));
+    }
+    if c.unique_items {
+        parts.push(quote!(unique_items));
+    }
+    if !c.required_keys.is_empty() {
+        let keys = &c.required_keys;
+        parts.push(quote!(required_keys = [#(#keys),*]));
+    }
+    if let Some(e) = &c.json_enum {
+        parts.push(quote!(json_enum = #e));
+    }
+    for (key, inner) in [
+        ("items", &c.items),
+        ("values", &c.values),
+        ("keys", &c.keys),
+    ] {
+        if let Some(inner) = inner {
+            let k = format_ident!("{}", key);
+            let inner = check_parts(inner);
+            parts.push(quote!(#k(#(#inner),*)));
+        }
+    }
+    parts
 }
 
 fn tokens_path(t: &TokenStream) -> String {

@@ -130,6 +130,38 @@ impl Ty {
     }
 }
 
+/// A field's value constraints (`#[check(...)]`): JSON Schema's validation keywords,
+/// gathered through `$ref`s and `allOf` members. Bounds keep the schema's numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Check {
+    pub minimum: Option<serde_json::Number>,
+    pub maximum: Option<serde_json::Number>,
+    pub exclusive_minimum: Option<serde_json::Number>,
+    pub exclusive_maximum: Option<serde_json::Number>,
+    pub multiple_of: Option<serde_json::Number>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub unique_items: bool,
+    pub min_properties: Option<u64>,
+    pub max_properties: Option<u64>,
+    /// Keys a map must hold (`required` of an object without properties).
+    pub required_keys: Vec<String>,
+    /// The allowed values, as a JSON array's text.
+    pub json_enum: Option<String>,
+    pub items: Option<Box<Check>>,
+    pub values: Option<Box<Check>>,
+    pub keys: Option<Box<Check>>,
+}
+
+impl Check {
+    pub fn is_empty(&self) -> bool {
+        *self == Check::default()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Field {
     /// The Rust identifier (escaped).
@@ -149,6 +181,11 @@ pub(crate) struct Field {
     /// `Option<Value>`): absent `None`, null `Some(None)` / `Some(Value::Null)`, so each
     /// is written back as it came.
     pub optional_nullable: bool,
+    /// Value constraints checked on decode (filled in once every type is known, from
+    /// `check_at`).
+    pub check: Option<Check>,
+    /// Where the field's schema is.
+    pub check_at: Option<crate::load::Loc>,
 }
 
 #[derive(Clone, Debug)]

@@ -41,6 +41,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod constraints;
 mod convert;
 mod document;
 mod emit;
@@ -48,6 +49,7 @@ mod error;
 mod ir;
 mod load;
 mod names;
+mod operations;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -487,6 +489,9 @@ impl Generator {
         for &r in &roots {
             conv.add_roots(r)?;
         }
+        for &r in &roots {
+            conv.add_operation_types(r)?;
+        }
         let mut clients = Vec::new();
         let mut warnings = Vec::new();
         if self.client || self.async_client {
@@ -506,6 +511,8 @@ impl Generator {
             }
             client::name_constants(&mut clients);
         }
+        conv.fill_checks()?;
+        warnings.append(&mut conv.warnings);
         let defs = std::mem::take(&mut conv.defs);
         Ok((defs, docs.files(), clients, warnings))
     }

@@ -373,7 +373,15 @@ fn cross_file_refs_and_cycles() {
     let json = br#"{"points":[{"x":1,"y":2}],"pair":["a",1],"labelled":{"label":"l","owner":{"name":"o","items":[{"label":"m"}]}},"style":"dashed","weights":[[1,2],[3,4]]}"#;
     let d: draft07::Drawing = from_json_slice(json, &DecodeOptions::default()).unwrap();
     assert_eq!(d.points[0].x, 1.0);
-    assert_eq!(d.pair, Some(("a".to_owned(), 1)));
+    // Draft 7's `items: [string, integer]` without `additionalItems: false` holds
+    // shorter and longer lists too: a list of any JSON, not a Rust tuple.
+    assert_eq!(
+        d.pair,
+        Some(vec![serde_json::json!("a"), serde_json::json!(1)])
+    );
+    let longer = br#"{"points":[],"pair":["a",1,true]}"#;
+    let d2: draft07::Drawing = from_json_slice(longer, &DecodeOptions::default()).unwrap();
+    assert_eq!(d2.pair.map(|p| p.len()), Some(3));
     assert_eq!(d.style, Some(draft07::Style::Dashed));
     assert_eq!(
         d.weights.as_ref().unwrap().dtype(),

@@ -9,7 +9,7 @@ pub struct Drawing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Point>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pair: Option<(String, i64)>,
+    pub pair: Option<Vec<::arraymodel::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labelled: Option<Labelled>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

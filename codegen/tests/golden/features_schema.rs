@@ -44,9 +44,11 @@ pub struct Simulation {
     /// A Literal\["v1"\] tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<SimulationVersion>,
+    #[check(json_enum = "[1,2,3]")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
     pub shapes: Vec<Shape>,
+    #[check(min_items = 3, max_items = 3)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounds: Option<(f64, f64, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +63,7 @@ pub struct Simulation {
     pub weird_name: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f32>,
+    #[check(minimum = 0)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     #[bytes]

@@ -8,6 +8,7 @@ pub struct Nd {
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
     #[array(shape = [2, 3], dtype = "float64")]
     pub fixed_2x3_f64: ::arraymodel::Array,
+    #[check(items(min_items = 3, max_items = 3))]
     pub any_x3_float: Vec<Vec<f64>>,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
     #[array(shape = .., dtype = "uint8")]

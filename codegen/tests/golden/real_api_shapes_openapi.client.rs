@@ -37,7 +37,9 @@ pub struct Issue {
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/DiskCreate`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct DiskCreate {
+    #[check(max_length = 63, pattern = "^[a-z][a-z0-9-]*$")]
     pub name: Name,
+    #[check(max_length = 63, pattern = "^[a-z][a-z0-9-]*$")]
     #[serde(
         default,
         deserialize_with = "nullable::present",
@@ -45,7 +47,9 @@ pub struct DiskCreate {
     )]
     pub description: Option<Option<Name>>,
     /// At least one byte.
+    #[check(minimum = 1)]
     pub size: ByteCount,
+    #[check(minimum = 512)]
     pub block_size: i64,
 }
 /// GitHub's environment protection rules: objects that share keys, told apart by the keys they add.

@@ -55,6 +55,7 @@ pub struct Base64ArrayData {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BinrefArrayData {
+    #[check(pattern = "^.+?(\\:\\d+(\\:\\d+)?)?$")]
     pub buffer: String,
     pub encoding: BinrefArrayDataEncoding,
     #[serde(default)]
@@ -81,6 +82,9 @@ pub struct BinrefArrayData {
 #[serde(deny_unknown_fields)]
 pub struct CudaIpcArrayData {
     /// Packed CUDA IPC descriptor: \<device\>:\<handle\>:\<storage_offset\>:\<storage_size\>
+    #[check(
+        pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[A-Za-z0-9+/=]*:\\d+:\\d+$"
+    )]
     pub buffer: String,
     pub encoding: CudaIpcArrayDataEncoding,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,8 +103,10 @@ pub struct JacobianInputSchema {
     /// The input data to compute the Jacobian at.
     pub inputs: JacobianInputSchema2,
     /// The set of differentiable inputs to compute the Jacobian with respect to.
+    #[check(min_items = 1, unique_items, items(pattern = "^data\\.\\[\\d+\\]$"))]
     pub jac_inputs: Vec<String>,
     /// The set of differentiable outputs to compute the Jacobian of.
+    #[check(min_items = 1, unique_items)]
     pub jac_outputs: Vec<JacobianInputSchemaJacOutputsItem>,
 }
 /// Container for the results of Jacobian computations. The result represents a nested structure of the Jacobian matrix as a mapping with structure ``{jac_outputs: {jac_inputs: array}}``. The shape of each array is the concatenation of the shapes of the output and input arrays, i.e. ``(*output_array.shape, *input_array.shape)``.

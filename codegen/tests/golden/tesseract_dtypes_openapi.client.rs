@@ -190,6 +190,7 @@ pub struct Base64ArrayData {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BinrefArrayData {
+    #[check(pattern = "^.+?(\\:\\d+(\\:\\d+)?)?$")]
     pub buffer: String,
     pub encoding: BinrefArrayDataEncoding,
     #[serde(default)]
@@ -216,6 +217,9 @@ pub struct BinrefArrayData {
 #[serde(deny_unknown_fields)]
 pub struct CudaIpcArrayData {
     /// Packed CUDA IPC descriptor: \<device\>:\<handle\>:\<storage_offset\>:\<storage_size\>
+    #[check(
+        pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[A-Za-z0-9+/=]*:\\d+:\\d+$"
+    )]
     pub buffer: String,
     pub encoding: CudaIpcArrayDataEncoding,
     #[serde(default, skip_serializing_if = "Option::is_none")]
