@@ -20,6 +20,7 @@ fn main() {
         ("nexus", "oxide/nexus.json"),
         ("propolis", "oxide/propolis-server.json"),
         ("buildomat", "oxide/buildomat.json"),
+        ("keeper", "oxide/keeper.json"),
     ] {
         let path = corpora.join(file);
         let text = std::fs::read_to_string(&path).expect("a corpus document");
@@ -48,6 +49,96 @@ fn main() {
     let code = generate(&out, "github", "api.github.com.json", text.clone());
     let doc: Value = serde_json::from_str(&text).expect("JSON");
     examples(&out, &doc, &code);
+
+    suite(&out, &corpora.join("json-schema-test-suite/draft2020-12"));
+}
+
+/// Every case of the JSON-Schema-Test-Suite (draft 2020-12): its schema as the property
+/// `v` of a wrapper object (its `$ref`s to `#...` moved along), generated as a user's
+/// build script would; `suite.rs` lists `(file, case, outcome)` where the outcome is the
+/// module holding `Wrap`, or why the generator refused the schema.
+fn suite(out: &Path, dir: &Path) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the suite")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut modules = String::new();
+    let mut cases = String::from(
+        "/// `(file, case index, description, Ok(module) or Err(why the schema was refused))`.\n\
+         pub const SCHEMAS: &[(&str, usize, &str, Result<&str, &str>)] = &[\n",
+    );
+    let mut arms = String::new();
+    for file in &files {
+        let name = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("name")
+            .to_owned();
+        let groups: Value =
+            serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("JSON");
+        for (i, group) in groups.as_array().expect("a list").iter().enumerate() {
+            let description = group["description"].as_str().unwrap_or_default();
+            let mut schema = group["schema"].clone();
+            move_refs(&mut schema);
+            let wrapper = serde_json::json!({
+                "title": "Wrap",
+                "type": "object",
+                "properties": {"v": schema},
+                "required": ["v"],
+            });
+            let module = format!("{}_{i}", name.replace('-', "_").to_lowercase());
+            let generated = Generator::new()
+                .schema_str(format!("{name}.json#{i}"), wrapper.to_string())
+                .rustfmt(false)
+                .generate();
+            let outcome = match generated {
+                Ok(code) => {
+                    std::fs::write(out.join(format!("suite_{module}.rs")), code.source())
+                        .expect("write");
+                    modules.push_str(&format!(
+                        "#[allow(dead_code, clippy::all)]\npub mod {module} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/suite_{module}.rs\"));\n}}\n"
+                    ));
+                    arms.push_str(&format!(
+                        "        {module:?} => through::<{module}::Wrap>(instance),\n"
+                    ));
+                    format!("Ok({module:?})")
+                }
+                Err(e) => format!("Err({:?})", e.to_string()),
+            };
+            cases.push_str(&format!(
+                "    ({name:?}, {i}, {description:?}, {outcome}),\n"
+            ));
+        }
+    }
+    cases.push_str("];\n\n");
+    let src = format!(
+        "{modules}\n{cases}/// The instance as `v` through the module's `Wrap` and back.\n\
+         pub fn roundtrip(module: &str, instance: &serde_json::Value) -> Result<serde_json::Value, String> {{\n    match module {{\n{arms}        _ => Err(format!(\"no module {{module}}\")),\n    }}\n}}\n"
+    );
+    std::fs::write(out.join("suite.rs"), src).expect("write");
+}
+
+/// `$ref`s to the schema's own root, or into it, point at its place in the wrapper.
+fn move_refs(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if k == "$ref"
+                    && let Some(r) = x.as_str()
+                    && let Some(rest) = r.strip_prefix('#')
+                {
+                    *x = Value::String(format!("#/properties/v{rest}"));
+                } else if k != "enum" && k != "const" {
+                    // (`enum` and `const` hold instances, not schemas.)
+                    move_refs(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(move_refs),
+        _ => {}
+    }
 }
 
 fn generate(out: &Path, name: &str, shown: &str, text: String) -> arraymodel_codegen::Generated {

@@ -31,6 +31,11 @@ mod buildomat {
     include!(concat!(env!("OUT_DIR"), "/buildomat.rs"));
 }
 
+#[allow(dead_code)]
+mod keeper {
+    include!(concat!(env!("OUT_DIR"), "/keeper.rs"));
+}
+
 mod examples {
     use super::*;
     include!(concat!(env!("OUT_DIR"), "/github_examples.rs"));
@@ -125,4 +130,28 @@ fn github_examples_round_trip() {
          (ARRAYMODEL_BLESS=1 to accept):\n{text}",
         path.display()
     );
+}
+
+/// Schemas written inline in operations get types, named as progenitor names them
+/// (title, else `{operationId}Body` / `Response`): keeper's 10, progenitor's 10, the three
+/// identical `ReportResult` responses being one type.
+#[test]
+fn inline_operation_schemas_have_types() {
+    let body = br#"{"id": {"host": "h", "job": "j", "pid": 1, "time": "2024-01-01T00:00:00Z", "uuid": "u"}, "duration_millis": 5, "end_time": "2024-01-01T00:00:01Z", "exit_status": 0}"#;
+    let v: keeper::ReportFinishBody = from_json_slice(body, &DecodeOptions::default()).unwrap();
+    assert_eq!(v.duration_millis, 5);
+    let r: keeper::ReportResult =
+        from_json_slice(br#"{"existed_already": true}"#, &DecodeOptions::default()).unwrap();
+    assert!(r.existed_already);
+    let _: keeper::EnrolBody =
+        from_json_slice(br#"{"host": "h", "key": "k"}"#, &DecodeOptions::default()).unwrap();
+    let _: keeper::PingResult =
+        from_json_slice(br#"{"host": "h", "ok": true}"#, &DecodeOptions::default()).unwrap();
+    let _: keeper::GlobalJobsResult =
+        from_json_slice(br#"{"summary": []}"#, &DecodeOptions::default()).unwrap();
+    let _: keeper::ReportStartBody = from_json_slice(br#"{"id": {"host": "h", "job": "j", "pid": 1, "time": "t", "uuid": "u"}, "script": "s", "start_time": "t"}"#, &DecodeOptions::default()).unwrap();
+    let _: keeper::ReportOutputBody = from_json_slice(br#"{"id": {"host": "h", "job": "j", "pid": 1, "time": "t", "uuid": "u"}, "record": {"msg": "m", "stream": "s", "time": "t"}}"#, &DecodeOptions::default()).unwrap();
+    let src = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/keeper.rs")).unwrap();
+    let types = src.matches("pub struct ").count() + src.matches("pub enum ").count();
+    assert_eq!(types, 10, "progenitor's keeper_positional.rs has 10");
 }
