@@ -109,6 +109,8 @@ pub(crate) struct Converter<'a> {
     depth: usize,
     /// What the output does not hold to (a pattern regex-lite cannot compile, ...).
     pub warnings: Vec<String>,
+    /// An absent optional field with a `default` reads as the default (else `None`).
+    pub fill_defaults: bool,
 }
 
 fn obj(v: &Value) -> Option<&Map<String, Value>> {
@@ -185,6 +187,7 @@ impl<'a> Converter<'a> {
             namer: Namer::default(),
             depth: 0,
             warnings: Vec::new(),
+            fill_defaults: true,
             work: std::cell::Cell::new(0),
         }
     }
@@ -1026,7 +1029,30 @@ impl<'a> Converter<'a> {
                 // `default: null` (pydantic's `Optional[...] = None`): the writers of
                 // such schemas write the null, and so does the model.
                 (false, Some(Value::Null)) if nullable => field.default_empty = true,
-                (false, Some(d)) => field.default = Some(d),
+                // Array and bytes fields go through the derive's own machinery (no
+                // `Option<Option<_>>`): they always read the default.
+                (false, Some(d))
+                    if self.fill_defaults
+                        || field.ty.array_field().is_some()
+                        || field.ty.is_bytes_field() =>
+                {
+                    field.default = Some(d)
+                }
+                (false, Some(d)) => {
+                    // Kept absent: `None`, left out of the output; the docs name the default.
+                    let text = serde_json::to_string(&d).unwrap_or_default();
+                    if text.len() <= 200 {
+                        if !doc.is_empty() {
+                            doc.push(String::new());
+                        }
+                        doc.push(format!("Default when absent: `{text}`"));
+                    }
+                    // A nullable one: `Option<Option<T>>`, absent and null kept apart.
+                    field.optional_nullable = field.ty == Ty::Value || nullable;
+                    field.ty = Ty::Option(Box::new(field.ty));
+                    field.default_empty = true;
+                    field.skip_none = true;
+                }
                 // Nullable and optional. OpenAPI 3.0's `nullable: true` (GitHub's REST
                 // API, whose servers both leave such fields out and write null):
                 // `Option<Option<T>>`, absent and null kept apart. JSON Schema's

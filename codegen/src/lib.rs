@@ -136,6 +136,7 @@ pub struct Generator {
     fetcher: Option<Arc<dyn Fetcher>>,
     derives: Vec<String>,
     replacements: Vec<(String, String)>,
+    fill_defaults: bool,
 }
 
 impl Default for Generator {
@@ -248,6 +249,7 @@ impl Generator {
             sources: Vec::new(),
             crate_path: "::arraymodel".into(),
             map_type: "::std::collections::BTreeMap".into(),
+            fill_defaults: true,
             rerun_if_changed: false,
             client: false,
             async_client: false,
@@ -385,6 +387,26 @@ impl Generator {
         self
     }
 
+    /// Whether an optional field with a schema `default` reads an absent key as the
+    /// default (`true`, the default: the field is `T` with `#[serde(default = ...)]`, as
+    /// pydantic, typify and progenitor do, and the default is written back), or keeps it
+    /// absent (`false`: `Option<T>`, `None` left out of the output, the default named in
+    /// the field's docs), so a value read from a server that leaves defaults out is
+    /// written back as it came. CLI: `--absent-defaults`.
+    ///
+    /// ```
+    /// use arraymodel_codegen::Generator;
+    /// let schema = r#"{"title": "Page", "type": "object", "properties": {"per_page": {"type": "integer", "default": 30}}}"#;
+    /// let filled = Generator::new().schema_str("page.json", schema).generate().unwrap();
+    /// assert!(filled.source().contains("pub per_page: i64,"));
+    /// let kept = Generator::new().schema_str("page.json", schema).fill_defaults(false).generate().unwrap();
+    /// assert!(kept.source().contains("pub per_page: Option<i64>,"));
+    /// ```
+    pub fn fill_defaults(mut self, yes: bool) -> Generator {
+        self.fill_defaults = yes;
+        self
+    }
+
     /// Also generates a typed blocking client, `Client`, from each OpenAPI document's
     /// `paths`: one method per tesseract endpoint (`apply`, `jacobian`,
     /// `jacobian_vector_product`, `vector_jacobian_product`, `abstract_eval`,
@@ -486,6 +508,7 @@ impl Generator {
             return Err(Error::new("", "", "no schema given"));
         }
         let mut conv = convert::Converter::new(&mut docs);
+        conv.fill_defaults = self.fill_defaults;
         for &r in &roots {
             conv.add_roots(r)?;
         }

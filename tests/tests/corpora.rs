@@ -1,5 +1,6 @@
 //! Public OpenAPI documents nobody here wrote (`tests/data/corpora`, see its README):
-//! the models `build.rs` generates from GitHub's REST API and Oxide's nexus, propolis and
+//! the models `build.rs` generates from GitHub's REST API (with `fill_defaults(false)`, as its
+//! servers leave defaults out) and Oxide's nexus, propolis and
 //! buildomat documents compile under `#![deny(warnings)]`, and every example GitHub's
 //! document gives for a response whose schema is a component (or a list of one) is read
 //! through the generated type and written back. Each example is identical (JSON

@@ -53,6 +53,11 @@ pub struct GenerateArgs {
     /// (may be repeated; the schema extension `x-rust-type` does the same).
     #[arg(long, value_name = "NAME=PATH", value_parser = parse_replacement)]
     pub replace: Vec<(String, String)>,
+    /// Keep optional fields with a schema `default` absent when they are absent
+    /// (`Option<T>`, left out of the output) instead of reading them as the default and
+    /// writing it back (pydantic's, typify's and progenitor's way, and the default).
+    #[arg(long)]
+    pub absent_defaults: bool,
     /// Seconds one document read from a URL may take, redirects included.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -203,6 +208,7 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     for (name, path) in &args.replace {
         generator = generator.replace(name, path);
     }
+    generator = generator.fill_defaults(!args.absent_defaults);
     let generated = generator
         .generate()
         .map_err(|e| CliError::new(e.to_string()))?;
@@ -251,6 +257,9 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 }
                 if args.remote_refs {
                     command.push("--remote-refs".into());
+                }
+                if args.absent_defaults {
+                    command.push("--absent-defaults".into());
                 }
                 if args.timeout != 30 {
                     command.push(format!("--timeout {}", args.timeout));
