@@ -88,7 +88,10 @@ fn suite(out: &Path, dir: &Path) {
         for (i, group) in groups.as_array().expect("a list").iter().enumerate() {
             let description = group["description"].as_str().unwrap_or_default();
             let mut schema = group["schema"].clone();
-            move_refs(&mut schema);
+            // A schema with its own `$id` is a resource: its `#...` refs are its own.
+            if schema.get("$id").is_none() {
+                move_refs(&mut schema);
+            }
             let wrapper = serde_json::json!({
                 "title": "Wrap",
                 "type": "object",
@@ -98,6 +101,7 @@ fn suite(out: &Path, dir: &Path) {
             let module = format!("{}_{i}", name.replace('-', "_").to_lowercase());
             let generated = Generator::new()
                 .schema_str(format!("{name}.json#{i}"), wrapper.to_string())
+                .remote_refs(Remotes(dir.join("../remotes")))
                 .rustfmt(false)
                 .generate();
             let outcome = match generated {
@@ -127,7 +131,36 @@ fn suite(out: &Path, dir: &Path) {
     std::fs::write(out.join("suite.rs"), src).expect("write");
 }
 
-/// `$ref`s to the schema's own root, or into it, point at its place in the wrapper.
+/// The suite's `remotes/` folder, served to its tests as `http://localhost:1234/`: read
+/// from disk here, through the generator's `remote_refs` hook.
+struct Remotes(PathBuf);
+
+impl arraymodel_codegen::Fetcher for Remotes {
+    fn resolve(&self, base: Option<&str>, reference: &str) -> Result<String, String> {
+        use iri_string::types::{IriAbsoluteStr, IriReferenceStr};
+        let reference = IriReferenceStr::new(reference).map_err(|e| e.to_string())?;
+        match base {
+            None => Ok(reference.to_string()),
+            Some(b) => {
+                let b = IriAbsoluteStr::new(b).map_err(|e| e.to_string())?;
+                Ok(reference.resolve_against(b).to_string())
+            }
+        }
+    }
+
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        let path = url
+            .strip_prefix("http://localhost:1234/")
+            .ok_or_else(|| format!("{url}: only the suite's remotes are served"))?;
+        if path.split('/').any(|s| s == "..") {
+            return Err(format!("{url}: no `..`"));
+        }
+        std::fs::read(self.0.join(path)).map_err(|e| format!("{url}: {e}"))
+    }
+}
+
+/// `$ref`s to the schema's own root, or into it, point at its place in the wrapper
+/// (anchors, `#name`, are found wherever they are).
 fn move_refs(v: &mut Value) {
     match v {
         Value::Object(o) => {
@@ -135,6 +168,7 @@ fn move_refs(v: &mut Value) {
                 if k == "$ref"
                     && let Some(r) = x.as_str()
                     && let Some(rest) = r.strip_prefix('#')
+                    && (rest.is_empty() || rest.starts_with('/'))
                 {
                     *x = Value::String(format!("#/properties/v{rest}"));
                 } else if k != "enum" && k != "const" {

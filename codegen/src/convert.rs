@@ -55,6 +55,13 @@ const ANNOTATIONS: &[&str] = &[
     "writeOnly",
     "$schema",
     "$id",
+    // Definitions and names of places define things for `$ref`s; they say nothing of
+    // the value here.
+    "$defs",
+    "definitions",
+    "$anchor",
+    "$dynamicAnchor",
+    "$vocabulary",
     "differentiable_arrays",
     "field_order",
     "externalDocs",

@@ -49,7 +49,36 @@ pub(crate) struct Doc {
     pub file: Option<PathBuf>,
     /// The URL the document was read from: relative `$ref`s in it are URLs too.
     pub url: Option<String>,
+    /// The base URI of its root: its `$id`, else the URL it was read from, else a name
+    /// of our own (`https://arraymodel.invalid/doc<i>/`) that only keys the index below.
+    pub base: String,
     pub value: Value,
+}
+
+/// The `$id`s and `$anchor`s of every document read, so that a `$ref` names the schema
+/// that declares its URI (an embedded resource, a bundled document) or anchor.
+#[derive(Default)]
+struct Ids {
+    /// Absolute URI (without fragment) of each schema resource, roots included.
+    resources: HashMap<String, Loc>,
+    /// (resource URI, anchor) of each `$anchor` (and `$dynamicAnchor`, and draft 7's
+    /// `$id: "#name"`).
+    anchors: HashMap<(String, String), Loc>,
+    /// The base URI of each schema that declares one with `$id`.
+    bases: HashMap<Loc, String>,
+}
+
+/// Keywords whose values are instances, not schemas: `$id`s in them declare nothing.
+const INSTANCE_KEYWORDS: &[&str] = &["enum", "const", "default", "examples", "example"];
+
+/// `reference` resolved against `base` (RFC 3986), or `None` if either is no IRI.
+fn join(reference: &str, base: &str) -> Option<String> {
+    use iri_string::types::{IriAbsoluteStr, IriReferenceStr};
+    let base = base.split_once('#').map_or(base, |(b, _)| b);
+    let base = IriAbsoluteStr::new(base).ok()?;
+    let reference = IriReferenceStr::new(reference).ok()?;
+    let resolved = reference.resolve_against(base);
+    Some(resolved.to_string())
 }
 
 /// Every document reached so far.
@@ -63,6 +92,7 @@ pub(crate) struct Docs {
     pub fetcher: Option<Arc<dyn Fetcher>>,
     /// JSON nodes (values, keys excluded) in all documents read so far.
     pub nodes: usize,
+    ids: Ids,
 }
 
 /// The JSON nodes of `v` (every value, containers included).
@@ -112,6 +142,7 @@ impl Docs {
                 dir,
                 file: Some(key),
                 url: None,
+                base: String::new(),
                 value,
             },
         )
@@ -134,6 +165,7 @@ impl Docs {
                 dir: None,
                 file: None,
                 url: Some(url.to_owned()),
+                base: String::new(),
                 value,
             },
         )?;
@@ -157,6 +189,7 @@ impl Docs {
                 dir: base_dir,
                 file: None,
                 url: None,
+                base: String::new(),
                 value,
             },
         )
@@ -172,9 +205,122 @@ impl Docs {
         }
         let i = self.docs.len();
         self.nodes = self.nodes.saturating_add(count_nodes(&doc.value));
+        let mut doc = doc;
+        let fallback = doc
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("https://arraymodel.invalid/doc{i}/"));
+        doc.base = fallback.clone();
         self.docs.push(doc);
         self.by_key.insert(key, i);
+        let root = Loc {
+            doc: i,
+            ptr: String::new(),
+        };
+        self.ids.resources.insert(fallback.clone(), root.clone());
+        let value = std::mem::take(&mut self.docs[i].value);
+        self.index(&value, &root, &fallback);
+        self.docs[i].value = value;
+        if let Some(base) = self.ids.bases.get(&root) {
+            self.docs[i].base = base.clone();
+        }
         Ok(i)
+    }
+
+    /// Records the `$id`s and anchors of the schema `v` at `at`, whose base URI is `base`.
+    fn index(&mut self, v: &Value, at: &Loc, base: &str) {
+        match v {
+            Value::Object(o) => {
+                let mut base = base.to_owned();
+                if let Some(id) = o.get("$id").and_then(Value::as_str) {
+                    if let Some(anchor) = id.strip_prefix('#') {
+                        self.anchor(&base, anchor, at);
+                    } else if let Some(uri) = join(id, &base) {
+                        let uri = uri
+                            .split_once('#')
+                            .map_or(uri.clone(), |(u, _)| u.to_owned());
+                        self.ids
+                            .resources
+                            .entry(uri.clone())
+                            .or_insert_with(|| at.clone());
+                        self.ids.bases.insert(at.clone(), uri.clone());
+                        base = uri;
+                    }
+                }
+                for key in ["$anchor", "$dynamicAnchor"] {
+                    if let Some(anchor) = o.get(key).and_then(Value::as_str) {
+                        self.anchor(&base, anchor, at);
+                    }
+                }
+                for (k, child) in o {
+                    if !INSTANCE_KEYWORDS.contains(&k.as_str())
+                        && (child.is_object() || child.is_array())
+                    {
+                        self.index(child, &at.child(k), &base);
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    if child.is_object() || child.is_array() {
+                        self.index(child, &at.index(i), base);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn anchor(&mut self, base: &str, anchor: &str, at: &Loc) {
+        self.ids
+            .anchors
+            .entry((base.to_owned(), anchor.to_owned()))
+            .or_insert_with(|| at.clone());
+    }
+
+    /// The base URI in effect at `loc`: that of the nearest enclosing schema with an
+    /// `$id`, else the document's.
+    fn base_at(&self, loc: &Loc) -> String {
+        let mut ptr = loc.ptr.as_str();
+        loop {
+            let here = Loc {
+                doc: loc.doc,
+                ptr: ptr.to_owned(),
+            };
+            if let Some(b) = self.ids.bases.get(&here) {
+                return b.clone();
+            }
+            match ptr.rsplit_once('/') {
+                Some((parent, _)) => ptr = parent,
+                None => break,
+            }
+        }
+        self.docs
+            .get(loc.doc)
+            .map(|d| d.base.clone())
+            .unwrap_or_default()
+    }
+
+    /// The schema a `$ref` names through the `$id`s and anchors read so far, if any.
+    fn by_id(&self, from: &Loc, reference: &str) -> Option<std::result::Result<Loc, String>> {
+        let resolved = join(reference, &self.base_at(from))?;
+        let (uri, fragment) = resolved.split_once('#').unwrap_or((&resolved, ""));
+        let resource = self.ids.resources.get(uri)?;
+        let fragment = percent_decode(fragment)?;
+        Some(if fragment.is_empty() {
+            Ok(resource.clone())
+        } else if fragment.starts_with('/') {
+            Ok(Loc {
+                doc: resource.doc,
+                ptr: format!("{}{fragment}", resource.ptr),
+            })
+        } else {
+            self.ids
+                .anchors
+                .get(&(uri.to_owned(), fragment.clone()))
+                .cloned()
+                .ok_or_else(|| format!("no schema declares the anchor {fragment:?}"))
+        })
     }
 
     /// The schema at `loc`.
@@ -191,19 +337,33 @@ impl Docs {
     /// Resolves `reference` (the value of a `$ref` found at `from`) to a location,
     /// loading the referenced file if it is another one.
     pub fn resolve(&mut self, from: &Loc, reference: &str) -> Result<Loc> {
+        // A schema of the documents read so far that declares the URI (`$id`, a
+        // document's own base) or the anchor.
+        if let Some(found) = self.by_id(from, reference) {
+            let loc = found.map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
+            self.get(&loc).map_err(|_| {
+                self.error(
+                    from,
+                    format!("$ref {reference:?}: the target does not exist"),
+                )
+            })?;
+            return Ok(loc);
+        }
         let (file, fragment) = match reference.split_once('#') {
             Some((f, frag)) => (f, frag),
             None => (reference, ""),
         };
         let fragment = percent_decode(fragment)
             .ok_or_else(|| self.error(from, format!("$ref {reference:?}: bad percent-encoding")))?;
-        if !fragment.is_empty() && !fragment.starts_with('/') {
-            return Err(self.error(
-                from,
-                format!("$ref {reference:?}: only JSON-pointer fragments (#/...) are supported, not anchors"),
-            ));
-        }
         let base_url = self.docs.get(from.doc).and_then(|d| d.url.clone());
+        // A document without a folder of its own (read from a string) whose `$id` is an
+        // http(s) URL: its relative `$ref`s are URLs (a document in a folder reads its
+        // neighbours there, whatever its `$id` says).
+        let has_dir = self.docs.get(from.doc).is_some_and(|d| d.dir.is_some());
+        let by_id_url = join(file, &self.base_at(from))
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .filter(|u| !u.starts_with("https://arraymodel.invalid/"))
+            .filter(|_| !has_dir && base_url.is_none() && !file.is_empty());
         let doc = if file.is_empty() {
             from.doc
         } else if file.starts_with("urn:") {
@@ -211,7 +371,7 @@ impl Docs {
                 from,
                 format!("$ref {reference:?}: URNs name no document to read"),
             ));
-        } else if file.contains("://") || base_url.is_some() {
+        } else if file.contains("://") || base_url.is_some() || by_id_url.is_some() {
             let Some(fetcher) = self.fetcher.clone() else {
                 return Err(self.error(
                     from,
@@ -222,9 +382,11 @@ impl Docs {
                     ),
                 ));
             };
-            let url = fetcher
-                .resolve(base_url.as_deref(), file)
-                .map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
+            let url = match &by_id_url {
+                Some(u) => fetcher.resolve(None, u),
+                None => fetcher.resolve(base_url.as_deref(), file),
+            }
+            .map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
             match self.by_url.get(&url) {
                 Some(&i) => i,
                 None => {
@@ -253,7 +415,21 @@ impl Docs {
             let shown = shown_base.join(&file);
             self.load_file(&path, &shown, Some(from))?
         };
-        let loc = Loc { doc, ptr: fragment };
+        let loc = if fragment.is_empty() || fragment.starts_with('/') {
+            Loc { doc, ptr: fragment }
+        } else {
+            // An anchor in the document just read.
+            let base = self.docs[doc].base.clone();
+            match self.ids.anchors.get(&(base, fragment.clone())) {
+                Some(l) => l.clone(),
+                None => {
+                    return Err(self.error(
+                        from,
+                        format!("$ref {reference:?}: no schema declares the anchor {fragment:?}"),
+                    ));
+                }
+            }
+        };
         self.get(&loc).map_err(|_| {
             self.error(
                 from,

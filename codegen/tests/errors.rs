@@ -51,12 +51,57 @@ fn missing_ref_target() {
     );
 }
 
+/// `$anchor`s, draft 7's `$id: "#name"`, embedded resources (`$id` on a subschema, its
+/// `#/...` refs its own) and a bundled document's absolute `$id` are followed without
+/// reading anything.
+#[test]
+fn anchors_and_embedded_ids_are_followed() {
+    let schema = r##"{
+        "$id": "https://example.com/root.json",
+        "title": "Root",
+        "type": "object",
+        "properties": {
+            "a": {"$ref": "#item"},
+            "b": {"$ref": "#old-style"},
+            "c": {"$ref": "inner.json"},
+            "d": {"$ref": "https://example.com/inner.json#/$defs/n"},
+            "e": {"$ref": "inner.json#deep"}
+        },
+        "required": ["a", "b", "c", "d", "e"],
+        "$defs": {
+            "Item": {"$anchor": "item", "type": "object", "properties": {"x": {"type": "integer"}}},
+            "Old": {"$id": "#old-style", "type": "string"},
+            "Inner": {
+                "$id": "inner.json",
+                "type": "object",
+                "properties": {"n": {"$ref": "#/$defs/n"}},
+                "$defs": {"n": {"type": "number", "$anchor": "deep"}}
+            }
+        }
+    }"##;
+    let code = Generator::new()
+        .schema_str("s.json", schema)
+        .generate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let src = code.source();
+    assert!(src.contains("pub a: Item,"), "{src}");
+    assert!(src.contains("pub b: Old,"), "{src}");
+    assert!(src.contains("pub c: Inner,"), "{src}");
+    assert!(src.contains("pub d: N,"), "{src}");
+    assert!(src.contains("pub e: N,"), "{src}");
+    assert!(src.contains("pub n: Option<N>,"), "{src}");
+    assert!(src.contains("pub type N = f64;"), "{src}");
+}
+
 #[test]
 fn refs_that_are_not_followed() {
     let e = err(r#"{"properties": {"a": {"$ref": "https://example.com/s.json#/x"}}}"#);
     assert!(e.starts_with("s.json#/properties/a: $ref \"https://example.com/s.json#/x\": remote references are not fetched"), "{e}");
     let e = err(r##"{"properties": {"a": {"$ref": "#anchor"}}}"##);
-    assert!(e.contains("only JSON-pointer fragments"), "{e}");
+    assert_eq!(
+        e,
+        r##"s.json#/properties/a: $ref "#anchor": no schema declares the anchor "anchor""##
+    );
     let e = err(r#"{"properties": {"a": {"$ref": "other.json"}}}"#);
     assert!(
         e.contains("no directory to resolve a relative file against"),
