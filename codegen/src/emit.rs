@@ -413,7 +413,29 @@ impl Emitter<'_> {
                 }
             }
             Kind::Struct(s) => {
-                let fields = self.fields(def, s, default_fns);
+                let (fields, inits) = self.fields(def, s, default_fns);
+                // `Default` when every field has one (the schema's `default`, or absent
+                // is `None`/empty), unless the user derives it.
+                let user_default = self.paths.derives.iter().any(|d| {
+                    let d = d.to_string().replace(' ', "");
+                    d == "Default" || d.ends_with("::Default")
+                });
+                let inits = inits.filter(|_| !user_default);
+                // All `Default::default()`: derived (clippy's `derivable_impls`).
+                let plain = quote!(::std::default::Default::default()).to_string();
+                let derivable = inits
+                    .as_ref()
+                    .is_some_and(|i| i.iter().all(|t| t.to_string().ends_with(&plain)));
+                let derive_default = derivable.then(|| quote!(, Default));
+                let default_impl = inits.filter(|_| !derivable).map(|inits| {
+                    quote! {
+                        impl ::std::default::Default for #name {
+                            fn default() -> Self {
+                                Self { #(#inits,)* }
+                            }
+                        }
+                    }
+                });
                 let deny = s
                     .deny_unknown
                     .then(|| quote!(#[serde(deny_unknown_fields)]));
@@ -424,12 +446,13 @@ impl Emitter<'_> {
                     .then(|| quote!(#[arraymodel(crate = #krate)]));
                 quote! {
                     #docs
-                    #[derive(#k::ArrayModel, Debug, Clone, PartialEq #(, #more)*)]
+                    #[derive(#k::ArrayModel, Debug, Clone, PartialEq #derive_default #(, #more)*)]
                     #krate_attr
                     #deny
                     pub struct #name {
                         #fields
                     }
+                    #default_impl
                 }
             }
             Kind::StringEnum(variants) => {
@@ -554,12 +577,26 @@ impl Emitter<'_> {
         out
     }
 
-    fn fields(&self, def: &Def, s: &Struct, default_fns: &mut Vec<TokenStream>) -> TokenStream {
+    /// The fields, and each field's value in `Default::default()` (`None` when some
+    /// field has none: it is required).
+    fn fields(
+        &self,
+        def: &Def,
+        s: &Struct,
+        default_fns: &mut Vec<TokenStream>,
+    ) -> (TokenStream, Option<Vec<TokenStream>>) {
         let none = quote!();
         let mut out = TokenStream::new();
+        let mut inits = Some(Vec::new());
         let mut taken: Vec<String> = s.fields.iter().map(|f| f.ident.clone()).collect();
         for f in &s.fields {
-            out.extend(self.field(def, f, default_fns, &none));
+            let (tokens, init) = self.field(def, f, default_fns, &none);
+            out.extend(tokens);
+            let n = ident(&f.ident);
+            match (init, &mut inits) {
+                (Some(v), Some(list)) => list.push(quote!(#n: #v)),
+                _ => inits = None,
+            }
         }
         if let Some(extra) = &s.extra {
             let mut base = "extra".to_owned();
@@ -574,8 +611,11 @@ impl Emitter<'_> {
                 #[serde(flatten)]
                 pub #n: #t,
             });
+            if let Some(list) = &mut inits {
+                list.push(quote!(#n: ::std::default::Default::default()));
+            }
         }
-        out
+        (out, inits)
     }
 
     fn field(
@@ -584,8 +624,9 @@ impl Emitter<'_> {
         f: &Field,
         default_fns: &mut Vec<TokenStream>,
         none: &TokenStream,
-    ) -> TokenStream {
+    ) -> (TokenStream, Option<TokenStream>) {
         let docs = doc_attrs(&f.doc);
+        let mut init = None;
         let n = ident(&f.ident);
         let bytes = f.ty.is_bytes_field();
         let ty = if bytes {
@@ -629,9 +670,11 @@ impl Emitter<'_> {
                 });
                 let path = format!("defaults::{fn_name}");
                 serde.push(quote!(default = #path));
+                init = Some(quote!(defaults::#fn_ident()));
             }
         } else if f.default_empty {
             serde.push(quote!(default));
+            init = Some(quote!(::std::default::Default::default()));
         }
         if f.required_nullable {
             serde.push(quote!(deserialize_with = "nullable::required"));
@@ -645,11 +688,12 @@ impl Emitter<'_> {
         if !serde.is_empty() {
             attrs.extend(quote!(#[serde(#(#serde),*)]));
         }
-        quote! {
+        let tokens = quote! {
             #docs
             #attrs
             pub #n: #t,
-        }
+        };
+        (tokens, init)
     }
 }
 

@@ -163,7 +163,7 @@ pub struct CudaIpcArrayData {
     pub compression: Option<()>,
 }
 /// Generated from `schemas/tesseract_meshstats.openapi.json#/components/schemas/HTTPValidationError`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct HttpValidationError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Vec<ValidationError>>,

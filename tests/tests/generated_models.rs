@@ -366,6 +366,16 @@ fn openapi_30_nullable_and_mapping_discriminator() {
         text(&to_json_vec(&o, &EncodeOptions::default()).unwrap()),
         r#"{"pets":[{"pet_type":"cat","lives":9}]}"#
     );
+    // `Default` where every field has one: the schema's default, absent for the rest;
+    // the value is what an empty object reads as.
+    let cat = PetCat::default();
+    assert_eq!(cat.lives, 9);
+    assert_eq!(cat.name, None);
+    assert_eq!(
+        cat,
+        from_json_slice::<PetCat>(b"{}", &DecodeOptions::default()).unwrap()
+    );
+    assert_eq!(Owner::default().pets, None);
 }
 
 #[test]

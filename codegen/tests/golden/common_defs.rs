@@ -18,7 +18,7 @@ pub struct Labelled {
     pub owner: Option<Owner>,
 }
 /// Generated from `../schemas/draft07_with_refs.schema.json#/definitions/Owner`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

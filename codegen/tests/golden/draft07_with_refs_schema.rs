@@ -67,7 +67,7 @@ impl ::std::str::FromStr for Style {
     }
 }
 /// Generated from `../schemas/draft07_with_refs.schema.json#/definitions/Owner`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

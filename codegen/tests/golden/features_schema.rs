@@ -175,13 +175,13 @@ pub struct Tree {
     pub parent: Option<Box<Tree>>,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Foo_Bar`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct FooBar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<i64>,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/FooBar`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct FooBar2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<i64>,
@@ -315,7 +315,7 @@ pub enum SimulationExtra {
     Integer(i64),
 }
 /// Generated from `../schemas/features.schema.json#/properties/meta`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct SimulationMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,

@@ -42,7 +42,7 @@ pub struct Dog {
     pub bark: DogBark,
 }
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Owner`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct Owner {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pets: Option<Vec<Pet>>,
@@ -56,7 +56,7 @@ pub struct Owner {
     pub born: Option<String>,
 }
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Kennel`.
-#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
+#[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq, Default)]
 pub struct Kennel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pets: Option<Vec<Pet>>,
@@ -83,6 +83,14 @@ pub struct PetCat {
     /// Default: `9`
     #[serde(default = "defaults::pet_cat_lives")]
     pub lives: i32,
+}
+impl ::std::default::Default for PetCat {
+    fn default() -> Self {
+        Self {
+            name: ::std::default::Default::default(),
+            lives: defaults::pet_cat_lives(),
+        }
+    }
 }
 /// Generated from `../schemas/petstore_nullable.openapi.json#/components/schemas/Dog`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
