@@ -35,6 +35,8 @@ fn main() {
         .derive("Eq")
         .derive("Hash")
         .replace("Name", "::std::borrow::Cow<'static, str>")
+        .uuid(true)
+        .chrono(true)
         .rustfmt(false)
         .generate()
         .unwrap_or_else(|e| panic!("{e}"));

@@ -291,7 +291,8 @@ impl Converter<'_> {
     fn value_kind(&self, ty: &Ty) -> Option<(bool, bool, bool, bool, bool)> {
         Some(match ty {
             Ty::Int(_) | Ty::F32 | Ty::F64 => (true, false, false, false, false),
-            Ty::String => (false, true, false, false, false),
+            // `Uuid`, chrono's types: written as strings.
+            Ty::String | Ty::Extern(_) => (false, true, false, false, false),
             Ty::Bool => (false, false, false, false, false),
             Ty::Vec(_) => (false, false, true, false, false),
             Ty::Map(_) => (false, false, false, true, false),

@@ -118,6 +118,10 @@ pub(crate) struct Converter<'a> {
     pub warnings: Vec<String>,
     /// An absent optional field with a `default` reads as the default (else `None`).
     pub fill_defaults: bool,
+    /// `format: uuid` is `::uuid::Uuid`.
+    pub uuid: bool,
+    /// `format: date-time` / `date` are chrono's `DateTime<FixedOffset>` / `NaiveDate`.
+    pub chrono: bool,
 }
 
 fn obj(v: &Value) -> Option<&Map<String, Value>> {
@@ -195,6 +199,8 @@ impl<'a> Converter<'a> {
             depth: 0,
             warnings: Vec::new(),
             fill_defaults: true,
+            uuid: false,
+            chrono: false,
             work: std::cell::Cell::new(0),
         }
     }
@@ -857,7 +863,15 @@ impl<'a> Converter<'a> {
                     || o.contains_key("contentEncoding")
                     || o.get("contentMediaType").and_then(Value::as_str)
                         == Some("application/octet-stream");
-                if binary { Ty::Bytes } else { Ty::String }
+                match format {
+                    _ if binary => Ty::Bytes,
+                    "uuid" if self.uuid => Ty::Extern("::uuid::Uuid".into()),
+                    "date-time" if self.chrono => {
+                        Ty::Extern("::chrono::DateTime<::chrono::FixedOffset>".into())
+                    }
+                    "date" if self.chrono => Ty::Extern("::chrono::NaiveDate".into()),
+                    _ => Ty::String,
+                }
             }
             "integer" => Ty::Int(match format {
                 "int8" => Int::I8,
@@ -1463,6 +1477,7 @@ fn kind_word(t: &Ty) -> &'static str {
         Ty::Map(_) => "Map",
         Ty::Tuple(_) => "Tuple",
         Ty::Box(_) => "Boxed",
+        Ty::Extern(_) => "String",
     }
 }
 

@@ -111,6 +111,10 @@ impl Emitter<'_> {
             Ty::F64 => quote!(f64),
             Ty::Null => quote!(()),
             Ty::Value => quote!(#k::serde_json::Value),
+            // One of the generator's own fixed paths (it parses).
+            Ty::Extern(path) => syn::parse_str::<syn::Type>(path)
+                .map(|t| quote!(#t))
+                .unwrap_or_else(|_| quote!(String)),
             Ty::Named(id) => {
                 let n = ident(&self.defs[*id].name);
                 quote!(#prefix #n)

@@ -69,6 +69,8 @@ pub(crate) enum Ty {
     Map(Box<Ty>),
     Tuple(Vec<Ty>),
     Box(Box<Ty>),
+    /// A type of another crate for a string `format` (`::uuid::Uuid`), when asked for.
+    Extern(String),
 }
 
 impl Ty {

@@ -137,6 +137,8 @@ pub struct Generator {
     derives: Vec<String>,
     replacements: Vec<(String, String)>,
     fill_defaults: bool,
+    uuid: bool,
+    chrono: bool,
 }
 
 impl Default for Generator {
@@ -250,6 +252,8 @@ impl Generator {
             crate_path: "::arraymodel".into(),
             map_type: "::std::collections::BTreeMap".into(),
             fill_defaults: true,
+            uuid: false,
+            chrono: false,
             rerun_if_changed: false,
             client: false,
             async_client: false,
@@ -407,6 +411,29 @@ impl Generator {
         self
     }
 
+    /// `format: uuid` strings as `::uuid::Uuid` (the crate every Rust UUID user has;
+    /// typify and progenitor map it the same way). The generated code then needs `uuid`
+    /// with feature `serde` in your Cargo.toml, and with arraymodel's feature `schema`,
+    /// schemars' feature `uuid1`. A malformed UUID is refused on decode. CLI: `--uuid`.
+    pub fn uuid(mut self, yes: bool) -> Generator {
+        self.uuid = yes;
+        self
+    }
+
+    /// `format: date-time` strings as `::chrono::DateTime<::chrono::FixedOffset>` and
+    /// `format: date` as `::chrono::NaiveDate`. chrono, because typify and progenitor
+    /// map these formats to it, so their users' code takes these models as they are;
+    /// `FixedOffset` rather than their `Utc`, so the offset a value was written with is
+    /// the offset it is written back with (`Utc` turns `+02:00` into `Z`). What changes
+    /// on the way back: chrono writes a zero offset as `Z` (`+00:00` in), and fractions
+    /// of a second in groups of three digits (`.5` as `.500`). Needs `chrono` with
+    /// feature `serde`, and with
+    /// arraymodel's feature `schema`, schemars' feature `chrono04`. CLI: `--chrono`.
+    pub fn chrono(mut self, yes: bool) -> Generator {
+        self.chrono = yes;
+        self
+    }
+
     /// Also generates a typed blocking client, `Client`, from each OpenAPI document's
     /// `paths`: one method per tesseract endpoint (`apply`, `jacobian`,
     /// `jacobian_vector_product`, `vector_jacobian_product`, `abstract_eval`,
@@ -509,6 +536,8 @@ impl Generator {
         }
         let mut conv = convert::Converter::new(&mut docs);
         conv.fill_defaults = self.fill_defaults;
+        conv.uuid = self.uuid;
+        conv.chrono = self.chrono;
         for &r in &roots {
             conv.add_roots(r)?;
         }

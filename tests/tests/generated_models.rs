@@ -503,4 +503,44 @@ fn generator_options_compile_and_work() {
         serde_json::to_string(&State::AllStates).unwrap(),
         format!("\"{}\"", State::AllStates)
     );
+    // `uuid(true)`, `chrono(true)`: `format: uuid`, `date-time` and `date` as those
+    // crates' types, written back as they came (the offset kept), malformed ones refused.
+    let issue = r#"{"id":1,"title":"t","assignee":{"login":"o","id":2},"closed_by":null,"node_uuid":"67e55044-10b1-426f-9247-bb680e5fe0c8","created_at":"2011-01-26T19:01:12+02:00","due_on":"2012-10-09"}"#;
+    let i: shapes::Issue = from_json_slice(issue.as_bytes(), &DecodeOptions::default()).unwrap();
+    let _: &uuid::Uuid = i.node_uuid.as_ref().unwrap();
+    let at: &chrono::DateTime<chrono::FixedOffset> = i.created_at.as_ref().unwrap();
+    assert_eq!(at.offset().local_minus_utc(), 7200);
+    assert_eq!(
+        i.due_on,
+        Some(Some(chrono::NaiveDate::from_ymd_opt(2012, 10, 9).unwrap()))
+    );
+    assert_eq!(
+        text(&to_json_vec(&i, &EncodeOptions::default()).unwrap()),
+        issue
+    );
+    let utc = issue.replace("+02:00", "Z");
+    let i: shapes::Issue = from_json_slice(utc.as_bytes(), &DecodeOptions::default()).unwrap();
+    assert_eq!(
+        text(&to_json_vec(&i, &EncodeOptions::default()).unwrap()),
+        utc
+    );
+    // What chrono changes: a zero offset is written `Z`, fractions in groups of three digits.
+    for (given, written) in [("+00:00", "Z"), (".5Z", ".500Z")] {
+        let t = utc.replace("12Z", &format!("12{given}"));
+        let i: shapes::Issue = from_json_slice(t.as_bytes(), &DecodeOptions::default()).unwrap();
+        assert_eq!(
+            text(&to_json_vec(&i, &EncodeOptions::default()).unwrap()),
+            utc.replace("12Z", &format!("12{written}"))
+        );
+    }
+    for bad in [
+        issue.replace("67e55044-10b1", "67e55044-10bz"),
+        issue.replace("2011-01-26T", "2011-02-30T"),
+        issue.replace("2012-10-09", "2012-13-09"),
+    ] {
+        assert!(
+            from_json_slice::<shapes::Issue>(bad.as_bytes(), &DecodeOptions::default()).is_err(),
+            "{bad}"
+        );
+    }
 }

@@ -58,6 +58,15 @@ pub struct GenerateArgs {
     /// writing it back (pydantic's, typify's and progenitor's way, and the default).
     #[arg(long)]
     pub absent_defaults: bool,
+    /// `format: uuid` strings as `::uuid::Uuid` (your crate then needs `uuid` with
+    /// feature `serde`).
+    #[arg(long)]
+    pub uuid: bool,
+    /// `format: date-time` as `::chrono::DateTime<::chrono::FixedOffset>` and `format:
+    /// date` as `::chrono::NaiveDate` (your crate then needs `chrono` with feature
+    /// `serde`).
+    #[arg(long)]
+    pub chrono: bool,
     /// Seconds one document read from a URL may take, redirects included.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -208,7 +217,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     for (name, path) in &args.replace {
         generator = generator.replace(name, path);
     }
-    generator = generator.fill_defaults(!args.absent_defaults);
+    generator = generator
+        .fill_defaults(!args.absent_defaults)
+        .uuid(args.uuid)
+        .chrono(args.chrono);
     let generated = generator
         .generate()
         .map_err(|e| CliError::new(e.to_string()))?;
@@ -260,6 +272,12 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 }
                 if args.absent_defaults {
                     command.push("--absent-defaults".into());
+                }
+                if args.uuid {
+                    command.push("--uuid".into());
+                }
+                if args.chrono {
+                    command.push("--chrono".into());
                 }
                 if args.timeout != 30 {
                     command.push(format!("--timeout {}", args.timeout));

@@ -33,6 +33,19 @@ pub struct Issue {
     pub milestone: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<State>,
+    /// A UUID (`--uuid`: `uuid::Uuid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_uuid: Option<String>,
+    /// A timestamp (`--chrono`: `chrono::DateTime<FixedOffset>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// A date (`--chrono`: `chrono::NaiveDate`).
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub due_on: Option<Option<String>>,
 }
 /// Generated from `../schemas/real_api_shapes.openapi.json#/components/schemas/DiskCreate`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
