@@ -92,6 +92,8 @@ pub(crate) struct Docs {
     pub fetcher: Option<Arc<dyn Fetcher>>,
     /// JSON nodes (values, keys excluded) in all documents read so far.
     pub nodes: usize,
+    /// Bytes of all documents read so far (see [`MAX_TOTAL_BYTES`]).
+    bytes: usize,
     ids: Ids,
 }
 
@@ -106,10 +108,30 @@ pub(crate) fn count_nodes(v: &Value) -> usize {
 
 /// Refuse absurd inputs instead of exhausting memory.
 const MAX_DOCUMENTS: usize = 4096;
+/// The most all documents of one generation may hold together (files, strings, and
+/// documents fetched for `$ref`s, each of which the fetcher limits on its own).
+pub(crate) const MAX_TOTAL_BYTES: usize = 256 << 20;
 
 impl Docs {
     pub fn doc(&self, i: usize) -> &Doc {
         &self.docs[i]
+    }
+
+    /// Counts `n` more bytes of documents against [`MAX_TOTAL_BYTES`].
+    fn charge(&mut self, n: usize, shown: &Path, from: Option<&Loc>) -> Result<()> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes <= MAX_TOTAL_BYTES {
+            return Ok(());
+        }
+        let msg = format!(
+            "{}: the schema documents hold more than {} MiB in all; refused",
+            shown.display(),
+            MAX_TOTAL_BYTES >> 20
+        );
+        Err(match from {
+            Some(loc) => self.error(loc, msg),
+            None => Error::new(shown, "", msg),
+        })
     }
 
     pub fn error(&self, loc: &Loc, message: impl Into<String>) -> Error {
@@ -132,6 +154,7 @@ impl Docs {
         };
         let bytes = std::fs::read(path)
             .map_err(|e| fail(format!("cannot read {}: {e}", shown.display())))?;
+        self.charge(bytes.len(), shown, from)?;
         let value =
             document::parse(&bytes, from.is_none()).map_err(|e| Error::new(shown, "", e))?;
         let dir = key.parent().map(Path::to_path_buf);
@@ -154,6 +177,7 @@ impl Docs {
         if let Some(&i) = self.by_url.get(url) {
             return Ok(i);
         }
+        self.charge(bytes.len(), Path::new(url), from)?;
         let value = document::parse(bytes, from.is_none()).map_err(|e| match from {
             Some(loc) => self.error(loc, format!("{url}: {e}")),
             None => Error::new(url, "", e),
@@ -180,6 +204,7 @@ impl Docs {
         text: &str,
         base_dir: Option<PathBuf>,
     ) -> Result<usize> {
+        self.charge(text.len(), name, None)?;
         let value = document::parse(text.as_bytes(), true).map_err(|e| Error::new(name, "", e))?;
         let key = PathBuf::from(format!("<memory {}>:{}", self.docs.len(), name.display()));
         self.push(

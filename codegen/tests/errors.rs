@@ -425,3 +425,42 @@ fn reused_refs_are_bounded() {
         t.elapsed()
     );
 }
+
+/// Documents fetched for `$ref`s count against one budget for the whole generation
+/// (256 MiB), whatever each one's own limit: a chain of 40 MiB documents is refused at
+/// the seventh, not read until memory runs out.
+#[test]
+fn fetched_documents_share_one_budget() {
+    struct Chain;
+    impl arraymodel_codegen::Fetcher for Chain {
+        fn resolve(&self, _: Option<&str>, reference: &str) -> Result<String, String> {
+            Ok(reference.to_owned())
+        }
+        fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+            let k: usize = url
+                .trim_start_matches("https://example.com/")
+                .trim_end_matches(".json")
+                .parse()
+                .map_err(|e| format!("{e}"))?;
+            let mut doc =
+                format!(r#"{{"$ref": "https://example.com/{}.json"}}"#, k + 1).into_bytes();
+            doc.resize(doc.len() + (40 << 20), b' ');
+            Ok(doc)
+        }
+    }
+    let err = Generator::new()
+        .schema_str(
+            "s.json",
+            r#"{"properties": {"a": {"$ref": "https://example.com/0.json"}}}"#,
+        )
+        .remote_refs(Chain)
+        .generate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "https://example.com/6.json: the schema documents hold more than 256 MiB in all"
+        ),
+        "{err}"
+    );
+}
