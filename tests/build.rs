@@ -42,6 +42,18 @@ fn main() {
         .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(out.join("real_shapes_options.rs"), code.source()).expect("write");
 
+    // Every numpydantic / pydantic-numpy annotation (scripts/capture-numpydantic.py).
+    for name in ["numpydantic_sweep", "pydantic_numpy_sweep"] {
+        let path = root.join(format!("../schemas/{name}.schema.json"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        let code = Generator::new()
+            .schema(&path)
+            .rustfmt(false)
+            .generate()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(out.join(format!("{name}.rs")), code.source()).expect("write");
+    }
+
     let mut text = String::new();
     flate2::read::GzDecoder::new(
         std::fs::File::open(corpora.join("github/api.github.com.json.gz")).expect("GitHub's"),

@@ -544,3 +544,58 @@ fn generator_options_compile_and_work() {
         );
     }
 }
+
+/// numpydantic 2.0.0's `NDArray[Shape[...], dtype]` for all 14 dtypes in four shape forms
+/// (fixed `2, 3`, free `*, *`, any rank `*, ...`, 1-d `3`), as `scripts/capture-numpydantic.py`
+/// captured them from the pinned venv: each is recognised with its dtype and shape, and the
+/// instance pydantic writes (nested lists, complex numbers as Python text) decodes to the
+/// values it holds. pydantic-numpy 9.1.0's 76 typing aliases generate and compile beside it.
+#[test]
+fn numpydantic_annotations_sweep() {
+    #[allow(dead_code)]
+    mod sweep {
+        include!(concat!(env!("OUT_DIR"), "/numpydantic_sweep.rs"));
+    }
+    #[allow(dead_code)]
+    mod pn_sweep {
+        include!(concat!(env!("OUT_DIR"), "/pydantic_numpy_sweep.rs"));
+    }
+    use arraymodel::ArrayModel;
+    let captured: serde_json::Value =
+        serde_json::from_slice(&read(&peers_dir().join("numpydantic/sweep.json"))).unwrap();
+    let instance = serde_json::to_vec(&captured["instance"]).unwrap();
+    let m: sweep::Sweep = from_json_slice(&instance, &DecodeOptions::default()).unwrap();
+    assert_eq!(m.optional_float32, None);
+    // Read back through the tesseract JSON form, whose buffer is the nested list.
+    let back = m
+        .to_json(&EncodeOptions::tesseract(arraymodel::Encoding::Json))
+        .unwrap();
+    let back: serde_json::Value = serde_json::from_slice(&back).unwrap();
+    let expected = captured["expected"].as_object().unwrap();
+    assert_eq!(expected.len(), 56);
+    for (name, want) in expected {
+        let got = &back[name.as_str()];
+        assert_eq!(got["dtype"], want["dtype"], "{name}");
+        assert_eq!(got["shape"], want["shape"], "{name}");
+        let written = &captured["instance"][name.as_str()];
+        let read_back = &got["data"]["buffer"];
+        if name.starts_with("complex") || name.starts_with("bool") {
+            assert_eq!(read_back, written, "{name}");
+        } else {
+            let flat = |v: &serde_json::Value| -> Vec<f64> {
+                let text = v.to_string().replace(['[', ']'], "");
+                text.split(',')
+                    .map(|x| x.trim().parse::<f64>().unwrap())
+                    .collect()
+            };
+            assert_eq!(flat(read_back), flat(written), "{name}");
+        }
+    }
+    // pydantic-numpy: every alias is an array field (LongDouble, Datetime64 and
+    // Timedelta64 without a dtype: the runtime refuses those dtypes on the wire).
+    let arrays = <pn_sweep::PydanticNumpySweep as ArrayModel>::FIELDS
+        .iter()
+        .filter(|f| f.array.is_some())
+        .count();
+    assert_eq!(arrays, 76);
+}
