@@ -562,7 +562,7 @@ fn numpydantic_annotations_sweep() {
     }
     use arraymodel::ArrayModel;
     let captured: serde_json::Value =
-        serde_json::from_slice(&read(&peers_dir().join("numpydantic/sweep.json"))).unwrap();
+        serde_json::from_slice(&read(peers_dir().join("numpydantic/sweep.json"))).unwrap();
     let instance = serde_json::to_vec(&captured["instance"]).unwrap();
     let m: sweep::Sweep = from_json_slice(&instance, &DecodeOptions::default()).unwrap();
     assert_eq!(m.optional_float32, None);
