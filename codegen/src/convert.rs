@@ -1095,8 +1095,8 @@ impl<'a> Converter<'a> {
                 (false, None) => {
                     // Absent stays absent: `None`, left out of the output (an empty
                     // list or map would change what is written back). Any value, null
-                    // included, is `Some`.
-                    field.optional_nullable = field.ty == Ty::Value;
+                    // included, is `Some` (for a `type: null` field too: `Some(None)`).
+                    field.optional_nullable = matches!(field.ty, Ty::Value | Ty::Null);
                     field.ty = Ty::Option(Box::new(field.ty));
                     field.default_empty = true;
                     field.skip_none = true;

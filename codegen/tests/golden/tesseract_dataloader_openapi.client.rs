@@ -87,7 +87,11 @@ pub struct CudaIpcArrayData {
     )]
     pub buffer: String,
     pub encoding: CudaIpcArrayDataEncoding,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_dataloader.openapi.json#/components/schemas/HTTPValidationError`.
@@ -129,7 +133,11 @@ pub struct JacobianInputSchema2 {
 pub struct JsonArrayData {
     pub buffer: JsonValue,
     pub encoding: JsonArrayDataEncoding,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_dataloader.openapi.json#/components/schemas/JsonValue`.

@@ -222,7 +222,11 @@ pub struct CudaIpcArrayData {
     )]
     pub buffer: String,
     pub encoding: CudaIpcArrayDataEncoding,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/HTTPValidationError`.
@@ -239,7 +243,11 @@ pub struct HttpValidationError {
 pub struct JsonArrayData {
     pub buffer: JsonValue,
     pub encoding: JsonArrayDataEncoding,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compression: Option<()>,
 }
 /// Generated from `../schemas/tesseract_dtypes.openapi.json#/components/schemas/JsonValue`.
