@@ -42,6 +42,34 @@ fn main() {
         .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(out.join("real_shapes_options.rs"), code.source()).expect("write");
 
+    // typify's test schemas (data/corpora/typify): each generates and compiles.
+    let mut typify = String::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(corpora.join("typify"))
+        .expect("typify's schemas")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    for path in names {
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
+        let module = stem.replace('-', "_");
+        let code = Generator::new()
+            .schema(&path)
+            .rustfmt(false)
+            .generate()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(out.join(format!("typify_{module}.rs")), code.source()).expect("write");
+        let count = code.source().matches("\npub struct ").count()
+            + code.source().matches("\npub enum ").count();
+        typify.push_str(&format!(
+            "#[allow(dead_code, clippy::all)]\npub mod {module} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/typify_{module}.rs\"));\n}}\n\
+             pub const {}: (&str, usize, usize) = ({stem:?}, {count}, {});\n",
+            module.to_uppercase(),
+            code.warnings().len()
+        ));
+    }
+    std::fs::write(out.join("typify_corpus.rs"), typify).expect("write");
+
     // Every numpydantic / pydantic-numpy annotation (scripts/capture-numpydantic.py).
     for name in ["numpydantic_sweep", "pydantic_numpy_sweep"] {
         let path = root.join(format!("../schemas/{name}.schema.json"));

@@ -382,7 +382,19 @@ impl<'a> Converter<'a> {
                         format!("x-rust-type path {path:?} is not a Rust type path: {e}"),
                     ));
                 }
-                self.defs[id].kind = Kind::External(path.to_owned());
+                // typify's `parameters`: schemas of the type's generic arguments.
+                let mut params = Vec::new();
+                let at = loc.child("x-rust-type").child("parameters");
+                let n = o["x-rust-type"]
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                for i in 0..n {
+                    params.push(
+                        self.ty_at(&at.index(i), &format!("{}Param{i}", self.defs[id].name))?,
+                    );
+                }
+                self.defs[id].kind = Kind::External(path.to_owned(), params);
                 return Ok(());
             }
         }

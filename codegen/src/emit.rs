@@ -265,7 +265,7 @@ impl Emitter<'_> {
                         .filter_map(|v| v.ty.as_ref())
                         .any(|t| self.holds_binary(t, seen)),
                     // A user's type may hold anything.
-                    Kind::External(_) => true,
+                    Kind::External(..) => true,
                     Kind::StringEnum(_) | Kind::Pending => false,
                 }
             }
@@ -398,9 +398,11 @@ impl Emitter<'_> {
         let none = quote!();
         match &def.kind {
             Kind::Pending => quote!(),
-            Kind::External(path) => {
+            Kind::External(path, params) => {
                 let p: TokenStream = path.parse().unwrap_or_default();
-                quote! { #docs pub type #name = #p; }
+                let params: Vec<TokenStream> = params.iter().map(|t| self.ty(t, &none)).collect();
+                let args = (!params.is_empty()).then(|| quote!(<#(#params),*>));
+                quote! { #docs pub type #name = #p #args; }
             }
             Kind::Alias(t) => {
                 let t = self.ty(t, &none);

@@ -225,8 +225,9 @@ pub(crate) enum Kind {
     Alias(Ty),
     /// `pub struct Name(pub T)` with `#[serde(transparent)]` (breaks alias cycles).
     Newtype(Ty),
-    /// `pub type Name = path;`: a type of the user's (`x-rust-type`, `--replace`).
-    External(String),
+    /// `pub type Name = path<params>;`: a type of the user's (`x-rust-type` with its
+    /// `parameters`, `--replace`).
+    External(String, Vec<Ty>),
 }
 
 #[derive(Clone, Debug)]

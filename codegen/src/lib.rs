@@ -564,6 +564,7 @@ impl Generator {
             client::name_constants(&mut clients);
         }
         conv.fill_checks()?;
+        warnings.append(&mut conv.docs.warnings);
         warnings.append(&mut conv.warnings);
         let defs = std::mem::take(&mut conv.defs);
         Ok((defs, docs.files(), clients, warnings))
@@ -599,7 +600,7 @@ impl Generator {
                     format!("replace: no generated type is called {name:?}"),
                 ));
             };
-            def.kind = Kind::External(path.clone());
+            def.kind = Kind::External(path.clone(), Vec::new());
         }
         let paths = emit::Paths {
             krate,
@@ -898,7 +899,7 @@ fn direct_edges(d: &Def) -> Vec<DefId> {
                 }
             }
         }
-        Kind::StringEnum(_) | Kind::Pending | Kind::External(_) => {}
+        Kind::StringEnum(_) | Kind::Pending | Kind::External(..) => {}
     }
     out
 }

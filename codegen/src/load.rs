@@ -94,6 +94,8 @@ pub(crate) struct Docs {
     pub nodes: usize,
     /// Bytes of all documents read so far (see [`MAX_TOTAL_BYTES`]).
     bytes: usize,
+    /// What was read leniently (a `$ref` to a definition under another section).
+    pub warnings: Vec<String>,
     ids: Ids,
 }
 
@@ -366,13 +368,7 @@ impl Docs {
         // document's own base) or the anchor.
         if let Some(found) = self.by_id(from, reference) {
             let loc = found.map_err(|e| self.error(from, format!("$ref {reference:?}: {e}")))?;
-            self.get(&loc).map_err(|_| {
-                self.error(
-                    from,
-                    format!("$ref {reference:?}: the target does not exist"),
-                )
-            })?;
-            return Ok(loc);
+            return self.existing(from, reference, loc);
         }
         let (file, fragment) = match reference.split_once('#') {
             Some((f, frag)) => (f, frag),
@@ -455,6 +451,30 @@ impl Docs {
                 }
             }
         };
+        self.existing(from, reference, loc)
+    }
+
+    /// `loc` if it exists, else the definition [`Docs::by_name`] finds (with a warning),
+    /// else an error.
+    fn existing(&mut self, from: &Loc, reference: &str, loc: Loc) -> Result<Loc> {
+        if self.get(&loc).is_err()
+            && let Some(found) = self.by_name(&loc)
+        {
+            let w = self
+                .error(
+                    from,
+                    format!(
+                        "$ref {reference:?}: the target does not exist; taken to mean the \
+                         definition of that name at {}",
+                        found.ptr
+                    ),
+                )
+                .to_string();
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+            return Ok(found);
+        }
         self.get(&loc).map_err(|_| {
             self.error(
                 from,
@@ -462,6 +482,31 @@ impl Docs {
             )
         })?;
         Ok(loc)
+    }
+
+    /// For a pointer to a definition that is not there (`#/components/schemas/X` in a
+    /// document whose definitions are under `definitions`), the one definition of that
+    /// name under `$defs`, `definitions` or `components/schemas` (as typify finds it).
+    fn by_name(&self, missing: &Loc) -> Option<Loc> {
+        let (parent, name) = missing.ptr.rsplit_once('/')?;
+        if !matches!(
+            parent,
+            "/$defs" | "/definitions" | "/components/schemas" | "/$definitions"
+        ) {
+            return None;
+        }
+        let found: Vec<Loc> = ["/$defs", "/definitions", "/components/schemas"]
+            .iter()
+            .map(|p| Loc {
+                doc: missing.doc,
+                ptr: format!("{p}/{name}"),
+            })
+            .filter(|l| self.get(l).is_ok())
+            .collect();
+        match found.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
     }
 
     /// Every file read, for rebuild tracking.
