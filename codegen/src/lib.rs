@@ -415,6 +415,13 @@ impl Generator {
     /// typify and progenitor map it the same way). The generated code then needs `uuid`
     /// with feature `serde` in your Cargo.toml, and with arraymodel's feature `schema`,
     /// schemars' feature `uuid1`. A malformed UUID is refused on decode. CLI: `--uuid`.
+    ///
+    /// ```
+    /// use arraymodel_codegen::Generator;
+    /// let schema = r#"{"title": "Job", "type": "object", "properties": {"id": {"type": "string", "format": "uuid"}}, "required": ["id"]}"#;
+    /// let code = Generator::new().schema_str("job.json", schema).uuid(true).generate().unwrap();
+    /// assert!(code.source().contains("pub id: ::uuid::Uuid,"));
+    /// ```
     pub fn uuid(mut self, yes: bool) -> Generator {
         self.uuid = yes;
         self
@@ -429,6 +436,15 @@ impl Generator {
     /// of a second in groups of three digits (`.5` as `.500`). Needs `chrono` with
     /// feature `serde`, and with
     /// arraymodel's feature `schema`, schemars' feature `chrono04`. CLI: `--chrono`.
+    ///
+    /// ```
+    /// use arraymodel_codegen::Generator;
+    /// let schema = r#"{"title": "Run", "type": "object", "required": ["at", "on"], "properties": {
+    ///     "at": {"type": "string", "format": "date-time"}, "on": {"type": "string", "format": "date"}}}"#;
+    /// let code = Generator::new().schema_str("run.json", schema).chrono(true).generate().unwrap();
+    /// assert!(code.source().contains("pub at: ::chrono::DateTime<::chrono::FixedOffset>,"));
+    /// assert!(code.source().contains("pub on: ::chrono::NaiveDate,"));
+    /// ```
     pub fn chrono(mut self, yes: bool) -> Generator {
         self.chrono = yes;
         self
