@@ -13,6 +13,9 @@ use crate::load::Loc;
 
 /// How many schemas one field's constraints may be gathered from.
 const MAX_GATHER: usize = 64;
+/// How deep in lists and maps constraints are looked for (a list of lists of ... of a
+/// constrained value); a recursive type (`L = [L]`) stops here.
+const MAX_NESTING: usize = 8;
 
 /// What the schemas say, before it is fitted to a type.
 #[derive(Default)]
@@ -92,9 +95,17 @@ impl Converter<'_> {
 
     /// The constraints of the schema at `loc` for a field of type `ty`, or `None`.
     pub(crate) fn constraints(&mut self, loc: &Loc, ty: &Ty) -> Result<Option<Check>> {
+        self.constraints_at(loc, ty, 0)
+    }
+
+    /// `depth`: how many lists and maps in (a recursive list type stops there).
+    fn constraints_at(&mut self, loc: &Loc, ty: &Ty, depth: usize) -> Result<Option<Check>> {
+        if depth > MAX_NESTING {
+            return Ok(None);
+        }
         let mut g = Gathered::default();
         self.gather(loc, &mut g)?;
-        let check = self.fit(g, ty)?;
+        let check = self.fit(g, ty, depth)?;
         Ok((!check.is_empty()).then_some(check))
     }
 
@@ -197,10 +208,25 @@ impl Converter<'_> {
                 c.json_enum = serde_json::to_string(&[v]).ok();
             }
         }
-        if g.items.is_none() && o.get("items").is_some_and(Value::is_object) {
+        // `items` after `prefixItems` is about the positions that follow them only.
+        if g.items.is_none()
+            && o.get("items").is_some_and(Value::is_object)
+            && !o.contains_key("prefixItems")
+        {
             g.items = Some(loc.child("items"));
         }
-        if g.values.is_none() && o.get("additionalProperties").is_some_and(Value::is_object) {
+        // `additionalProperties` is about the keys no `properties` or pattern names.
+        let named_keys = o
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty())
+            || o.get("patternProperties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty());
+        if g.values.is_none()
+            && o.get("additionalProperties").is_some_and(Value::is_object)
+            && !named_keys
+        {
             g.values = Some(loc.child("additionalProperties"));
         }
         if let Some(p) = o.get("patternProperties").and_then(Value::as_object)
@@ -230,7 +256,7 @@ impl Converter<'_> {
     }
 
     /// Keeps what applies to `ty` (and to the elements, values and keys it holds).
-    fn fit(&mut self, g: Gathered, ty: &Ty) -> Result<Check> {
+    fn fit(&mut self, g: Gathered, ty: &Ty, depth: usize) -> Result<Check> {
         let mut c = g.check;
         let (num, text, list, map, any) = match self.value_kind(ty) {
             Some(k) => k,
@@ -264,15 +290,21 @@ impl Converter<'_> {
         }
         let resolved = self.resolved(ty);
         c.items = match (&g.items, element(&resolved)) {
-            (Some(l), Some(t)) if list || any => self.constraints(l, &t)?.map(Box::new),
+            (Some(l), Some(t)) if list || any => {
+                self.constraints_at(l, &t, depth + 1)?.map(Box::new)
+            }
             _ => None,
         };
         c.values = match (&g.values, inner_value(&resolved)) {
-            (Some(l), Some(t)) if map || any => self.constraints(l, &t)?.map(Box::new),
+            (Some(l), Some(t)) if map || any => {
+                self.constraints_at(l, &t, depth + 1)?.map(Box::new)
+            }
             _ => None,
         };
         let mut keys = match &g.names {
-            Some(l) if map || any => self.constraints(l, &Ty::String)?.unwrap_or_default(),
+            Some(l) if map || any => self
+                .constraints_at(l, &Ty::String, depth + 1)?
+                .unwrap_or_default(),
             _ => Check::default(),
         };
         if (map || any) && !g.key_patterns.is_empty() && keys.pattern.is_none() {
@@ -289,27 +321,27 @@ impl Converter<'_> {
     /// Which keywords a type's values can break: (number, string, list, map, any JSON).
     /// `None`: the type is checked by other means (arrays, bytes, structs, tuples).
     fn value_kind(&self, ty: &Ty) -> Option<(bool, bool, bool, bool, bool)> {
-        Some(match ty {
+        let string_enum = |t: &Ty| matches!(t, Ty::Named(id) if matches!(self.defs[*id].kind, Kind::StringEnum(_)));
+        let t = self.resolved(ty);
+        Some(match &t {
             Ty::Int(_) | Ty::F32 | Ty::F64 => (true, false, false, false, false),
-            // `Uuid`, chrono's types: written as strings.
-            Ty::String | Ty::Extern(_) => (false, true, false, false, false),
+            Ty::String => (false, true, false, false, false),
+            _ if string_enum(&t) => (false, true, false, false, false),
             Ty::Bool => (false, false, false, false, false),
             Ty::Vec(_) => (false, false, true, false, false),
+            Ty::Tuple(_) => (false, false, true, false, false),
             Ty::Map(_) => (false, false, false, true, false),
             Ty::Value => (false, false, false, false, true),
-            Ty::Option(t) | Ty::Box(t) => return self.value_kind(t),
-            Ty::Named(id) => match &self.defs[*id].kind {
-                Kind::Alias(t) | Kind::Newtype(t) => {
-                    let t = t.clone();
-                    return self.value_kind(&t);
-                }
-                Kind::StringEnum(_) => (false, true, false, false, false),
-                _ => return None,
-            },
-            Ty::Tuple(_) => (false, false, true, false, false),
             Ty::Null => (false, false, false, false, false),
-            Ty::Array(_) | Ty::Bytes => return None,
+            // `Uuid`, chrono's types: written in their own spelling (lowercase, `Z`), so
+            // keywords about the text would judge a rewritten string; arrays and bytes
+            // have their own checks; structs check their own fields.
+            _ => return None,
         })
+    }
+
+    fn is_enum_type(&self, ty: &Ty) -> bool {
+        matches!(self.resolved(ty), Ty::Named(id) if matches!(self.defs[id].kind, Kind::StringEnum(_)))
     }
 
     /// `ty` with aliases and transparent newtypes replaced by what they name.
@@ -326,21 +358,6 @@ impl Converter<'_> {
             };
         }
         t
-    }
-
-    fn is_enum_type(&self, ty: &Ty) -> bool {
-        match ty {
-            Ty::Option(t) | Ty::Box(t) => self.is_enum_type(t),
-            Ty::Named(id) => match &self.defs[*id].kind {
-                Kind::StringEnum(_) => true,
-                Kind::Alias(t) | Kind::Newtype(t) => {
-                    let t = t.clone();
-                    self.is_enum_type(&t)
-                }
-                _ => false,
-            },
-            _ => false,
-        }
     }
 }
 

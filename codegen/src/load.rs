@@ -154,7 +154,13 @@ impl Docs {
             Some(loc) => self.error(loc, msg),
             None => Error::new(shown, "", msg),
         };
-        let bytes = std::fs::read(path)
+        // Read no more than the budget has left (a `$ref` to `/dev/zero` ends there).
+        let left = MAX_TOTAL_BYTES.saturating_sub(self.bytes) as u64;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, left + 1), &mut bytes)
+            })
             .map_err(|e| fail(format!("cannot read {}: {e}", shown.display())))?;
         self.charge(bytes.len(), shown, from)?;
         let value =

@@ -464,3 +464,37 @@ fn fetched_documents_share_one_budget() {
         "{err}"
     );
 }
+
+/// Recursive types reached through aliases or lists do not send the constraint pass
+/// around in circles (it stopped only at a stack overflow).
+#[test]
+fn recursive_aliases_and_lists_have_bounded_constraints() {
+    for schema in [
+        r##"{"type": "object", "properties": {"x": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}}"##,
+        r##"{"type": "object", "properties": {"x": {"$ref": "#/$defs/L"}}, "$defs": {"L": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/L"}}}}"##,
+        r##"{"type": "object", "properties": {"t": {"$ref": "#/$defs/Tree"}}, "$defs": {"Tree": {"type": "object", "maxProperties": 3, "additionalProperties": {"$ref": "#/$defs/Tree"}}}}"##,
+    ] {
+        let code = Generator::new().schema_str("s.json", schema).generate();
+        assert!(
+            code.is_ok(),
+            "{schema}: {:?}",
+            code.err().map(|e| e.to_string())
+        );
+    }
+}
+
+/// A keyword's constraints land only where the keyword applies: `items` after
+/// `prefixItems` is about the later positions, `additionalProperties` beside patterns or
+/// properties about the other keys (so neither is checked on the whole list or map).
+#[test]
+fn constraints_apply_where_the_keyword_does() {
+    let schema = r##"{"title": "T", "type": "object", "required": ["p", "m"], "properties": {
+        "p": {"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "integer", "minimum": 10}},
+        "m": {"type": "object", "patternProperties": {"^n_": {"type": "integer"}}, "additionalProperties": {"type": "integer", "minimum": 0}}
+    }}"##;
+    let code = Generator::new()
+        .schema_str("s.json", schema)
+        .generate()
+        .unwrap();
+    assert!(!code.source().contains("minimum"), "{}", code.source());
+}

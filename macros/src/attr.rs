@@ -96,7 +96,16 @@ fn num_attr(meta: &ParseNestedMeta<'_>) -> syn::Result<NumAttr> {
     };
     let n = match lit {
         Lit::Int(i) => NumAttr::Int(i.base10_parse::<i128>()?),
-        Lit::Float(f) => NumAttr::Float(f.base10_parse::<f64>()?),
+        Lit::Float(f) => {
+            let x = f.base10_parse::<f64>()?;
+            if !x.is_finite() {
+                return Err(syn::Error::new(
+                    f.span(),
+                    "the number is too large for an f64",
+                ));
+            }
+            NumAttr::Float(x)
+        }
         _ => return Err(bad()),
     };
     Ok(match (neg, n) {

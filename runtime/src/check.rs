@@ -509,7 +509,9 @@ impl<'c> ser::Serializer for Checker<'c> {
         serialize_u16: u16 => |v: u16| Num::I(v.into());
         serialize_u32: u32 => |v: u32| Num::I(v.into());
         serialize_u64: u64 => |v: u64| Num::I(v.into());
-        serialize_f32: f32 => |v: f32| Num::F(v.into());
+        // The decimal the f32 is written as (`0.1`, not 0.100000001490116...), which is
+        // the number the JSON instance holds.
+        serialize_f32: f32 => |v: f32| Num::F(v.to_string().parse().unwrap_or(f64::from(v)));
         serialize_f64: f64 => Num::F;
     }
 
@@ -962,6 +964,13 @@ mod tests {
         assert!(!multiple_of(Num::F(0.00751), Num::F(0.0001)));
         assert!(!multiple_of(Num::F(1e308), Num::F(0.123456789)));
         assert!(multiple_of(Num::I(-9), Num::I(3)));
+        // An f32 is the decimal it is written as.
+        static TENTH: Constraints = Constraints {
+            maximum: Some(Num::F(0.1)),
+            ..Constraints::NONE
+        };
+        assert!(check(&0.1f32, &TENTH).is_ok());
+        assert!(check(&0.100001f32, &TENTH).is_err());
     }
 
     #[test]
