@@ -1073,13 +1073,7 @@ impl<'a> Converter<'a> {
                 }
                 (false, Some(d)) => {
                     // Kept absent: `None`, left out of the output; the docs name the default.
-                    let text = serde_json::to_string(&d).unwrap_or_default();
-                    if text.len() <= 200 {
-                        if !doc.is_empty() {
-                            doc.push(String::new());
-                        }
-                        doc.push(format!("Default when absent: `{text}`"));
-                    }
+                    doc_default(&mut doc, "Default when absent", &d);
                     // A nullable one: `Option<Option<T>>`, absent and null kept apart.
                     field.optional_nullable = field.ty == Ty::Value || nullable;
                     field.ty = Ty::Option(Box::new(field.ty));
@@ -1115,13 +1109,7 @@ impl<'a> Converter<'a> {
                 }
             }
             if let Some(d) = &field.default {
-                let text = serde_json::to_string(d).unwrap_or_default();
-                if text.len() <= 200 {
-                    if !doc.is_empty() {
-                        doc.push(String::new());
-                    }
-                    doc.push(format!("Default: `{text}`"));
-                }
+                doc_default(&mut doc, "Default", d);
             }
             if let Some(spec) = field.ty.array_field()
                 && spec.family != Family::Tesseract
@@ -1470,6 +1458,17 @@ fn common_type(values: &[&Value]) -> Ty {
         Ty::F64
     } else {
         Ty::Value
+    }
+}
+
+/// Adds `label: `default`` to a field's docs, in its own paragraph (short defaults only).
+fn doc_default(doc: &mut Vec<String>, label: &str, d: &Value) {
+    let text = serde_json::to_string(d).unwrap_or_default();
+    if text.len() <= 200 {
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
+        doc.push(format!("{label}: `{text}`"));
     }
 }
 

@@ -667,9 +667,7 @@ impl Emitter<'_> {
                 );
                 let fn_ident = format_ident!("{}", fn_name);
                 let ret = self.ty(&ty, &quote!(super::));
-                let text = serde_json::to_string(v).unwrap_or_default();
                 let fdoc = doc_attrs(&[format!("Default of `{}::{}`.", def.name, plain)]);
-                let _ = text;
                 default_fns.push(quote! {
                     #fdoc
                     pub fn #fn_ident() -> #ret { #expr }
