@@ -20,6 +20,19 @@ pub struct Field<'a> {
     pub wire_name: String,
 }
 
+impl Field<'_> {
+    /// Whether the field has `#[array(form = ...)]` and nothing else to say about
+    /// arrays, on a value that is not itself an array field: a nested model, a list of
+    /// them, a `#[serde(flatten)]`ed map or struct. The form applies to the arrays
+    /// inside; there are no array constraints to check.
+    pub fn form_only(&self) -> bool {
+        self.attrs
+            .array
+            .as_ref()
+            .is_some_and(|a| a.only_form() && (self.attrs.flatten || !is_array_like(self.ty)))
+    }
+}
+
 impl<'a> Container<'a> {
     /// Reads the input; structural problems are recorded in `cx` and give `None`.
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {

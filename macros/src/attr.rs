@@ -22,7 +22,28 @@ pub enum ShapeAttr {
     Dims(Vec<DimAttr>),
 }
 
-/// `#[array(shape = [None, 3], dtype = "float64", differentiable, exact)]`.
+/// `form = "..."`: the JSON form a field's arrays are always written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormAttr {
+    Truss,
+    List,
+    PydanticNumpy,
+    Tesseract,
+}
+
+impl FormAttr {
+    /// The name of the runtime's `__private::form` function for the form.
+    pub fn function(self) -> &'static str {
+        match self {
+            FormAttr::Truss => "truss",
+            FormAttr::List => "list",
+            FormAttr::PydanticNumpy => "pydantic_numpy",
+            FormAttr::Tesseract => "tesseract",
+        }
+    }
+}
+
+/// `#[array(shape = [None, 3], dtype = "float64", differentiable, exact, form = "list")]`.
 #[derive(Clone, Debug)]
 pub struct ArrayAttr {
     pub span: Span,
@@ -30,6 +51,19 @@ pub struct ArrayAttr {
     pub dtype: Option<(String, Span)>,
     pub differentiable: bool,
     pub exact: Option<Span>,
+    pub form: Option<(FormAttr, Span)>,
+}
+
+impl ArrayAttr {
+    /// Whether `form` is the only key: the attribute then says nothing about the
+    /// arrays' constraints.
+    pub fn only_form(&self) -> bool {
+        self.form.is_some()
+            && self.shape.is_none()
+            && self.dtype.is_none()
+            && !self.differentiable
+            && self.exact.is_none()
+    }
 }
 
 /// Everything the derive reads from one field's attributes.
@@ -201,7 +235,7 @@ pub struct ContainerAttrs {
     pub docs: Option<String>,
 }
 
-const ARRAY_KEYS: &str = "`shape`, `dtype`, `differentiable`, `exact`";
+const ARRAY_KEYS: &str = "`shape`, `dtype`, `differentiable`, `exact`, `form`";
 
 /// Collects `///` doc comments into one description, as pydantic's `Field(description=...)`.
 pub fn docs(attrs: &[Attribute]) -> Option<String> {
@@ -327,6 +361,7 @@ fn array_attr(cx: &Ctxt, attr: &Attribute) -> ArrayAttr {
         dtype: None,
         differentiable: false,
         exact: None,
+        form: None,
     };
     if matches!(attr.meta, syn::Meta::Path(_)) {
         return out; // bare #[array]: any shape, any dtype
@@ -363,6 +398,27 @@ fn array_attr(cx: &Ctxt, attr: &Attribute) -> ArrayAttr {
             out.differentiable = true;
         } else if p.is_ident("exact") {
             out.exact = Some(p.span());
+        } else if p.is_ident("form") {
+            if out.form.is_some() {
+                return Err(meta.error("duplicate `form`"));
+            }
+            let lit = lit_str(&meta)?;
+            let form = match lit.value().as_str() {
+                "truss" => Some(FormAttr::Truss),
+                "list" => Some(FormAttr::List),
+                "pydantic-numpy" => Some(FormAttr::PydanticNumpy),
+                "tesseract" => Some(FormAttr::Tesseract),
+                other => {
+                    cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown form {other:?}; expected \"truss\", \"list\", \"pydantic-numpy\" or \"tesseract\""
+                        ),
+                    );
+                    None
+                }
+            };
+            out.form = form.map(|f| (f, lit.span()));
         } else {
             let key = p
                 .get_ident()

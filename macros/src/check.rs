@@ -24,7 +24,8 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
         check_bytes_type(cx, f);
         check_check(cx, f);
         if let Some(array) = &f.attrs.array {
-            check_not_flattened(cx, f);
+            check_not_flattened(cx, f, array);
+            check_form_not_ndarray(cx, f, array);
             check_array_type(cx, f, array);
             check_exact_has_dtype(cx, array);
             check_dtype_of_spelled_element(cx, f, array);
@@ -45,12 +46,31 @@ fn check_array_or_bytes(cx: &Ctxt, f: &Field<'_>) {
 /// serde's `with` replaces the (de)serialization the derive writes for arrays and bytes.
 fn check_with(cx: &Ctxt, f: &Field<'_>) {
     let a = &f.attrs;
-    if let Some(span) = a.has_with
-        && (a.array.is_some() || a.bytes.is_some() || crate::ast::is_ndarray(f.ty))
-    {
+    let Some(span) = a.has_with else {
+        return;
+    };
+    if a.array.as_ref().is_some_and(|a| a.form.is_some()) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array(form = ...)], which writes the field through a `serialize_with` of its own",
+        ));
+    } else if a.array.is_some() || a.bytes.is_some() || crate::ast::is_ndarray(f.ty) {
         cx.syn_error(syn::Error::new(
             span,
             "#[serde(with/serialize_with/deserialize_with)] cannot be combined with #[array], #[bytes] or an ndarray field",
+        ));
+    }
+}
+
+/// An ndarray field is written through `arraymodel::ndarray_serde` (`#[serde(with)]`),
+/// which leaves no place for the `serialize_with` of a form.
+fn check_form_not_ndarray(cx: &Ctxt, f: &Field<'_>, array: &ArrayAttr) {
+    if let Some((_, span)) = array.form
+        && crate::ast::is_ndarray(f.ty)
+    {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`form` cannot be used on an ndarray field (it is written through `arraymodel::ndarray_serde`); hold an `Array` or `NdArray<T>` to fix its form",
         ));
     }
 }
@@ -83,10 +103,16 @@ fn check_bytes_type(cx: &Ctxt, f: &Field<'_>) {
     }
 }
 
-/// A flattened field has no key of its own to hold an array object.
-fn check_not_flattened(cx: &Ctxt, f: &Field<'_>) {
-    if f.attrs.flatten {
-        cx.error_spanned_by(f.ident, "#[array] fields cannot be #[serde(flatten)]");
+/// A flattened field has no key of its own to hold an array object; only the form of
+/// the arrays inside it can be fixed.
+fn check_not_flattened(cx: &Ctxt, f: &Field<'_>, array: &ArrayAttr) {
+    if f.attrs.flatten && !array.only_form() {
+        let msg = if array.form.is_some() {
+            "a #[serde(flatten)] field takes only `form` in #[array(...)]: it has no key of its own to hold an array"
+        } else {
+            "#[array] fields cannot be #[serde(flatten)]"
+        };
+        cx.error_spanned_by(f.ident, msg);
     }
 }
 

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam};
 
 use crate::ast::{Container, Field, is_array_like, is_ndarray, last_segment, title};
-use crate::attr::{CheckAttr, DimAttr, NumAttr, ShapeAttr};
+use crate::attr::{CheckAttr, DimAttr, FormAttr, NumAttr, ShapeAttr};
 use crate::check;
 use crate::ctxt::Ctxt;
 
@@ -49,10 +49,12 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>, truss: bool) -> Option<TokenStrea
         dtype: None,
         differentiable: false,
         exact: None,
+        form: None,
     };
     // ndarray fields are arrays even without #[array]; so is every array-holding
     // field of a truss-schema model (its schema differs from `Array`'s own).
     let a = match &f.attrs.array {
+        Some(_) if f.form_only() => return None,
         Some(a) => a,
         None if is_ndarray(f.ty) => &default,
         None if truss && is_array_like(f.ty) && f.attrs.has_with.is_none() => &default,
@@ -85,6 +87,12 @@ fn spec_tokens(p: &TokenStream, f: &Field<'_>, truss: bool) -> Option<TokenStrea
         quote!(#p::Casting::Tesseract)
     };
     let diff = a.differentiable;
+    // A field that fixes its form publishes that form's schema.
+    let truss = match a.form {
+        Some((FormAttr::Truss, _)) => true,
+        Some((FormAttr::Tesseract, _)) => false,
+        Some((FormAttr::List | FormAttr::PydanticNumpy, _)) | None => truss,
+    };
     let schema = if truss {
         quote!(#p::SchemaStyle::Truss)
     } else {
@@ -290,13 +298,22 @@ fn expand(cont: &Container<'_>) -> TokenStream {
         quote!(#p::serde::Serialize + #p::serde::de::DeserializeOwned + #p::MaybeJsonSchema),
     );
 
-    // The serde mirror: same fields and serde attributes, plus `with` for bytes.
+    // The serde mirror: same fields and serde attributes, plus `with` for bytes and
+    // ndarray fields and `serialize_with` for fields that fix their arrays' form.
     let container_serde = &cont.attrs.serde;
     let remote_fields = cont.fields.iter().map(|f| {
         let ident = f.ident;
         let ty = f.ty;
         let serde_attrs = &f.attrs.serde;
-        let with = if f.attrs.bytes.is_some() {
+        let form = f.attrs.array.as_ref().and_then(|a| a.form);
+        let with = if let Some((form, _)) = form {
+            let path = format!(
+                "{}::__private::form::{}",
+                path_string(&root),
+                form.function()
+            );
+            Some(quote!(#[serde(serialize_with = #path)]))
+        } else if f.attrs.bytes.is_some() {
             let module = if is_option(ty) {
                 "bytes::option"
             } else {

@@ -8,8 +8,9 @@
 //!
 //! Groups: `memcpy` (the limit), `base64`, `json` (tesseract `json` buffer text),
 //! `lz4`, `msgpack`, `truss`, and `api` (the whole public call on `{x: Array}`, to see what
-//! the serde layer adds on top of the codec), each with the third-party baselines the
-//! codec is built from (zmij, fast-float2, base64-simd, serde_json, lz4_flex).
+//! the serde layer adds on top of the codec; `list` is `EncodeOptions::list()`, plain
+//! nested lists), each with the third-party baselines the codec is built from (zmij,
+//! fast-float2, base64-simd, serde_json, lz4_flex).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -325,11 +326,18 @@ mod api {
             "json" => EncodeOptions::tesseract(Encoding::Json),
             "json+base64" => EncodeOptions::tesseract(Encoding::Base64),
             "json+base64+lz4" => EncodeOptions::tesseract(Encoding::Base64).lz4(),
+            "list" => EncodeOptions::list(),
             _ => EncodeOptions::truss(),
         }
     }
 
-    const CODECS: &[&str] = &["json", "json+base64", "json+base64+lz4", "truss-json"];
+    const CODECS: &[&str] = &[
+        "json",
+        "json+base64",
+        "json+base64+lz4",
+        "truss-json",
+        "list",
+    ];
 
     #[divan::bench(args = CODECS)]
     fn to_json_vec(b: Bencher, codec: &str) {

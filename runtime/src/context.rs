@@ -19,6 +19,17 @@
 //! (or by the wrapper right after). It never outlives one synchronous call inside this
 //! crate, and no closure of yours runs while it is filled.
 //!
+//! A field of a derived model with `#[array(form = "truss" | "list" | "tesseract")]`
+//! fixes the form of the arrays inside it (see `form.rs`): while its value is being
+//! serialized, its form is on a thread-local stack, tagged with the wrapped call it
+//! belongs to, and the wrapper hands an array the innermost form of its own call
+//! instead of the call's (so a form field inside another gets its own, and a call
+//! nested inside a form field keeps its own options). Like the hand-over slot, an
+//! entry never outlives one synchronous `serialize` of this crate's. A private newtype
+//! name, as for arrays, would not do here: serde's flatten serializer drops newtype
+//! names, and `serde_path_to_error` does not follow into a newtype's value, so the
+//! error of an array inside the field would lose its path.
+//!
 //! Misuse is loud, not silent:
 //! - A serializer that is not wrapped (`serde_json::to_vec(&array)`, axum's `Json`)
 //!   writes an array in the documented default form, tesseract `json+base64` (see
@@ -116,7 +127,13 @@ thread_local! {
 /// value then presents itself under its token, and one that finds no hand-off is an
 /// error rather than a silent default.
 pub(crate) fn wrapped_call_active() -> bool {
-    WRAPPED.with(Cell::get) > 0
+    wrapped_depth() > 0
+}
+
+/// How many wrapped serialization calls are running on this thread (the innermost
+/// one's depth).
+pub(crate) fn wrapped_depth() -> u32 {
+    WRAPPED.with(Cell::get)
 }
 
 /// Runs `f` with the hand-off the wrapper filled for the value being serialized, if it
@@ -187,7 +204,11 @@ pub(crate) fn hand_over<R>(
     let handoff = {
         let mut st = state.borrow_mut();
         Handoff {
-            style: st.style,
+            style: if array {
+                crate::form::style_in_force(st.style)
+            } else {
+                st.style
+            },
             bytes: st.bytes,
             binref: if array { st.binref.take() } else { None },
             out: if array { st.out.take() } else { None },

@@ -85,6 +85,7 @@ pub mod document;
 mod dtype;
 mod error;
 mod ffi;
+mod form;
 mod format;
 mod hugepages;
 mod long_strings;
@@ -132,6 +133,7 @@ pub use model::{ArrayModel, NdArray};
 /// | `#[array(dtype = "float64")]` | the stored dtype; other dtypes are converted with tesseract's safe casts and range checks (ints into floats, narrower ints; `300` into `int8` is an error) |
 /// | `#[array(dtype = "float64", exact)]` | only that dtype |
 /// | `#[array(differentiable)]` | tesseract's `Differentiable[...]` (schema `array_flags`) |
+/// | `#[array(form = "truss")]`, `"list"`, `"pydantic-numpy"`, `"tesseract"` | the JSON form of the field's arrays, whatever the call's [`EncodeOptions`] say: truss's `{"data_b64","shape","dtype"}`, plain nested lists ([`JsonStyle::List`]: numpydantic's `NDArray`), pydantic-numpy's `{"data_type","data","shape"}` ([`JsonStyle::PydanticNumpy`]), or tesseract's object (in the call's tesseract encoding, else `json+base64`); combines with the other keys (see below) |
 /// | `#[bytes]` | a `Vec<u8>` / `Option<Vec<u8>>` field: msgpack `bin`, UTF-8 text in JSON like pydantic |
 /// | `#[check(minimum = 1, max_length = 8, pattern = "^[a-z]+$", ...)]` | JSON Schema's validation keywords, snake case: `minimum`, `maximum`, `exclusive_minimum`, `exclusive_maximum`, `multiple_of`, `min_length`, `max_length` (code points), `pattern` (unanchored, linear-time `regex-lite`), `min_items`, `max_items`, `unique_items`, `min_properties`, `max_properties`, `required_keys = ["a"]` (maps), `json_enum = "[1, 2]"` (the allowed JSON values), and `items(...)`, `values(...)`, `keys(...)` for each list element, map value and map key |
 ///
@@ -161,6 +163,57 @@ pub use model::{ArrayModel, NdArray};
 /// assert_eq!(err.to_string(), "tags[1]: \"a\" appears more than once (uniqueItems)");
 /// let mut built = Disk { name: "Boot".into(), size: 4096, tags: vec![] };
 /// assert!(built.conform().unwrap_err().to_string().starts_with("name: \"Boot\" does not match"));
+/// ```
+///
+/// `form` applies in every JSON entry point ([`to_json_vec`] and the other `to_json_*`,
+/// the model methods, [`EncodeOptions::serialize`] and [`EncodeOptions::with`]), and
+/// through any other JSON serializer too (`serde_json::to_vec(&model)`, where the other
+/// arrays get the default, tesseract `json+base64`); msgpack is unchanged. The call's
+/// other options (binref folder, bytes style) still apply. Alone (`#[array(form =
+/// "list")]`) it also goes on a field that holds arrays further down — a nested model, a
+/// list of them, a `#[serde(flatten)]` map or struct — whose arrays then all take the
+/// form, except those of a form field of their own. Reading accepts every form, as
+/// always. It cannot be combined with `#[bytes]`, an ndarray field or
+/// `#[serde(with/serialize_with/deserialize_with)]` (compile errors); serde's `rename`,
+/// `default`, `skip_serializing_if` and `flatten` apply as usual. A `truss` or
+/// `tesseract` form also chooses the field's published JSON Schema (feature `schema`).
+/// A FastAPI service that mixes array families in one model:
+///
+/// ```
+/// use arraymodel::{Array, ArrayModel, DecodeOptions, EncodeOptions};
+///
+/// #[derive(ArrayModel, Debug, PartialEq)]
+/// struct Prediction {
+///     /// truss's `NumpyArrayField`
+///     #[array(form = "truss")]
+///     image: Array,
+///     /// numpydantic's `NDArray[Shape["*, 2"], np.float32]`
+///     #[array(form = "list", shape = [None, 2], dtype = "float32")]
+///     points: Array,
+///     /// tesseract's `Array[(), Float64]`
+///     #[array(form = "tesseract")]
+///     score: Array,
+///     /// in the form of the call
+///     raw: Array,
+/// }
+///
+/// let p = Prediction {
+///     image: Array::from_vec(vec![1u8, 2]),
+///     points: Array::new(vec![1, 2], vec![0.5f32, 0.1]).unwrap(),
+///     score: Array::scalar(1.5f64),
+///     raw: Array::from_vec(vec![3.0f64]),
+/// };
+/// let json = p.to_json(&EncodeOptions::list()).unwrap();
+/// assert_eq!(std::str::from_utf8(&json).unwrap(), concat!(
+///     r#"{"image":{"data_b64":"AQI=","shape":[2],"dtype":"uint8"},"#,
+///     r#""points":[[0.5,0.10000000149011612]],"#,
+///     r#""score":{"object_type":"array","shape":[],"dtype":"float64","data":{"buffer":"AAAAAAAA+D8=","encoding":"base64"}},"#,
+///     r#""raw":[3.0]}"#,
+/// ));
+/// assert_eq!(Prediction::from_json(&json, &DecodeOptions::default()).unwrap(), p);
+/// // Only `raw` follows the call.
+/// let truss = p.to_json(&EncodeOptions::truss()).unwrap();
+/// assert!(truss.ends_with(br#""raw":{"data_b64":"AAAAAAAACEA=","shape":[1],"dtype":"float64"}}"#));
 /// ```
 ///
 /// `#[array(...)]` applies to [`Array`], [`NdArray<T>`], `ndarray` arrays (feature
@@ -278,6 +331,7 @@ pub mod __private {
     pub use crate::check::{Constraints, JsonEnum, Num, Pattern, check};
     pub use crate::dtype::DType;
     pub use crate::error::{Error, Result};
+    pub use crate::form::fields as form;
     pub use crate::format::from_json_slice_uncut;
     pub use crate::maps_only::MapsOnly;
     pub use crate::model::{

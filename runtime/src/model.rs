@@ -97,6 +97,20 @@ impl ArraySpec {
     /// decode in progress (what is left of `max_array_bytes`, `max_total_bytes` and
     /// `max_empty_lists`, see [`Limits`](crate::Limits)) before it is built, so a given 1
     /// broadcast to a fixed 1,000,000 cannot multiply a small input past them.
+    ///
+    /// An empty float64 array is taken as an empty array of the field's dtype, whatever
+    /// the casting rule: that is what a list without elements (`[]`, `[[], []]`) reads as
+    /// (lists carry no dtype, and numpy calls an empty one float64), and it holds no
+    /// value to convert.
+    ///
+    /// ```
+    /// use arraymodel::model::ArraySpec;
+    /// use arraymodel::{cast::Casting, Array, DType};
+    /// let spec = ArraySpec { dtype: Some(DType::Int8), casting: Casting::Exact, ..ArraySpec::ANY };
+    /// let empty: Array = serde_json::from_str("[[], []]").unwrap();
+    /// let a = spec.conform(empty).unwrap();
+    /// assert_eq!((a.dtype(), a.shape()), (DType::Int8, &[2, 0][..]));
+    /// ```
     pub fn conform(&self, array: Array) -> Result<Array> {
         let shape = array.shape();
         let target = match self.shape {
@@ -134,6 +148,8 @@ impl ArraySpec {
         crate::context::charge_conformed(array.nbytes(), shape, &target, dtype)?;
         let array = if dtype == array.dtype() {
             array
+        } else if array.is_empty() && array.dtype() == DType::Float64 {
+            Array::zeros(dtype, array.shape().to_vec())?
         } else {
             cast::cast(&array, dtype, self.casting)?
         };

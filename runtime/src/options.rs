@@ -69,6 +69,62 @@ pub enum JsonStyle {
     },
     /// truss `NumpyArrayField`: `{"data_b64","shape","dtype"}`.
     Truss,
+    /// Plain nested JSON lists, `ndarray.tolist()` as pydantic writes it: the JSON of a
+    /// numpydantic `NDArray` field (`[[1.0,2.0],[3.0,4.0]]`), with the same element
+    /// writer as tesseract's `json` buffer encoding. (pydantic-numpy wraps such lists in
+    /// an object of its own, `{"data_type","data","shape"}`, which this form does not
+    /// write.)
+    ///
+    /// - A 0-d array is a bare value (`2.5`, `true`), as `tolist()` gives it (numpydantic
+    ///   writes a one-element list, `[2.5]`, instead); an empty dimension is `[]`
+    ///   (`[2, 0]` is `[[],[]]`).
+    /// - Integers are exact over the whole int64 and uint64 range (`u64::MAX` is
+    ///   `18446744073709551615`, never a float); booleans are `true`/`false`.
+    /// - Floats are the shortest text that reads back as the same `f64`; float16 and
+    ///   float32 are widened to `f64` first, so float32 `0.1` is `0.10000000149011612`,
+    ///   which numpy (and this crate) reads back into the same float32 bits. The
+    ///   notation is pydantic's and orjson's (`1.0`, `1e-7`, `0.00001`, `1e+16`): the
+    ///   whole text is byte for byte what FastAPI (pydantic 2) writes for a numpydantic
+    ///   field of one or more dimensions. Python's `json.dumps` spells the same digits
+    ///   differently between `1e-9` and `1e-4` (`1e-07`, `1e-05`).
+    /// - NaN and ±infinity are written as `null`, as pydantic writes them: lossy (a
+    ///   `null` inside a list reads back as NaN; a bare `null` is no array). Use truss or
+    ///   tesseract `base64` to keep them.
+    /// - Complex elements are strings in pydantic's form (`"1+2j"`, `"-0.5j"`); they
+    ///   read back as complex numbers (a 0-d complex array is a bare string such as
+    ///   `"1+2j"`, also read back as one). A real part of zero is not written, as
+    ///   pydantic does, so `-0.0` there comes back as `0.0`.
+    ///
+    /// The form carries no dtype and, for empty arrays, not the whole shape: a reader
+    /// infers them as `np.asarray` does (int64, uint64, float64, bool or complex128;
+    /// `[]` is float64) unless the field declares them
+    /// (`#[array(dtype = "float32", shape = [None, 2])]` converts the values back, an
+    /// empty list becomes an empty array of the declared dtype). The dimensions after
+    /// the first 0 are lost, as with numpy's `tolist()`: `[2, 0, 3]` is written
+    /// `[[],[]]` and read back as `[2, 0]`. binref folders and LZ4 do not apply.
+    ///
+    /// ```
+    /// use arraymodel::{to_json_vec, Array, EncodeOptions};
+    /// let a = Array::new(vec![2, 2], vec![1.0f32, 0.1, -0.0, 1e-45]).unwrap();
+    /// assert_eq!(to_json_vec(&a, &EncodeOptions::list()).unwrap(),
+    ///     b"[[1.0,0.10000000149011612],[-0.0,1.401298464324817e-45]]");
+    /// assert_eq!(to_json_vec(&Array::scalar(u64::MAX), &EncodeOptions::list()).unwrap(),
+    ///     b"18446744073709551615");
+    /// ```
+    List,
+    /// pydantic-numpy's `{"data_type","data","shape"}`: the dtype name, the elements as
+    /// nested lists (as [`JsonStyle::List`] writes them) and the shape. pydantic-numpy
+    /// itself writes every number through float64 (`astype(float)`), which loses int64
+    /// and uint64 values past 2^53; here integers stay integers, which
+    /// `np.array(data, dtype=data_type)` reads exactly.
+    ///
+    /// ```
+    /// use arraymodel::{to_json_vec, Array, EncodeOptions};
+    /// let a = Array::new(vec![2], vec![9007199254740993i64, -1]).unwrap();
+    /// assert_eq!(to_json_vec(&a, &EncodeOptions::pydantic_numpy()).unwrap(),
+    ///     br#"{"data_type":"int64","data":[9007199254740993,-1],"shape":[2]}"#);
+    /// ```
+    PydanticNumpy,
 }
 
 /// Options for writing JSON.
@@ -77,8 +133,9 @@ pub enum JsonStyle {
 /// use arraymodel::{EncodeOptions, Encoding};
 /// let opts = EncodeOptions::tesseract(Encoding::Base64).lz4();
 /// let truss = EncodeOptions::truss();
+/// let lists = EncodeOptions::list();
 /// let binref = EncodeOptions::tesseract(Encoding::Binref).binref_dir("/tmp/out");
-/// # let _ = (opts, truss, binref);
+/// # let _ = (opts, truss, lists, binref);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncodeOptions {
@@ -117,8 +174,32 @@ impl EncodeOptions {
         }
     }
 
-    /// Compress base64 and binref buffers with LZ4 (an error for the `json` encoding
-    /// and for truss, which have no compression).
+    /// Plain nested JSON lists for every array ([`JsonStyle::List`]): what numpydantic's
+    /// `NDArray` fields are in JSON.
+    ///
+    /// ```
+    /// use arraymodel::{to_json_vec, Array, EncodeOptions};
+    /// let a = Array::new(vec![2, 2], vec![1.0f64, 2.0, 3.0, 4.0]).unwrap();
+    /// assert_eq!(to_json_vec(&a, &EncodeOptions::list()).unwrap(), b"[[1.0,2.0],[3.0,4.0]]");
+    /// ```
+    pub fn list() -> EncodeOptions {
+        EncodeOptions {
+            style: JsonStyle::List,
+            ..EncodeOptions::default()
+        }
+    }
+
+    /// pydantic-numpy's `{"data_type","data","shape"}` for every array
+    /// ([`JsonStyle::PydanticNumpy`]).
+    pub fn pydantic_numpy() -> EncodeOptions {
+        EncodeOptions {
+            style: JsonStyle::PydanticNumpy,
+            ..EncodeOptions::default()
+        }
+    }
+
+    /// Compress base64 and binref buffers with LZ4 (an error for the `json` encoding;
+    /// no effect on the truss and list forms, which have no compression).
     pub fn lz4(mut self) -> EncodeOptions {
         if let JsonStyle::Tesseract { compression, .. } = &mut self.style {
             *compression = Compression::Lz4;

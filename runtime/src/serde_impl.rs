@@ -10,7 +10,8 @@
 //!
 //! **Reading** recognises every form by its keys, whatever the options say:
 //! tesseract's object (with or without `object_type`, `data` as an object or the
-//! legacy list), truss's `data_b64` object, msgpack-numpy's map (bin keys, read as
+//! legacy list), truss's `data_b64` object, pydantic-numpy's `{data_type, data, shape}`,
+//! msgpack-numpy's map (bin keys, read as
 //! msgpack-numpy reads them; see `wire`), its scalar and complex maps, and plain JSON lists and numbers.
 
 use std::borrow::Cow;
@@ -136,6 +137,14 @@ impl Serialize for Marked<'_> {
                     codec::truss::write_array(array, out);
                     Ok(())
                 }
+                JsonStyle::List => {
+                    codec::json::write_buffer(array, out);
+                    Ok(())
+                }
+                JsonStyle::PydanticNumpy => {
+                    codec::json::write_pydantic_numpy(array, out);
+                    Ok(())
+                }
             };
             match r {
                 Ok(()) => Ok(Some(None)),
@@ -193,6 +202,8 @@ fn prepare(
             codec::base64::encode_into(array.as_bytes(), &mut b64);
             Prepared::Truss(String::from_utf8(b64).unwrap_or_default())
         }
+        JsonStyle::List => Prepared::List,
+        JsonStyle::PydanticNumpy => Prepared::PydanticNumpy,
     })
 }
 
@@ -230,6 +241,32 @@ fn write_prepared<S: Serializer>(
             st.serialize_field("dtype", array.dtype().name())?;
             st.end()
         }
+        Prepared::List => Nested {
+            shape: array.shape(),
+            data: array.data(),
+            offset: 0,
+        }
+        .serialize(s),
+        Prepared::PydanticNumpy => {
+            let mut st = s.serialize_struct("NpNDArray", 3)?;
+            st.serialize_field("data_type", array.dtype().name())?;
+            // A 0-d array's element as a list of one, as the text writer does.
+            let shape: &[usize] = if array.ndim() == 0 {
+                &[1]
+            } else {
+                array.shape()
+            };
+            st.serialize_field(
+                "data",
+                &Nested {
+                    shape,
+                    data: array.data(),
+                    offset: 0,
+                },
+            )?;
+            st.serialize_field("shape", array.shape())?;
+            st.end()
+        }
     }
 }
 
@@ -240,6 +277,10 @@ enum Prepared {
         lz4: bool,
     },
     Truss(String),
+    /// Nested lists, written element by element.
+    List,
+    /// pydantic-numpy's object around the nested lists.
+    PydanticNumpy,
 }
 
 struct DataOut<'a> {
@@ -407,6 +448,23 @@ impl<'de> Visitor<'de> for ArrayVisitor {
         Ok(Array::scalar(v))
     }
 
+    /// A bare string in pydantic's complex form (`"1+2j"`, `"-0.5j"`: how pydantic, and
+    /// [`JsonStyle::List`], write a 0-d complex array) is a 0-d complex128 array, as
+    /// such strings are complex elements inside a list. Any other string is refused.
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Array, E> {
+        let t = v.trim();
+        let t = t
+            .strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .map_or(t, str::trim);
+        if t.ends_with(['j', 'J'])
+            && let Ok((re, im)) = codec::json::parse_complex_str(t)
+        {
+            return Ok(Array::scalar(num_complex::Complex::new(re, im)));
+        }
+        Err(E::invalid_type(de::Unexpected::Str(v), &self))
+    }
+
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Array, A::Error> {
         codec::list::read_seq(seq, current_limits())?
             .into_array()
@@ -537,6 +595,8 @@ struct Parts<'de> {
     object_type: Option<String>,
     shape: Option<Vec<usize>>,
     dtype: Option<String>,
+    /// pydantic-numpy's dtype name.
+    data_type: Option<String>,
     data: Option<Data<'de>>,
     data_b64: Option<Cow<'de, [u8]>>,
     nd: Option<bool>,
@@ -630,6 +690,7 @@ impl<'de> Parts<'de> {
                 }
                 Key::Shape => p.shape = Some(map.next_value_seed(ShapeSeed)?),
                 Key::DType => p.dtype = Some(map.next_value::<Text>()?.0),
+                Key::DataType => p.data_type = Some(map.next_value::<Text>()?.0),
                 Key::Data => p.data = Some(map.next_value_seed(DataSeed)?),
                 Key::DataB64 => p.data_b64 = Some(map.next_value_seed(Base64TextSeed)?),
                 Key::Nd => p.nd = Some(map.next_value::<NdFlag>()?.0),
@@ -1061,6 +1122,20 @@ impl Parts<'_> {
             // It decoded as base64: `long_strings` need not check the text again.
             crate::long_strings::note_base64(&b64);
             return Ok(array);
+        }
+        // pydantic-numpy: {"data_type", "data": [..], "shape"} (shape optional).
+        if let Some(data_type) = self.data_type {
+            unexpected(&[Key::DataType, Key::Data, Key::Shape])?;
+            let list = match self.data {
+                Some(Data::List(list)) => list,
+                Some(_) => {
+                    return Err(
+                        Error::invalid("pydantic-numpy data must be a list").at_field("data")
+                    );
+                }
+                None => return Err(ErrorKind::MissingKey("data").into()),
+            };
+            return codec::list::pydantic_numpy(list, &data_type, self.shape);
         }
         // tesseract.
         let Some(data) = self.data else {

@@ -3,7 +3,8 @@
 //! An array object arrives in one of several forms — tesseract's
 //! `{object_type, shape, dtype, data: {buffer, encoding, compression}}`, truss's
 //! `{data_b64, shape, dtype}`, msgpack-numpy's `{nd, type, kind, shape, data}` (bin
-//! keys) and its `{complex, data}` — and two readers look at them: the typed decoder
+//! keys) and its `{complex, data}`, pydantic-numpy's `{data_type, data, shape}` — and two
+//! readers look at them: the typed decoder
 //! (`serde_impl`, behind `Array`'s `Deserialize`) and the schema-less
 //! [`Document`](crate::document::Document) behind `convert` and `inspect`. Whatever
 //! they decide about the same bytes must agree with each other and with the Python peer
@@ -68,6 +69,7 @@ array_keys! {
     Buffer = "buffer",
     Encoding = "encoding",
     Compression = "compression",
+    DataType = "data_type",
 }
 
 impl Key {

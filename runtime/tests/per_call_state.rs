@@ -45,6 +45,7 @@ fn with_options_through_a_foreign_serializer() {
         EncodeOptions::tesseract(Encoding::Json),
         EncodeOptions::tesseract(Encoding::Base64).lz4(),
         EncodeOptions::truss(),
+        EncodeOptions::list(),
     ] {
         let foreign = serde_json::to_vec(&opts.with(&m)).unwrap();
         assert_eq!(foreign, to_json_vec(&m, &opts).unwrap(), "{opts:?}");
@@ -253,15 +254,17 @@ fn entry_points_write_arrays_in_place() {
         EncodeOptions::tesseract(Encoding::Base64),
         EncodeOptions::tesseract(Encoding::Json),
         EncodeOptions::truss(),
+        EncodeOptions::list(),
     ] {
         let size = to_json_vec(&m, &opts).unwrap().len();
         // The json codec reserves an upper bound of the text (25 bytes per float64).
         let room = if matches!(
             opts.style(),
-            JsonStyle::Tesseract {
-                encoding: Encoding::Json,
-                ..
-            }
+            JsonStyle::List
+                | JsonStyle::Tesseract {
+                    encoding: Encoding::Json,
+                    ..
+                }
         ) {
             26 * n
         } else {
@@ -286,6 +289,23 @@ fn entry_points_write_arrays_in_place() {
             stats.peak
         );
     }
+    // A field that fixes its form (`#[array(form = ...)]`) is written in place too.
+    #[derive(arraymodel::ArrayModel)]
+    struct Fixed {
+        #[array(form = "truss")]
+        x: Array,
+    }
+    let fixed = Fixed { x: m.x.clone() };
+    let opts = EncodeOptions::tesseract(Encoding::Json);
+    let size = to_json_vec(&fixed, &opts).unwrap().len();
+    let mut out = Vec::with_capacity(size + 1024);
+    let ((), stats) = counting::measure(|| to_json_into(&fixed, &opts, &mut out).unwrap());
+    assert!(out.starts_with(br#"{"x":{"data_b64":"#));
+    assert!(
+        stats.total < 64 << 10,
+        "form field: allocated {}",
+        stats.total
+    );
     // The check discriminates: the structured form through serde_json allocates the
     // base64 text (~11 MB) besides the output.
     let opts = EncodeOptions::tesseract(Encoding::Base64);

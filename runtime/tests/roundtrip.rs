@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arraymodel::model::ArraySpec;
 use arraymodel::{
     Array, ArrayView, ByteOrder, DType, DecodeOptions, EncodeOptions, Encoding, Limits,
     from_json_slice, from_msgpack_slice, to_json_vec, to_msgpack_vec,
@@ -323,6 +324,7 @@ proptest! {
             EncodeOptions::tesseract(Encoding::Base64),
             EncodeOptions::tesseract(Encoding::Base64).lz4(),
             EncodeOptions::truss(),
+            EncodeOptions::list(),
         ] {
             let fast = to_json_vec(&m, &opts).unwrap();
             let structured = serde_json::to_vec(&opts.with(&m)).unwrap();
@@ -331,6 +333,31 @@ proptest! {
                 String::from_utf8_lossy(&fast),
                 "{:?}", opts
             );
+        }
+    }
+
+    /// Plain nested lists (`EncodeOptions::list()`), read back into a field that declares
+    /// the dtype: what tesseract's `json` encoding keeps (the same element writer), but
+    /// the dimensions after the first 0, which a list cannot say, and a 0-d NaN or
+    /// infinity, which is a bare `null`.
+    #[test]
+    fn list_into_declared_dtype(a in array_strategy()) {
+        let bare_null = a.ndim() == 0
+            && a.dtype().is_float()
+            && float_parts(a.dtype(), a.as_bytes()).iter().any(|p| p.0 || p.1);
+        prop_assume!(!bare_null);
+        let back = json_round_trip(&a, &EncodeOptions::list(), &DecodeOptions::default());
+        let spec = ArraySpec { dtype: Some(a.dtype()), ..ArraySpec::ANY };
+        let back = spec.conform(back).unwrap_or_else(|e| panic!("{a:?}: {e}"));
+        let kept = match a.shape().iter().position(|&d| d == 0) {
+            Some(i) => &a.shape()[..=i],
+            None => a.shape(),
+        };
+        if kept.len() < a.ndim() {
+            prop_assert_eq!(back.dtype(), a.dtype());
+            prop_assert_eq!(back.shape(), kept);
+        } else {
+            assert_json_equivalent(&back, &a);
         }
     }
 

@@ -96,3 +96,64 @@ fn ndarray_fields() {
         "EncodedArrayModel__anyrank__int64__noflags"
     );
 }
+
+/// `#[array(form = ...)]`: each field fixes the JSON form of its arrays whatever the
+/// call says (a FastAPI service mixing truss, numpydantic and tesseract arrays); the
+/// unannotated field follows the call.
+#[derive(ArrayModel, Debug, PartialEq)]
+struct MixedForms {
+    #[array(form = "truss")]
+    truss: Array,
+    #[array(form = "list", dtype = "float64", shape = [None, 1])]
+    list: Array,
+    #[array(form = "tesseract")]
+    tesseract: Array,
+    plain: Array,
+}
+
+#[test]
+fn each_field_fixes_its_form() {
+    let a = Array::new(vec![2, 1], vec![0.5f64, -2.0]).unwrap();
+    let m = MixedForms {
+        truss: a.clone(),
+        list: a.clone(),
+        tesseract: a.clone(),
+        plain: a,
+    };
+    let truss = r#"{"data_b64":"AAAAAAAA4D8AAAAAAAAAwA==","shape":[2,1],"dtype":"float64"}"#;
+    let list = "[[0.5],[-2.0]]";
+    let base64 = r#"{"object_type":"array","shape":[2,1],"dtype":"float64","data":{"buffer":"AAAAAAAA4D8AAAAAAAAAwA==","encoding":"base64"}}"#;
+    for (opts, plain) in [
+        (EncodeOptions::truss(), truss),
+        (EncodeOptions::tesseract(Encoding::Base64), base64),
+        (EncodeOptions::list(), list),
+    ] {
+        let json = arraymodel::to_json_vec(&m, &opts).unwrap();
+        let want =
+            format!(r#"{{"truss":{truss},"list":{list},"tesseract":{base64},"plain":{plain}}}"#);
+        assert_eq!(std::str::from_utf8(&json).unwrap(), want, "{opts:?}");
+        assert_eq!(m.to_json(&opts).unwrap(), json);
+        let back = MixedForms::from_json(&json, &DecodeOptions::default()).unwrap();
+        assert_eq!(back, m, "{opts:?}");
+    }
+    // msgpack has one form.
+    let packed = m.to_msgpack().unwrap();
+    assert_eq!(
+        MixedForms::from_msgpack(&packed, &DecodeOptions::default()).unwrap(),
+        m
+    );
+    // A truss or tesseract form publishes that form's schema.
+    let schema = MixedForms::json_schema_value();
+    let props = &schema["properties"];
+    assert!(
+        props["truss"]["properties"]["data_b64"].is_object(),
+        "{schema}"
+    );
+    assert!(
+        props["tesseract"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("EncodedArrayModel"),
+        "{schema}"
+    );
+}

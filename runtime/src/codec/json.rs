@@ -56,6 +56,30 @@ pub fn write_buffer(array: &Array, out: &mut Vec<u8>) {
     }
 }
 
+/// pydantic-numpy's `{"data_type":"<dtype>","data":<nested lists>,"shape":[..]}`.
+pub fn write_pydantic_numpy(array: &Array, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"data_type\":\"");
+    out.extend_from_slice(array.dtype().name().as_bytes());
+    out.extend_from_slice(b"\",\"data\":");
+    // A 0-d array's one element as a list of one: `reshape([])` makes it 0-d again, and
+    // `data` is a list whatever the rank.
+    if array.ndim() == 0 {
+        out.push(b'[');
+        write_buffer(array, out);
+        out.push(b']');
+    } else {
+        write_buffer(array, out);
+    }
+    out.extend_from_slice(b",\"shape\":[");
+    for (i, d) in array.shape().iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(*d).as_bytes());
+    }
+    out.extend_from_slice(b"]}");
+}
+
 fn max_text_len(d: DType) -> usize {
     match d {
         DType::Bool => 5,

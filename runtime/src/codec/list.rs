@@ -244,6 +244,109 @@ impl NestedList {
     }
 }
 
+/// pydantic-numpy's `{"data_type", "data", "shape"}`: `np.array(data, dtype=data_type)`,
+/// reshaped to `shape` when given (pydantic-numpy writes every number as a float, and
+/// flat data with a shape is reshaped). Unlike pydantic-numpy, which truncates `1.7` to
+/// `1` for an integer dtype and writes int64 through float64, values are converted
+/// exactly or refused.
+pub(crate) fn pydantic_numpy(
+    list: NestedList,
+    data_type: &str,
+    shape: Option<Vec<usize>>,
+) -> Result<Array> {
+    let (dtype, _) = DType::parse(data_type).map_err(|e| Error::from(e).at_field("data_type"))?;
+    let limits = list.limits;
+    let mut array = list.into_array().map_err(|e| e.at_field("data"))?;
+    if let Some(shape) = shape {
+        if shape.iter().product::<usize>() != array.len() && !shape.contains(&0) {
+            return Err(Error::new(ErrorKind::Ragged {
+                shape,
+                detail: format!("the data has {} elements", array.len()),
+            })
+            .at_field("data"));
+        }
+        shape::checked_nbytes(&shape, dtype, &limits)?;
+        if array.is_empty() {
+            return Array::zeros(dtype, shape);
+        }
+        array = array.reshape(shape).map_err(|e| e.at_field("shape"))?;
+    }
+    if array.dtype() == dtype {
+        return Ok(array);
+    }
+    if array.is_empty() {
+        return Array::zeros(dtype, array.shape().to_vec());
+    }
+    // pydantic-numpy writes integers and booleans as floats (`astype(float)`): take back
+    // whole numbers only, exactly.
+    if let (ArrayData::Float64(v), true) =
+        (array.data(), dtype.is_integer() || dtype == DType::Bool)
+    {
+        let shape = array.shape().to_vec();
+        let not_whole = |f: f64| {
+            Error::new(ErrorKind::Value(format!(
+                "{f} is not a whole number, and {dtype} holds whole numbers (pydantic-numpy \
+                 would truncate it; it is refused)"
+            )))
+            .at_field("data")
+        };
+        let whole = |f: f64| -> Result<i128> {
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 2f64.powi(64) {
+                Ok(f as i128)
+            } else {
+                Err(not_whole(f))
+            }
+        };
+        array = if dtype == DType::Bool {
+            let bits = v
+                .iter()
+                .map(|&f| match whole(f)? {
+                    0 => Ok(false),
+                    1 => Ok(true),
+                    _ => Err(
+                        Error::new(ErrorKind::Value(format!("{f} is not a bool (0 or 1)")))
+                            .at_field("data"),
+                    ),
+                })
+                .collect::<Result<Vec<bool>>>()?;
+            Array::new(shape, bits)?
+        } else if dtype == DType::UInt64 {
+            let n = v
+                .iter()
+                .map(|&f| {
+                    u64::try_from(whole(f)?).map_err(|_| {
+                        Error::new(ErrorKind::Value(format!("{f} is out of range for uint64")))
+                            .at_field("data")
+                    })
+                })
+                .collect::<Result<Vec<u64>>>()?;
+            Array::new(shape, n)?
+        } else {
+            let n = v
+                .iter()
+                .map(|&f| {
+                    i64::try_from(whole(f)?).map_err(|_| {
+                        Error::new(ErrorKind::Value(format!("{f} is out of range for {dtype}")))
+                            .at_field("data")
+                    })
+                })
+                .collect::<Result<Vec<i64>>>()?;
+            Array::new(shape, n)?
+        };
+        if array.dtype() == dtype {
+            return Ok(array);
+        }
+    }
+    if dtype == DType::Bool && array.dtype() != DType::Bool {
+        return Err(Error::new(ErrorKind::Value(format!(
+            "a list of {} where bool is expected",
+            array.dtype()
+        )))
+        .at_field("data"));
+    }
+    cast::cast(&array, dtype, Casting::Tesseract).map_err(|e| e.at_field("data"))
+}
+
 fn as_f64(x: Scalar<'_>) -> f64 {
     match x {
         Scalar::Int(i) => i as f64,

@@ -21,6 +21,9 @@ pub struct Tagged<T> {
     pub raw_blob: Option<Vec<u8>>,
     /// Anything else.
     pub tag: T,
+    /// Always plain nested lists, whatever the call's form.
+    #[array(form = "list")]
+    pub as_lists: Vec<Array>,
 }
 
 /// Models generated at compile time under the renamed path: `import_schema!` finds the
@@ -41,11 +44,13 @@ mod tests {
             weights: NdArray::new(vec![1], vec![0.5f32]).unwrap(),
             raw_blob: Some(b"hi".to_vec()),
             tag: String::from("x"),
+            as_lists: vec![Array::from_vec(vec![1.5f64])],
         };
         let json = m.to_json(&am::EncodeOptions::truss()).unwrap();
         assert!(json.starts_with(
             br#"{"theValues":{"data_b64":"AQAAAAIAAAA=","shape":[1,2],"dtype":"int32"}"#
         ));
+        assert!(json.ends_with(br#""tag":"x","asLists":[[1.5]]}"#));
         let back = Tagged::<String>::from_json(&json, &Default::default()).unwrap();
         assert_eq!(back, m);
         let packed = m.to_msgpack().unwrap();
@@ -54,7 +59,7 @@ mod tests {
             m
         );
         // The constraint holds through the renamed path: shape [3] is refused.
-        let bad = br#"{"theValues":[1,2,3],"weights":[1.0],"rawBlob":null,"tag":"x"}"#;
+        let bad = br#"{"theValues":[1,2,3],"weights":[1.0],"rawBlob":null,"tag":"x","asLists":[]}"#;
         let e = Tagged::<String>::from_json(bad, &Default::default()).unwrap_err();
         assert_eq!(e.path().to_string(), "theValues");
         assert_eq!(Tagged::<String>::FIELDS[0].wire_name, "theValues");
