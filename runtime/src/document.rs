@@ -170,6 +170,8 @@ pub enum ArrayForm {
     },
     /// A truss `{data_b64, shape, dtype}` object.
     Truss,
+    /// A pydantic-numpy `{data_type, data, shape}` object.
+    PydanticNumpy,
     /// A msgpack-numpy array map (`nd: true`).
     MsgpackNumpy,
     /// A msgpack-numpy numpy-scalar map (`nd: false`), read as a 0-d array.
@@ -182,11 +184,12 @@ pub enum ArrayForm {
 
 impl ArrayForm {
     /// A short name of the encoding: `json`, `base64`, `binref` (tesseract), `truss`,
-    /// `msgpack`, `msgpack-scalar`, `msgpack-complex` or `native`.
+    /// `pydantic-numpy`, `msgpack`, `msgpack-scalar`, `msgpack-complex` or `native`.
     pub fn encoding_name(&self) -> &'static str {
         match self {
             ArrayForm::Tesseract { encoding, .. } => encoding.as_str(),
             ArrayForm::Truss => "truss",
+            ArrayForm::PydanticNumpy => "pydantic-numpy",
             ArrayForm::MsgpackNumpy => "msgpack",
             ArrayForm::MsgpackScalar => "msgpack-scalar",
             ArrayForm::PythonComplex => "msgpack-complex",
@@ -1100,6 +1103,19 @@ fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
             && is_shape(get(b"shape"))
             && get(b"dtype").and_then(Tree::str).is_some();
         return ok.then_some(ArrayForm::Truss);
+    }
+    if let Some(data_type) = get(b"data_type") {
+        // pydantic-numpy's object, read with the JSON forms (as the typed decoder reads
+        // it: `data_type` makes the form, extra keys are refused there).
+        let ok = forms.tesseract
+            && data_type.str().is_some()
+            && only(&[b"data_type", b"data", b"shape"])
+            && match get(b"data") {
+                Some(Tree::Doc(Document::List(_))) => true,
+                Some(Tree::Doc(Document::Packed(p))) => p.is_list(),
+                _ => false,
+            };
+        return ok.then_some(ArrayForm::PydanticNumpy);
     }
     if !forms.tesseract
         || !only(&[b"object_type", b"shape", b"dtype", b"data"])

@@ -484,3 +484,25 @@ fn pydantic_numpy_form() {
         .unwrap_err();
     assert!(err.to_string().contains("must be a list"), "{err}");
 }
+
+/// The schema-less reader (`convert`, `inspect`) recognises pydantic-numpy's object as
+/// the typed decoder does.
+#[test]
+fn pydantic_numpy_in_documents() {
+    use arraymodel::document::{ArrayForm, Document};
+    let text = br#"{"counts": {"data_type": "int32", "data": [1.0, -3.0], "shape": [2]},
+        "meta": {"data_type": "x", "note": 1}}"#;
+    let doc = Document::from_json_slice(text, &DecodeOptions::default()).unwrap();
+    let arrays: Vec<_> = doc.arrays().collect();
+    assert_eq!(arrays.len(), 1, "{arrays:?}");
+    assert_eq!(arrays[0].0, "counts");
+    assert_eq!(*arrays[0].1, Array::from_vec(vec![1i32, -3]));
+    let Document::Map(entries) = &doc else {
+        panic!("{doc:?}")
+    };
+    assert!(
+        entries
+            .iter()
+            .any(|(_, v)| matches!(v, Document::Array(_, ArrayForm::PydanticNumpy)))
+    );
+}

@@ -231,6 +231,7 @@ fn form_format(form: &ArrayForm) -> Option<Format> {
             Encoding::Binref => Format::JsonBinref,
         }),
         ArrayForm::Truss => Some(Format::TrussJson),
+        ArrayForm::PydanticNumpy => None,
         ArrayForm::MsgpackNumpy | ArrayForm::MsgpackScalar | ArrayForm::PythonComplex => {
             Some(Format::Msgpack)
         }
