@@ -24,7 +24,8 @@ fn main() {
     ] {
         let path = corpora.join(file);
         let text = std::fs::read_to_string(&path).expect("a corpus document");
-        generate(&out, name, file, text);
+        // With both clients: every operation of these OpenAPI 3.0 documents a method.
+        generate(&out, name, file, text, true);
     }
 
     // The options a user's build script may set: extra derives, a replaced type.
@@ -224,9 +225,17 @@ fn move_refs(v: &mut Value) {
     }
 }
 
-fn generate(out: &Path, name: &str, shown: &str, text: String) -> arraymodel_codegen::Generated {
+fn generate(
+    out: &Path,
+    name: &str,
+    shown: &str,
+    text: String,
+    clients: bool,
+) -> arraymodel_codegen::Generated {
     let code = Generator::new()
         .schema_str(shown, text)
+        .client(clients)
+        .async_client(clients)
         // Its tokens are compiled, not read: no rustfmt pass.
         .rustfmt(false)
         .generate()

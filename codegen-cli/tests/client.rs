@@ -65,7 +65,7 @@ fn cli_flags_match_the_library() {
 }
 
 #[test]
-fn non_tesseract_documents_list_their_operations() {
+fn every_operation_of_any_document_gets_a_method() {
     let doc = json!({
         "openapi": "3.0.3",
         "paths": {
@@ -73,24 +73,46 @@ fn non_tesseract_documents_list_their_operations() {
                 "get": {"operationId": "listPets", "responses": {"200": {"description": "ok"}}},
                 "post": {"operationId": "createPet", "responses": {"201": {"description": "ok"}}}
             },
-            "/pets/{id}": {"delete": {"responses": {}}}
+            "/pets/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "delete": {"responses": {}},
+                "get": {"operationId": "show_pet_pets__id__get", "responses": {"200": {"description": "ok",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}}
+            },
+            "/owners/{id}": {"get": {"operationId": "show_pet_owners__id__get",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok"}}}}
         },
         "components": {"schemas": {"Pet": {"type": "object", "properties": {"name": {"type": "string"}}}}}
     });
     let code = generate(&doc);
-    assert!(!code.contains("pub struct Client"), "{code}");
+    syn::parse_file(&code).unwrap();
+    assert!(code.contains("pub struct Client {"), "{code}");
     assert!(code.contains("pub struct Pet {"));
+    assert!(!code.contains("SKIPPED_OPERATIONS"), "{code}");
+    for method in [
+        "pub fn list_pets(",
+        "pub fn create_pet(",
+        "pub fn delete_pets_id(",
+        "pub async fn list_pets(",
+    ] {
+        assert!(code.contains(method), "{method}\n{code}");
+    }
+    // FastAPI's long ids are shortened to the function's name, unless two operations
+    // would then share it (here both are `show_pet`): then both keep their long ids.
     assert!(
-        code.contains(
-            r#"pub const SKIPPED_OPERATIONS: &[&str] = &[
-    "GET /pets (listPets): not a tesseract API (no `POST /apply`)",
-    "POST /pets (createPet): not a tesseract API (no `POST /apply`)",
-    "DELETE /pets/{id}: not a tesseract API (no `POST /apply`)",
-];"#
-        ),
+        code.contains("pub fn show_pet_pets_id_get(\n        &self,\n        id: i64,"),
         "{code}"
     );
-    assert!(code.contains("/// - GET /pets (listPets)"));
+    assert!(
+        code.contains("pub fn show_pet_owners_id_get(\n        &self,\n        id: &str,"),
+        "{code}"
+    );
+    let once = json!({"openapi": "3.1.0", "paths": {"/items/{item_id}": {"get": {
+        "operationId": "read_item_items__item_id__get",
+        "parameters": [{"name": "item_id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "ok"}}}}}});
+    assert!(generate(&once).contains("pub fn read_item("));
 
     // Without `client`, nothing about operations.
     let plain = Generator::new()
@@ -166,17 +188,17 @@ fn tesseract_operations_that_cannot_be_typed_are_skipped() {
         "{code}"
     );
     assert!(code.contains(r#"#[serde(skip_serializing_if = "Option::is_none")]"#));
-    for skipped in [
-        "GET /input_schema (schema_get): tesseract endpoints are POST (or GET /health); GET is not generated",
-        "POST /a/b: not a tesseract endpoint path",
-        "POST /no_body: no application/json request body",
-        "POST /no_inputs: the request body has no `inputs`",
-        "POST /no_response: no 2XX response",
+    // The operations that are no tesseract endpoints are methods of the same client,
+    // typed by the generic reading of operations.
+    assert!(!code.contains("SKIPPED_OPERATIONS"), "{code}");
+    for method in [
+        "pub fn schema_get(",
+        "pub fn post_a_b(",
+        "pub fn post_no_body(",
+        "pub fn post_no_inputs(",
+        "pub fn post_no_response(",
     ] {
-        assert!(
-            code.contains(&format!("\"{skipped}\"")),
-            "{skipped}\n{code}"
-        );
+        assert!(code.contains(method), "{method}\n{code}");
     }
 }
 

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::convert::DTYPES;
-use crate::ir::{ArraySpec, Check, Def, Field, Int, Kind, Struct, Ty, Variant};
+use crate::ir::{ArraySpec, Check, Def, Family, Field, Int, Kind, Struct, Ty, Variant};
 use crate::names;
 
 /// What the emitted code names.
@@ -845,6 +845,14 @@ fn array_attr(spec: &ArraySpec) -> TokenStream {
     if spec.differentiable {
         parts.push(quote!(differentiable));
     }
+    // The wire form of the array's family, whatever the call's options say.
+    let form = match spec.family {
+        Family::Tesseract => "tesseract",
+        Family::Truss => "truss",
+        Family::Numpydantic => "list",
+        Family::PydanticNumpy => "pydantic-numpy",
+    };
+    parts.push(quote!(form = #form));
     if parts.is_empty() {
         quote!(#[array])
     } else {

@@ -451,12 +451,24 @@ impl Generator {
     }
 
     /// Also generates a typed blocking client, `Client`, from each OpenAPI document's
-    /// `paths`: one method per tesseract endpoint (`apply`, `jacobian`,
-    /// `jacobian_vector_product`, `vector_jacobian_product`, `abstract_eval`,
-    /// `health`), taking and returning the generated models; thin glue over
-    /// `arraymodel::client::blocking::TesseractClient` (feature `client`).
-    /// Operations that cannot be typed (and documents that are no tesseract API) are
-    /// listed in a `SKIPPED_OPERATIONS` constant instead.
+    /// `paths` (OpenAPI 3.0 or 3.1, JSON or YAML): one method per operation, named from its
+    /// `operationId` (FastAPI's generated ids shortened to the function's name where that
+    /// stays unique), else from the method and path. A method takes the path, query,
+    /// header and cookie parameters (typed; optional ones as `Option`), then the body by
+    /// its media type (a model as JSON, arrays in their family's form; msgpack with
+    /// msgpack-numpy arrays for `application/msgpack` or a model under
+    /// `application/octet-stream`; raw bytes; text), and returns the success answer's type
+    /// or an `arraymodel::client::ApiError` holding a generated enum of the declared error
+    /// answers (FastAPI's 422 `HTTPValidationError`, declared 404 models), an undeclared
+    /// status with its body, or the call's failure. Thin glue over
+    /// `arraymodel::client::blocking::Client` (feature `client`).
+    ///
+    /// A tesseract API (one with `POST /apply`) keeps tesseract's protocol for its
+    /// endpoints (`apply`, `jacobian`, `jacobian_vector_product`,
+    /// `vector_jacobian_product`, `abstract_eval`, `health`: the `inputs` model, array
+    /// encodings chosen per call through `CallOptions`), over
+    /// `arraymodel::client::blocking::TesseractClient`. Operations that cannot be typed
+    /// are listed in a `SKIPPED_OPERATIONS` constant instead.
     ///
     /// ```
     /// // The shape of a tesseract `openapi.json`, cut down to one endpoint.
@@ -487,7 +499,8 @@ impl Generator {
     }
 
     /// Also generates `AsyncClient`, the same methods `async` over
-    /// `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
+    /// `arraymodel::client::nonblocking::Client` (a tesseract API's over
+    /// `nonblocking::TesseractClient`; feature `client-async`).
     pub fn async_client(mut self, yes: bool) -> Generator {
         self.async_client = yes;
         self
@@ -959,12 +972,16 @@ mod compare {
         let mut all = Vec::new();
         push(tokens, &mut all);
         // Trailing commas (rustfmt adds or drops them with the layout): before a closing
-        // delimiter or a generic argument list's `>` (never valid Rust otherwise).
+        // delimiter or a generic argument list's `>` (never valid Rust otherwise), and
+        // after a `}` (a match arm's block; `match_block_trailing_comma`).
         let mut out: Vec<Tok> = Vec::with_capacity(all.len());
         for t in all {
             if matches!(t, Tok::Close(_) | Tok::Punct('>')) && out.last() == Some(&Tok::Punct(','))
             {
                 out.pop();
+            }
+            if t == Tok::Punct(',') && out.last() == Some(&Tok::Close(Delimiter::Brace)) {
+                continue;
             }
             out.push(t);
         }

@@ -79,10 +79,10 @@ pub struct ApplyOutputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplySummaryStatistics {
     /// Coordinates of the first point defined in the mesh.
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     pub first_point_coordinates: ::arraymodel::Array,
     /// Default: `"Mean of all the points defined in the input mesh."`
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barycenter: Option<::arraymodel::Array>,
 }
@@ -92,15 +92,15 @@ pub struct ApplySummaryStatistics {
 pub struct ApplyVolumetricMeshData {
     pub n_points: i64,
     pub n_cells: i64,
-    #[array(shape = [None, 3], dtype = "float32", differentiable)]
+    #[array(shape = [None, 3], dtype = "float32", differentiable, form = "tesseract")]
     pub points: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub num_points_per_cell: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub cell_connectivity: ::arraymodel::Array,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub cell_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub point_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Data structure for base64 encoded binary buffers.
@@ -203,15 +203,15 @@ pub struct JacobianInputSchema2 {
 pub struct JacobianVolumetricMeshData {
     pub n_points: i64,
     pub n_cells: i64,
-    #[array(shape = [None, 3], dtype = "float32", differentiable)]
+    #[array(shape = [None, 3], dtype = "float32", differentiable, form = "tesseract")]
     pub points: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub num_points_per_cell: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub cell_connectivity: ::arraymodel::Array,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub cell_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub point_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Data structure for json buffers (list of decimal numbers).
@@ -755,29 +755,42 @@ pub type AbstractEvalInputs = AbstractEvalInputSchema;
 pub type AbstractEvalOutputs = AbstractOutputSchema;
 /// A typed client for the tesseract API of `schemas/tesseract_meshstats.openapi.json`: thin glue over `arraymodel::client::blocking::TesseractClient` (feature `client`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::blocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::blocking::TesseractClient::new(config))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::blocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::blocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///

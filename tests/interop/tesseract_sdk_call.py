@@ -19,7 +19,11 @@ from tesseract_core import Tesseract
 
 
 def to_np(a):
-    return np.frombuffer(base64.b64decode(a["data_b64"]), dtype=a["dtype"]).reshape(a["shape"])
+    if "data_b64" in a:
+        return np.frombuffer(base64.b64decode(a["data_b64"]), dtype=a["dtype"]).reshape(a["shape"])
+    # tesseract's json+base64 object (fields of the tesseract family keep their form).
+    assert a["data"]["encoding"] == "base64", a
+    return np.frombuffer(base64.b64decode(a["data"]["buffer"]), dtype=a["dtype"]).reshape(a["shape"])
 
 
 def to_json(a):

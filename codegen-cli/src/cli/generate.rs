@@ -34,7 +34,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "PATH", default_value = "::arraymodel")]
     pub crate_path: String,
     /// Also generate a typed blocking `Client` from each OpenAPI document's `paths`
-    /// (one method per tesseract endpoint; needs arraymodel's feature `client`).
+    /// (one method per operation: typed parameters, bodies and answers; tesseract APIs keep
+    /// tesseract's protocol for their endpoints; needs arraymodel's feature `client`).
     #[arg(long)]
     pub client: bool,
     /// Also generate a typed `AsyncClient` (needs arraymodel's feature `client-async`).

@@ -1,10 +1,14 @@
-//! Typed clients from an OpenAPI document's `paths`: thin glue over
-//! `arraymodel::client`'s tesseract clients, one method per tesseract endpoint, with the
-//! request and response types of the generated models.
+//! Typed clients from an OpenAPI document's `paths`: one method per operation, with the
+//! request and response types of the generated models, over `arraymodel::client`'s
+//! HTTP clients.
 //!
-//! Only tesseract APIs (a `POST /apply`) get a client: the runtime's clients speak
-//! tesseract's protocol (`{"inputs": ...}` bodies, array encodings chosen by `Accept`).
-//! Operations that cannot be typed are listed, never guessed at.
+//! Every operation is read by [`operation`] (typed parameters, bodies by media type,
+//! answers by status). A tesseract API (one with `POST /apply`) keeps tesseract's
+//! protocol for its endpoints as an extension: `{"inputs": ...}` bodies, array encodings
+//! chosen per call and negotiated by `Accept`, binref folders (this module). Operations
+//! that cannot be typed are listed, never guessed at.
+
+mod operation;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -30,7 +34,7 @@ pub(crate) struct ClientSpec {
     pub endpoints: Vec<Endpoint>,
     /// `POST /x (operationId): why`.
     pub skipped: Vec<String>,
-    /// A tesseract API (a `POST /apply`); otherwise no client, only the skip list.
+    /// A tesseract API (a `POST /apply`): its endpoints speak tesseract's protocol.
     pub tesseract: bool,
     /// The blocking client's type name, when asked for.
     pub blocking: Option<String>,
@@ -50,6 +54,8 @@ pub(crate) struct Endpoint {
 
 #[derive(Debug)]
 pub(crate) enum EndpointKind {
+    /// Any operation.
+    Operation(Box<operation::Operation>),
     /// `GET /health`.
     Health,
     /// `POST /<endpoint>` with a `{"inputs": ..., ...}` body.
@@ -159,28 +165,65 @@ pub(crate) fn analyze(
         .get("/apply")
         .and_then(|p| p.get("post"))
         .is_some_and(Value::is_object);
-    let mut endpoints = Vec::new();
-    let mut skipped = Vec::new();
+    let mut found = Vec::new();
     for (path, item) in paths {
         let Some(item) = item.as_object() else {
             continue;
         };
         for &method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let label = operation_label(method, path, op);
-            if !tesseract {
-                skipped.push(format!("{label}: not a tesseract API (no `POST /apply`)"));
-                continue;
-            }
-            let op_loc = root.child("paths").child(path).child(method);
-            match endpoint(conv, path, method, op, &op_loc)? {
-                Ok(e) => endpoints.push(e),
-                Err(why) => skipped.push(format!("{label}: {why}")),
-            }
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            found.push((path.clone(), method, op.clone(), id));
         }
     }
-    let blocking = (tesseract && wanted.blocking).then(|| conv.reserve_name("Client"));
-    let nonblocking = (tesseract && wanted.nonblocking).then(|| conv.reserve_name("AsyncClient"));
+    let meta: Vec<(String, String, Option<String>)> = found
+        .iter()
+        .map(|(path, method, _, id)| ((*method).to_owned(), path.clone(), id.clone()))
+        .collect();
+    let method_names = operation::method_names(&meta);
+    let mut endpoints = Vec::new();
+    let mut skipped = Vec::new();
+    for ((path, method, op, _), name) in found.iter().zip(method_names) {
+        let label = operation_label(method, path, op);
+        let item_loc = root.child("paths").child(path);
+        let op_loc = item_loc.child(method);
+        if tesseract && let Ok(e) = endpoint(conv, path, method, op, &op_loc)? {
+            endpoints.push(e);
+            continue;
+        }
+        let mut item_params = Vec::new();
+        let count = paths[path]
+            .get("parameters")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for i in 0..count {
+            let (loc, v) = operation::deref(conv, &item_loc.child("parameters").index(i))?;
+            item_params.push((loc, v));
+        }
+        let type_base = names::type_name(&name);
+        match operation::read(
+            conv,
+            path,
+            method,
+            name,
+            &type_base,
+            op,
+            &op_loc,
+            &item_params,
+        )? {
+            Ok(o) => endpoints.push(Endpoint {
+                path: path.clone(),
+                doc: Vec::new(),
+                kind: EndpointKind::Operation(Box::new(o)),
+            }),
+            Err(why) => skipped.push(format!("{label}: {why}")),
+        }
+    }
+    let blocking = wanted.blocking.then(|| conv.reserve_name("Client"));
+    let nonblocking = wanted.nonblocking.then(|| conv.reserve_name("AsyncClient"));
     Ok(Some(ClientSpec {
         source,
         endpoints,
@@ -278,7 +321,7 @@ fn endpoint(
 pub(crate) fn name_constants(specs: &mut [ClientSpec]) {
     let mut namer = Namer::default();
     for s in specs {
-        if !s.skipped.is_empty() || !s.tesseract {
+        if !s.skipped.is_empty() {
             s.skipped_const = Some(namer.unique_snake("SKIPPED_OPERATIONS"));
         }
     }
@@ -388,28 +431,11 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
     let mut out = TokenStream::new();
 
     if let Some(c) = &spec.skipped_const {
-        let mut doc = Vec::new();
-        if spec.tesseract {
-            doc.push(format!(
-                "Operations of `{}` the generated client does not cover:",
-                spec.source
-            ));
-        } else {
-            doc.push(format!(
-                "No client was generated from `{}`: it is not a tesseract API (it has no \
-                 `POST /apply`), and `arraymodel::client` speaks tesseract's protocol.",
-                spec.source
-            ));
-            doc.push(String::new());
-            doc.push(if spec.skipped.is_empty() {
-                "It has no operations.".to_owned()
-            } else {
-                "Operations not generated:".to_owned()
-            });
-        }
-        if !spec.skipped.is_empty() {
-            doc.push(String::new());
-        }
+        let mut doc = vec![format!(
+            "Operations of `{}` the generated client does not cover:",
+            spec.source
+        )];
+        doc.push(String::new());
         doc.extend(spec.skipped.iter().map(|s| format!("- {s}")));
         let docs = doc_attrs(&doc);
         let id = ident(c);
@@ -419,8 +445,13 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
             pub const #id: &[&str] = &[#(#items),*];
         });
     }
-    if !spec.tesseract || (spec.blocking.is_none() && spec.nonblocking.is_none()) {
+    if spec.blocking.is_none() && spec.nonblocking.is_none() {
         return out;
+    }
+    for ep in &spec.endpoints {
+        if let EndpointKind::Operation(op) = &ep.kind {
+            out.extend(operation::emit_types(op, e));
+        }
     }
 
     // Stable names for each endpoint's input and output types.
@@ -457,7 +488,17 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
         } else {
             (quote!(blocking), "client")
         };
-        let inner_ty = quote!(#k::client::#module::TesseractClient);
+        let inner_ty = if spec.tesseract {
+            quote!(#k::client::#module::TesseractClient)
+        } else {
+            quote!(#k::client::#module::Client)
+        };
+        let http_ty = quote!(#k::client::#module::Client);
+        let http_expr = if spec.tesseract {
+            quote!(self.inner.http())
+        } else {
+            quote!(&self.inner)
+        };
         let awaited = if asynchronous {
             quote!(.await)
         } else {
@@ -470,10 +511,23 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
         };
         let mut methods = TokenStream::new();
         let mut method_names = Namer::default();
-        for reserved in ["new", "from_inner", "inner", "config"] {
+        for reserved in [
+            "new",
+            "from_inner",
+            "inner",
+            "config",
+            "encode_options",
+            "encoding",
+            "http",
+        ] {
             method_names.unique_snake(reserved);
         }
         for ep in &spec.endpoints {
+            if let EndpointKind::Operation(op) = &ep.kind {
+                let name = method_names.unique_snake(&op.name);
+                methods.extend(operation::emit_method(op, &name, e, asynchronous));
+                continue;
+            }
             let mut doc = vec![format!(
                 "`{} {}`.",
                 if matches!(ep.kind, EndpointKind::Health) {
@@ -494,6 +548,7 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
             }
             let docs = doc_attrs(&doc);
             match &ep.kind {
+                EndpointKind::Operation(_) => {}
                 EndpointKind::Health => {
                     let m = ident(&names::escape_field(&method_names.unique_snake("health")));
                     methods.extend(quote! {
@@ -570,46 +625,74 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
                 }
             }
         }
-        let mut doc = vec![
-            format!(
-                "A typed {}client for the tesseract API of `{}`: thin glue over \
-                 `arraymodel::client::{}::TesseractClient` (feature `{feature}`).",
-                if asynchronous { "async " } else { "" },
-                spec.source,
-                if asynchronous {
-                    "nonblocking"
-                } else {
-                    "blocking"
-                },
-            ),
-            String::new(),
-            "Each method takes the endpoint's `inputs` model (the body is wrapped as \
-             `{\"inputs\": ...}`), the array encodings of the request and response come \
-             from the `CallOptions`."
+        let (kind, module_name, inner_name) = match (asynchronous, spec.tesseract) {
+            (false, true) => ("", "blocking", "TesseractClient"),
+            (true, true) => ("async ", "nonblocking", "TesseractClient"),
+            (false, false) => ("", "blocking", "Client"),
+            (true, false) => ("async ", "nonblocking", "Client"),
+        };
+        let what = if spec.tesseract {
+            "the tesseract API"
+        } else {
+            "the operations"
+        };
+        let mut doc = vec![format!(
+            "A typed {kind}client for {what} of `{}`: thin glue over \
+             `arraymodel::client::{module_name}::{inner_name}` (feature `{feature}`).",
+            spec.source,
+        )];
+        if spec.tesseract {
+            doc.push(String::new());
+            doc.push(
+                "The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped \
+                 as `{\"inputs\": ...}`), the array encodings of the request and response come \
+                 from the `CallOptions`. The API's other operations are methods too."
+                    .to_owned(),
+            );
+        }
+        doc.push(String::new());
+        doc.push(
+            "Each operation's method takes its path, query and header parameters and its body, \
+             and returns the success answer's type, or an `ApiError`: a declared error answer \
+             (decoded), an undeclared status (its body kept), or the call's failure. JSON \
+             bodies write each array in its family's form (`#[array(form = ..)]`), the others \
+             as `encode_options` says (default: tesseract `json+base64`)."
                 .to_owned(),
-        ];
+        );
         if !spec.skipped.is_empty() {
             doc.push(String::new());
             doc.push("Operations not generated:".to_owned());
             doc.extend(spec.skipped.iter().map(|s| format!("- {s}")));
         }
         let docs = doc_attrs(&doc);
+        let any_operation = spec
+            .endpoints
+            .iter()
+            .any(|ep| matches!(ep.kind, EndpointKind::Operation(_)));
+        let http_fn = any_operation.then(|| {
+            quote! {
+                fn http(&self) -> &#http_ty {
+                    #http_expr
+                }
+            }
+        });
         out.extend(quote! {
             #docs
             #[derive(Clone, Debug)]
             pub struct #id {
                 inner: #inner_ty,
+                encode: #k::EncodeOptions,
             }
             impl #id {
                 /// A client with these settings (base URL, timeout, headers, binref folders).
                 pub fn new(config: #k::client::ClientConfig) -> Self {
-                    Self { inner: #inner_ty::new(config) }
+                    Self::from_inner(#inner_ty::new(config))
                 }
                 /// Wraps an untyped client.
                 pub fn from_inner(inner: #inner_ty) -> Self {
-                    Self { inner }
+                    Self { inner, encode: #k::EncodeOptions::default() }
                 }
-                /// The untyped client underneath (for endpoints or options not covered here).
+                /// The untyped client underneath (for operations or options not covered here).
                 pub fn inner(&self) -> &#inner_ty {
                     &self.inner
                 }
@@ -617,6 +700,16 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
                 pub fn config(&self) -> &#k::client::ClientConfig {
                     self.inner.config()
                 }
+                /// How the arrays of JSON request bodies without a form of their own are written.
+                pub fn encode_options(mut self, opts: #k::EncodeOptions) -> Self {
+                    self.encode = opts;
+                    self
+                }
+                /// How the arrays of JSON request bodies without a form of their own are written.
+                pub fn encoding(&self) -> &#k::EncodeOptions {
+                    &self.encode
+                }
+                #http_fn
                 #methods
             }
         });

@@ -15,7 +15,7 @@ pub struct Drawing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<Style>,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, 2], dtype = "float32")]
+    #[array(shape = [None, 2], dtype = "float32", form = "list")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<::arraymodel::Array>,
 }

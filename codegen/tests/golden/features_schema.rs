@@ -11,30 +11,30 @@
 pub struct Simulation {
     pub mesh: Mesh,
     /// Vector field, one row per node
-    #[array(shape = [None, 3], dtype = "float32", differentiable)]
+    #[array(shape = [None, 3], dtype = "float32", differentiable, form = "tesseract")]
     pub field: ::arraymodel::Array,
     /// Scale factor
     ///
     /// Default: `2.5`
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     #[serde(default = "defaults::simulation_scale")]
     pub scale: ::arraymodel::Array,
     /// Default: `[0,0,1]`
-    #[array(shape = [3], dtype = "int32")]
+    #[array(shape = [3], dtype = "int32", form = "tesseract")]
     #[serde(default = "defaults::simulation_offsets")]
     pub offsets: ::arraymodel::Array,
     /// Optional mask
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     #[serde(default)]
     pub mask: Option<::arraymodel::Array>,
     /// Snapshots, any rank and dtype
-    #[array]
+    #[array(form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
-    #[array(shape = [None], dtype = "int64")]
+    #[array(shape = [None], dtype = "int64", form = "tesseract")]
     #[serde(default)]
     pub maybe_list: Option<Vec<::arraymodel::Array>>,
     pub solver: Solver,
@@ -95,11 +95,11 @@ pub struct Simulation {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Mesh {
-    #[array(shape = [None, 3], dtype = "float64")]
+    #[array(shape = [None, 3], dtype = "float64", form = "tesseract")]
     pub nodes: ::arraymodel::Array,
-    #[array(shape = [None, None], dtype = "uint32")]
+    #[array(shape = [None, None], dtype = "uint32", form = "tesseract")]
     pub cells: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float16")]
+    #[array(shape = [None], dtype = "float16", form = "tesseract")]
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
     /// Default: `"mesh"`
@@ -152,7 +152,7 @@ pub enum Shape {
 pub struct Circle {
     pub kind: CircleKind,
     pub radius: f64,
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub center: ::arraymodel::Array,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Polygon`.
@@ -160,7 +160,7 @@ pub struct Circle {
 #[serde(deny_unknown_fields)]
 pub struct Polygon {
     pub kind: PolygonKind,
-    #[array(shape = [None, 2], dtype = "float64")]
+    #[array(shape = [None, 2], dtype = "float64", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
 }
 /// Recursive through Option and Vec.
@@ -328,14 +328,14 @@ pub struct SimulationMeta {
 #[serde(deny_unknown_fields)]
 pub struct ShapeCircle {
     pub radius: f64,
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub center: ::arraymodel::Array,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Polygon`.
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ShapePolygon {
-    #[array(shape = [None, 2], dtype = "float64")]
+    #[array(shape = [None, 2], dtype = "float64", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
 }
 /// Generated from `../schemas/features.schema.json#/$defs/Circle/properties/kind`.

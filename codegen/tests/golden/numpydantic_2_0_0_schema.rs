@@ -6,15 +6,15 @@
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Nd {
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "float64")]
+    #[array(shape = [2, 3], dtype = "float64", form = "list")]
     pub fixed_2x3_f64: ::arraymodel::Array,
     #[check(items(min_items = 3, max_items = 3))]
     pub any_x3_float: Vec<Vec<f64>>,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "uint8")]
+    #[array(shape = .., dtype = "uint8", form = "list")]
     pub any_shape_u8: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array]
+    #[array(form = "list")]
     pub untyped: ::arraymodel::Array,
 }
 /// Generated from `../schemas/numpydantic_2.0.0.schema.json#/$defs/any-shape-array-516e98db2b1efff8`.

@@ -6,175 +6,175 @@
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct Sweep {
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "int8")]
+    #[array(shape = [2, 3], dtype = "int8", form = "list")]
     pub int8_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "int8")]
+    #[array(shape = [None, None], dtype = "int8", form = "list")]
     pub int8_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "int8")]
+    #[array(shape = .., dtype = "int8", form = "list")]
     pub int8_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "int8")]
+    #[array(shape = [3], dtype = "int8", form = "list")]
     pub int8_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "int16")]
+    #[array(shape = [2, 3], dtype = "int16", form = "list")]
     pub int16_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "int16")]
+    #[array(shape = [None, None], dtype = "int16", form = "list")]
     pub int16_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "int16")]
+    #[array(shape = .., dtype = "int16", form = "list")]
     pub int16_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "int16")]
+    #[array(shape = [3], dtype = "int16", form = "list")]
     pub int16_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "int32")]
+    #[array(shape = [2, 3], dtype = "int32", form = "list")]
     pub int32_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "int32")]
+    #[array(shape = [None, None], dtype = "int32", form = "list")]
     pub int32_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "int32")]
+    #[array(shape = .., dtype = "int32", form = "list")]
     pub int32_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "int32")]
+    #[array(shape = [3], dtype = "int32", form = "list")]
     pub int32_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "int64")]
+    #[array(shape = [2, 3], dtype = "int64", form = "list")]
     pub int64_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "int64")]
+    #[array(shape = [None, None], dtype = "int64", form = "list")]
     pub int64_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "int64")]
+    #[array(shape = .., dtype = "int64", form = "list")]
     pub int64_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "int64")]
+    #[array(shape = [3], dtype = "int64", form = "list")]
     pub int64_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "uint8")]
+    #[array(shape = [2, 3], dtype = "uint8", form = "list")]
     pub uint8_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "uint8")]
+    #[array(shape = [None, None], dtype = "uint8", form = "list")]
     pub uint8_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "uint8")]
+    #[array(shape = .., dtype = "uint8", form = "list")]
     pub uint8_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "uint8")]
+    #[array(shape = [3], dtype = "uint8", form = "list")]
     pub uint8_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "uint16")]
+    #[array(shape = [2, 3], dtype = "uint16", form = "list")]
     pub uint16_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "uint16")]
+    #[array(shape = [None, None], dtype = "uint16", form = "list")]
     pub uint16_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "uint16")]
+    #[array(shape = .., dtype = "uint16", form = "list")]
     pub uint16_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "uint16")]
+    #[array(shape = [3], dtype = "uint16", form = "list")]
     pub uint16_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "uint32")]
+    #[array(shape = [2, 3], dtype = "uint32", form = "list")]
     pub uint32_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "uint32")]
+    #[array(shape = [None, None], dtype = "uint32", form = "list")]
     pub uint32_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "uint32")]
+    #[array(shape = .., dtype = "uint32", form = "list")]
     pub uint32_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "uint32")]
+    #[array(shape = [3], dtype = "uint32", form = "list")]
     pub uint32_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "uint64")]
+    #[array(shape = [2, 3], dtype = "uint64", form = "list")]
     pub uint64_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "uint64")]
+    #[array(shape = [None, None], dtype = "uint64", form = "list")]
     pub uint64_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "uint64")]
+    #[array(shape = .., dtype = "uint64", form = "list")]
     pub uint64_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "uint64")]
+    #[array(shape = [3], dtype = "uint64", form = "list")]
     pub uint64_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "float16")]
+    #[array(shape = [2, 3], dtype = "float16", form = "list")]
     pub float16_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "float16")]
+    #[array(shape = [None, None], dtype = "float16", form = "list")]
     pub float16_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "float16")]
+    #[array(shape = .., dtype = "float16", form = "list")]
     pub float16_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "float16")]
+    #[array(shape = [3], dtype = "float16", form = "list")]
     pub float16_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "float32")]
+    #[array(shape = [2, 3], dtype = "float32", form = "list")]
     pub float32_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "list")]
     pub float32_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "float32")]
+    #[array(shape = .., dtype = "float32", form = "list")]
     pub float32_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "float32")]
+    #[array(shape = [3], dtype = "float32", form = "list")]
     pub float32_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "float64")]
+    #[array(shape = [2, 3], dtype = "float64", form = "list")]
     pub float64_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "float64")]
+    #[array(shape = [None, None], dtype = "float64", form = "list")]
     pub float64_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "list")]
     pub float64_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "float64")]
+    #[array(shape = [3], dtype = "float64", form = "list")]
     pub float64_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "bool")]
+    #[array(shape = [2, 3], dtype = "bool", form = "list")]
     pub bool_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "bool")]
+    #[array(shape = [None, None], dtype = "bool", form = "list")]
     pub bool_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "bool")]
+    #[array(shape = .., dtype = "bool", form = "list")]
     pub bool_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "bool")]
+    #[array(shape = [3], dtype = "bool", form = "list")]
     pub bool_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "complex64")]
+    #[array(shape = [2, 3], dtype = "complex64", form = "list")]
     pub complex64_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "complex64")]
+    #[array(shape = [None, None], dtype = "complex64", form = "list")]
     pub complex64_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "complex64")]
+    #[array(shape = .., dtype = "complex64", form = "list")]
     pub complex64_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "complex64")]
+    #[array(shape = [3], dtype = "complex64", form = "list")]
     pub complex64_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [2, 3], dtype = "complex128")]
+    #[array(shape = [2, 3], dtype = "complex128", form = "list")]
     pub complex128_fixed: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None, None], dtype = "complex128")]
+    #[array(shape = [None, None], dtype = "complex128", form = "list")]
     pub complex128_free: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = .., dtype = "complex128")]
+    #[array(shape = .., dtype = "complex128", form = "list")]
     pub complex128_any: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [3], dtype = "complex128")]
+    #[array(shape = [3], dtype = "complex128", form = "list")]
     pub complex128_vec: ::arraymodel::Array,
     /// Recognised as a numpydantic NDArray (nested lists on the wire).
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "list")]
     #[serde(default)]
     pub optional_float32: Option<::arraymodel::Array>,
 }

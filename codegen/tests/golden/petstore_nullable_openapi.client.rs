@@ -144,10 +144,82 @@ impl ::std::str::FromStr for DogBark {
         Err(format!("not a DogBark: {s:?}"))
     }
 }
-/// No client was generated from `../schemas/petstore_nullable.openapi.json`: it is not a tesseract API (it has no `POST /apply`), and `arraymodel::client` speaks tesseract's protocol.
+/// A typed client for the operations of `../schemas/petstore_nullable.openapi.json`: thin glue over `arraymodel::client::blocking::Client` (feature `client`).
 ///
-/// It has no operations.
-pub const SKIPPED_OPERATIONS: &[&str] = &[];
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: ::arraymodel::client::blocking::Client,
+    encode: ::arraymodel::EncodeOptions,
+}
+impl Client {
+    /// A client with these settings (base URL, timeout, headers, binref folders).
+    pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
+        Self::from_inner(::arraymodel::client::blocking::Client::new(config))
+    }
+    /// Wraps an untyped client.
+    pub fn from_inner(inner: ::arraymodel::client::blocking::Client) -> Self {
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
+    }
+    /// The untyped client underneath (for operations or options not covered here).
+    pub fn inner(&self) -> &::arraymodel::client::blocking::Client {
+        &self.inner
+    }
+    /// The settings.
+    pub fn config(&self) -> &::arraymodel::client::ClientConfig {
+        self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
+    }
+}
+/// A typed async client for the operations of `../schemas/petstore_nullable.openapi.json`: thin glue over `arraymodel::client::nonblocking::Client` (feature `client-async`).
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
+#[derive(Clone, Debug)]
+pub struct AsyncClient {
+    inner: ::arraymodel::client::nonblocking::Client,
+    encode: ::arraymodel::EncodeOptions,
+}
+impl AsyncClient {
+    /// A client with these settings (base URL, timeout, headers, binref folders).
+    pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
+        Self::from_inner(::arraymodel::client::nonblocking::Client::new(config))
+    }
+    /// Wraps an untyped client.
+    pub fn from_inner(inner: ::arraymodel::client::nonblocking::Client) -> Self {
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
+    }
+    /// The untyped client underneath (for operations or options not covered here).
+    pub fn inner(&self) -> &::arraymodel::client::nonblocking::Client {
+        &self.inner
+    }
+    /// The settings.
+    pub fn config(&self) -> &::arraymodel::client::ClientConfig {
+        self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
+    }
+}
 /// Default values of the generated fields (`#[serde(default = "...")]`).
 pub mod defaults {
     /// Default of `Cat::lives`.

@@ -8,16 +8,16 @@ pub struct Pn {
     /// NumPy ndarray with shape Any and dtype Any
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     pub any_array: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype float32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "pydantic-numpy")]
     pub strict_2d_f32: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype int16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "int16")]
+    #[array(shape = .., dtype = "int16", form = "pydantic-numpy")]
     pub nonstrict_i16: ::arraymodel::Array,
 }

@@ -8,457 +8,457 @@ pub struct PydanticNumpySweep {
     /// NumPy ndarray with shape tuple\[int\] and dtype Any
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "pydantic-numpy")]
     #[serde(rename = "Np1DArray")]
     pub np1_d_array: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype bool
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayBool")]
     pub np1_d_array_bool: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype complex128
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "complex128")]
+    #[array(shape = [None], dtype = "complex128", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayComplex128")]
     pub np1_d_array_complex128: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype complex64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "complex64")]
+    #[array(shape = [None], dtype = "complex64", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayComplex64")]
     pub np1_d_array_complex64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype clongdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayComplexLongDouble")]
     pub np1_d_array_complex_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype datetime64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayDatetime64")]
     pub np1_d_array_datetime64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype float16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "float16")]
+    #[array(shape = [None], dtype = "float16", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayFp16")]
     pub np1_d_array_fp16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype float32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayFp32")]
     pub np1_d_array_fp32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype float64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayFp64")]
     pub np1_d_array_fp64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype longdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayFpLongDouble")]
     pub np1_d_array_fp_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype int16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "int16")]
+    #[array(shape = [None], dtype = "int16", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayInt16")]
     pub np1_d_array_int16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype int32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayInt32")]
     pub np1_d_array_int32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype int64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "int64")]
+    #[array(shape = [None], dtype = "int64", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayInt64")]
     pub np1_d_array_int64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype int8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "int8")]
+    #[array(shape = [None], dtype = "int8", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayInt8")]
     pub np1_d_array_int8: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype timedelta64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayTimedelta64")]
     pub np1_d_array_timedelta64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype uint16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "uint16")]
+    #[array(shape = [None], dtype = "uint16", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayUint16")]
     pub np1_d_array_uint16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype uint32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "uint32")]
+    #[array(shape = [None], dtype = "uint32", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayUint32")]
     pub np1_d_array_uint32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype uint64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "uint64")]
+    #[array(shape = [None], dtype = "uint64", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayUint64")]
     pub np1_d_array_uint64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int\] and dtype uint8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None], dtype = "uint8")]
+    #[array(shape = [None], dtype = "uint8", form = "pydantic-numpy")]
     #[serde(rename = "Np1DArrayUint8")]
     pub np1_d_array_uint8: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype Any
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None])]
+    #[array(shape = [None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np2DArray")]
     pub np2_d_array: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype bool
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "bool")]
+    #[array(shape = [None, None], dtype = "bool", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayBool")]
     pub np2_d_array_bool: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype complex128
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "complex128")]
+    #[array(shape = [None, None], dtype = "complex128", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayComplex128")]
     pub np2_d_array_complex128: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype complex64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "complex64")]
+    #[array(shape = [None, None], dtype = "complex64", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayComplex64")]
     pub np2_d_array_complex64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype clongdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None])]
+    #[array(shape = [None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayComplexLongDouble")]
     pub np2_d_array_complex_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype datetime64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None])]
+    #[array(shape = [None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayDatetime64")]
     pub np2_d_array_datetime64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype float16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "float16")]
+    #[array(shape = [None, None], dtype = "float16", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayFp16")]
     pub np2_d_array_fp16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype float32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayFp32")]
     pub np2_d_array_fp32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype float64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "float64")]
+    #[array(shape = [None, None], dtype = "float64", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayFp64")]
     pub np2_d_array_fp64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype longdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None])]
+    #[array(shape = [None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayFpLongDouble")]
     pub np2_d_array_fp_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype int16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "int16")]
+    #[array(shape = [None, None], dtype = "int16", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayInt16")]
     pub np2_d_array_int16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype int32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "int32")]
+    #[array(shape = [None, None], dtype = "int32", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayInt32")]
     pub np2_d_array_int32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype int64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "int64")]
+    #[array(shape = [None, None], dtype = "int64", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayInt64")]
     pub np2_d_array_int64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype int8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "int8")]
+    #[array(shape = [None, None], dtype = "int8", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayInt8")]
     pub np2_d_array_int8: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype timedelta64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None])]
+    #[array(shape = [None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayTimedelta64")]
     pub np2_d_array_timedelta64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype uint16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "uint16")]
+    #[array(shape = [None, None], dtype = "uint16", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayUint16")]
     pub np2_d_array_uint16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype uint32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "uint32")]
+    #[array(shape = [None, None], dtype = "uint32", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayUint32")]
     pub np2_d_array_uint32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype uint64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "uint64")]
+    #[array(shape = [None, None], dtype = "uint64", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayUint64")]
     pub np2_d_array_uint64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int\] and dtype uint8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None], dtype = "uint8")]
+    #[array(shape = [None, None], dtype = "uint8", form = "pydantic-numpy")]
     #[serde(rename = "Np2DArrayUint8")]
     pub np2_d_array_uint8: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype Any
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None])]
+    #[array(shape = [None, None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np3DArray")]
     pub np3_d_array: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype bool
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "bool")]
+    #[array(shape = [None, None, None], dtype = "bool", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayBool")]
     pub np3_d_array_bool: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype complex128
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "complex128")]
+    #[array(shape = [None, None, None], dtype = "complex128", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayComplex128")]
     pub np3_d_array_complex128: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype complex64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "complex64")]
+    #[array(shape = [None, None, None], dtype = "complex64", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayComplex64")]
     pub np3_d_array_complex64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype clongdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None])]
+    #[array(shape = [None, None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayComplexLongDouble")]
     pub np3_d_array_complex_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype datetime64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None])]
+    #[array(shape = [None, None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayDatetime64")]
     pub np3_d_array_datetime64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype float16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "float16")]
+    #[array(shape = [None, None, None], dtype = "float16", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayFp16")]
     pub np3_d_array_fp16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype float32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "float32")]
+    #[array(shape = [None, None, None], dtype = "float32", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayFp32")]
     pub np3_d_array_fp32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype float64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "float64")]
+    #[array(shape = [None, None, None], dtype = "float64", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayFp64")]
     pub np3_d_array_fp64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype longdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None])]
+    #[array(shape = [None, None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayFpLongDouble")]
     pub np3_d_array_fp_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype int16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "int16")]
+    #[array(shape = [None, None, None], dtype = "int16", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayInt16")]
     pub np3_d_array_int16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype int32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "int32")]
+    #[array(shape = [None, None, None], dtype = "int32", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayInt32")]
     pub np3_d_array_int32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype int64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "int64")]
+    #[array(shape = [None, None, None], dtype = "int64", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayInt64")]
     pub np3_d_array_int64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype int8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "int8")]
+    #[array(shape = [None, None, None], dtype = "int8", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayInt8")]
     pub np3_d_array_int8: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype timedelta64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None])]
+    #[array(shape = [None, None, None], form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayTimedelta64")]
     pub np3_d_array_timedelta64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype uint16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "uint16")]
+    #[array(shape = [None, None, None], dtype = "uint16", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayUint16")]
     pub np3_d_array_uint16: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype uint32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "uint32")]
+    #[array(shape = [None, None, None], dtype = "uint32", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayUint32")]
     pub np3_d_array_uint32: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype uint64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "uint64")]
+    #[array(shape = [None, None, None], dtype = "uint64", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayUint64")]
     pub np3_d_array_uint64: ::arraymodel::Array,
     /// NumPy ndarray with shape tuple\[int, int, int\] and dtype uint8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = [None, None, None], dtype = "uint8")]
+    #[array(shape = [None, None, None], dtype = "uint8", form = "pydantic-numpy")]
     #[serde(rename = "Np3DArrayUint8")]
     pub np3_d_array_uint8: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype Any
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     #[serde(rename = "NpNDArray")]
     pub np_nd_array: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype bool
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "bool")]
+    #[array(shape = .., dtype = "bool", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayBool")]
     pub np_nd_array_bool: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype complex128
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "complex128")]
+    #[array(shape = .., dtype = "complex128", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayComplex128")]
     pub np_nd_array_complex128: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype complex64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "complex64")]
+    #[array(shape = .., dtype = "complex64", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayComplex64")]
     pub np_nd_array_complex64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype clongdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayComplexLongDouble")]
     pub np_nd_array_complex_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype datetime64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayDatetime64")]
     pub np_nd_array_datetime64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype float16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "float16")]
+    #[array(shape = .., dtype = "float16", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayFp16")]
     pub np_nd_array_fp16: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype float32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "float32")]
+    #[array(shape = .., dtype = "float32", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayFp32")]
     pub np_nd_array_fp32: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype float64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayFp64")]
     pub np_nd_array_fp64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype longdouble
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayFpLongDouble")]
     pub np_nd_array_fp_long_double: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype int16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "int16")]
+    #[array(shape = .., dtype = "int16", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayInt16")]
     pub np_nd_array_int16: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype int32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "int32")]
+    #[array(shape = .., dtype = "int32", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayInt32")]
     pub np_nd_array_int32: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype int64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "int64")]
+    #[array(shape = .., dtype = "int64", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayInt64")]
     pub np_nd_array_int64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype int8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "int8")]
+    #[array(shape = .., dtype = "int8", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayInt8")]
     pub np_nd_array_int8: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype timedelta64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array]
+    #[array(form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayTimedelta64")]
     pub np_nd_array_timedelta64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype uint16
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "uint16")]
+    #[array(shape = .., dtype = "uint16", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayUint16")]
     pub np_nd_array_uint16: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype uint32
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "uint32")]
+    #[array(shape = .., dtype = "uint32", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayUint32")]
     pub np_nd_array_uint32: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype uint64
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "uint64")]
+    #[array(shape = .., dtype = "uint64", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayUint64")]
     pub np_nd_array_uint64: ::arraymodel::Array,
     /// NumPy ndarray with shape Any and dtype uint8
     ///
     /// Recognised as a pydantic-numpy array.
-    #[array(shape = .., dtype = "uint8")]
+    #[array(shape = .., dtype = "uint8", form = "pydantic-numpy")]
     #[serde(rename = "NpNDArrayUint8")]
     pub np_nd_array_uint8: ::arraymodel::Array,
 }

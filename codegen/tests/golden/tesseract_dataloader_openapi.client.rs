@@ -25,10 +25,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// Processed data.
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub data: Vec<::arraymodel::Array>,
     /// Sum of all data samples.
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     pub data_sum: ::arraymodel::Array,
 }
 /// Data structure for base64 encoded binary buffers.
@@ -537,29 +537,42 @@ pub type JacobianInputs = JacobianInputSchema2;
 pub type JacobianOutputs = JacobianOutputSchema;
 /// A typed client for the tesseract API of `../schemas/tesseract_dataloader.openapi.json`: thin glue over `arraymodel::client::blocking::TesseractClient` (feature `client`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::blocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::blocking::TesseractClient::new(config))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::blocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::blocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///
@@ -613,29 +626,44 @@ impl Client {
 }
 /// A typed async client for the tesseract API of `../schemas/tesseract_dataloader.openapi.json`: thin glue over `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::nonblocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::nonblocking::TesseractClient::new(
+            config,
+        ))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::nonblocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::nonblocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///

@@ -25,10 +25,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// Processed data.
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub data: Vec<::arraymodel::Array>,
     /// Sum of all data samples.
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     pub data_sum: ::arraymodel::Array,
 }
 /// Data structure for base64 encoded binary buffers.

@@ -17,49 +17,49 @@ pub type ApplyOutputSchema = ApplyOutputSchema2;
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyInputSchema2 {
-    #[array(shape = [None], dtype = "int8")]
+    #[array(shape = [None], dtype = "int8", form = "tesseract")]
     pub i8: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int16")]
+    #[array(shape = [None], dtype = "int16", form = "tesseract")]
     pub i16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub i32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int64")]
+    #[array(shape = [None], dtype = "int64", form = "tesseract")]
     pub i64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint8")]
+    #[array(shape = [None], dtype = "uint8", form = "tesseract")]
     pub u8: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint16")]
+    #[array(shape = [None], dtype = "uint16", form = "tesseract")]
     pub u16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint32")]
+    #[array(shape = [None], dtype = "uint32", form = "tesseract")]
     pub u32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint64")]
+    #[array(shape = [None], dtype = "uint64", form = "tesseract")]
     pub u64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float16")]
+    #[array(shape = [None], dtype = "float16", form = "tesseract")]
     pub f16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub f32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     pub f64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     pub b: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "complex64")]
+    #[array(shape = [None], dtype = "complex64", form = "tesseract")]
     pub c64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "complex128")]
+    #[array(shape = [None], dtype = "complex128", form = "tesseract")]
     pub c128: ::arraymodel::Array,
-    #[array(shape = [2, None], dtype = "float64")]
+    #[array(shape = [2, None], dtype = "float64", form = "tesseract")]
     pub mat: ::arraymodel::Array,
-    #[array(shape = [None, None, 2], dtype = "int32")]
+    #[array(shape = [None, None, 2], dtype = "int32", form = "tesseract")]
     pub cube: ::arraymodel::Array,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     pub anyrank: ::arraymodel::Array,
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "tesseract")]
     pub anydtype: ::arraymodel::Array,
-    #[array(shape = [3], dtype = "float64")]
+    #[array(shape = [3], dtype = "float64", form = "tesseract")]
     pub fixed3: ::arraymodel::Array,
-    #[array(shape = [], dtype = "int32")]
+    #[array(shape = [], dtype = "int32", form = "tesseract")]
     pub scalar_i32: ::arraymodel::Array,
-    #[array(shape = [], dtype = "bool")]
+    #[array(shape = [], dtype = "bool", form = "tesseract")]
     pub scalar_bool: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32", differentiable)]
+    #[array(shape = [None], dtype = "float32", differentiable, form = "tesseract")]
     pub diff: ::arraymodel::Array,
     /// Default: `"hello"`
     #[serde(default = "defaults::apply_input_schema2_label")]
@@ -77,15 +77,15 @@ pub struct ApplyInputSchema2 {
     #[bytes]
     #[serde(default = "defaults::apply_input_schema2_raw")]
     pub raw: Vec<u8>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     #[serde(default)]
     pub nested: Option<ApplyNested>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub maybe: Option<::arraymodel::Array>,
 }
@@ -93,7 +93,7 @@ pub struct ApplyInputSchema2 {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyNested {
-    #[array(shape = [2, 3], dtype = "float32")]
+    #[array(shape = [2, 3], dtype = "float32", form = "tesseract")]
     pub m: ::arraymodel::Array,
     /// Default: `"n"`
     #[serde(default = "defaults::apply_nested_tag")]
@@ -103,51 +103,51 @@ pub struct ApplyNested {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
-    #[array(shape = [None], dtype = "int8")]
+    #[array(shape = [None], dtype = "int8", form = "tesseract")]
     pub i8: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int16")]
+    #[array(shape = [None], dtype = "int16", form = "tesseract")]
     pub i16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub i32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int64")]
+    #[array(shape = [None], dtype = "int64", form = "tesseract")]
     pub i64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint8")]
+    #[array(shape = [None], dtype = "uint8", form = "tesseract")]
     pub u8: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint16")]
+    #[array(shape = [None], dtype = "uint16", form = "tesseract")]
     pub u16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint32")]
+    #[array(shape = [None], dtype = "uint32", form = "tesseract")]
     pub u32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "uint64")]
+    #[array(shape = [None], dtype = "uint64", form = "tesseract")]
     pub u64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float16")]
+    #[array(shape = [None], dtype = "float16", form = "tesseract")]
     pub f16: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub f32: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     pub f64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     pub b: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "complex64")]
+    #[array(shape = [None], dtype = "complex64", form = "tesseract")]
     pub c64: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "complex128")]
+    #[array(shape = [None], dtype = "complex128", form = "tesseract")]
     pub c128: ::arraymodel::Array,
-    #[array(shape = [2, None], dtype = "float64")]
+    #[array(shape = [2, None], dtype = "float64", form = "tesseract")]
     pub mat: ::arraymodel::Array,
-    #[array(shape = [None, None, 2], dtype = "int32")]
+    #[array(shape = [None, None, 2], dtype = "int32", form = "tesseract")]
     pub cube: ::arraymodel::Array,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     pub anyrank: ::arraymodel::Array,
-    #[array(shape = [None])]
+    #[array(shape = [None], form = "tesseract")]
     pub anydtype: ::arraymodel::Array,
-    #[array(shape = [3], dtype = "float64")]
+    #[array(shape = [3], dtype = "float64", form = "tesseract")]
     pub fixed3: ::arraymodel::Array,
-    #[array(shape = [], dtype = "int32")]
+    #[array(shape = [], dtype = "int32", form = "tesseract")]
     pub scalar_i32: ::arraymodel::Array,
-    #[array(shape = [], dtype = "bool")]
+    #[array(shape = [], dtype = "bool", form = "tesseract")]
     pub scalar_bool: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32", differentiable)]
+    #[array(shape = [None], dtype = "float32", differentiable, form = "tesseract")]
     pub diff: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     pub empty: ::arraymodel::Array,
     pub label: String,
     pub count: i64,
@@ -155,13 +155,13 @@ pub struct ApplyOutputSchema2 {
     pub flag: bool,
     #[bytes]
     pub raw: Vec<u8>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     pub items: Vec<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[serde(default)]
     pub nested: Option<ApplyNested>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub maybe: Option<::arraymodel::Array>,
     pub dtypes_seen: ::std::collections::BTreeMap<String, String>,
@@ -560,29 +560,42 @@ pub type ApplyInputs = ApplyInputSchema2;
 pub type ApplyOutputs = ApplyOutputSchema;
 /// A typed client for the tesseract API of `../schemas/tesseract_dtypes.openapi.json`: thin glue over `arraymodel::client::blocking::TesseractClient` (feature `client`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::blocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::blocking::TesseractClient::new(config))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::blocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::blocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///
@@ -605,29 +618,44 @@ impl Client {
 }
 /// A typed async client for the tesseract API of `../schemas/tesseract_dtypes.openapi.json`: thin glue over `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::nonblocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::nonblocking::TesseractClient::new(
+            config,
+        ))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::nonblocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::nonblocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///

@@ -18,12 +18,12 @@ pub type ApplyOutputSchema = ApplyOutputSchema2;
 #[serde(deny_unknown_fields)]
 pub struct ApplyInputSchema2 {
     /// The main input vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub x: ::arraymodel::Array,
     /// Multiplies x
     ///
     /// Default: `2.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::apply_input_schema2_scale")]
     pub scale: ::arraymodel::Array,
     /// Default: `"sum"`
@@ -31,16 +31,16 @@ pub struct ApplyInputSchema2 {
     pub mode: ApplyInputSchema2Mode,
     pub kind: ApplyInputSchema2Kind,
     pub mesh: ApplyMesh,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     #[serde(default)]
     pub mask: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
@@ -58,10 +58,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyMesh {
     /// Vertex coordinates, one row per vertex
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
     /// Triangles
-    #[array(shape = [None, 3], dtype = "int64")]
+    #[array(shape = [None, 3], dtype = "int64", form = "tesseract")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,25 +72,25 @@ pub struct ApplyMesh {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// scale * x
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub y: ::arraymodel::Array,
     /// x reduced by mode
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub reduced: ::arraymodel::Array,
     pub mode: ApplyOutputSchema2Mode,
     pub kind: ApplyOutputSchema2Kind,
     pub summary: ApplySummary,
     /// x where mask
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub masked: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weighted: Option<::arraymodel::Array>,
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub stack_sums: Vec<::arraymodel::Array>,
     pub named_sizes: ::std::collections::BTreeMap<String, i64>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     pub named_doubled: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[bytes]
     pub blob: Vec<u8>,
@@ -102,7 +102,7 @@ pub struct ApplyOutputSchema2 {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyPoint {
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub xy: ::arraymodel::Array,
     /// Default: `"p"`
     #[serde(default = "defaults::apply_point_label")]
@@ -114,7 +114,7 @@ pub struct ApplyPoint {
 pub struct ApplySummary {
     pub n_points: i64,
     pub point_labels: Vec<String>,
-    #[array(shape = [3], dtype = "float32")]
+    #[array(shape = [3], dtype = "float32", form = "tesseract")]
     pub centroid: ::arraymodel::Array,
     #[serde(default)]
     pub n_faces: Option<i64>,
@@ -211,12 +211,12 @@ pub type JacobianOutputSchema =
 #[serde(deny_unknown_fields)]
 pub struct JacobianInputSchema2 {
     /// The main input vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub x: ::arraymodel::Array,
     /// Multiplies x
     ///
     /// Default: `2.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jacobian_input_schema2_scale")]
     pub scale: ::arraymodel::Array,
     /// Default: `"sum"`
@@ -224,16 +224,16 @@ pub struct JacobianInputSchema2 {
     pub mode: JacobianInputSchema2Mode,
     pub kind: JacobianInputSchema2Kind,
     pub mesh: JacobianMesh,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     #[serde(default)]
     pub mask: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
@@ -251,10 +251,10 @@ pub struct JacobianInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct JacobianMesh {
     /// Vertex coordinates, one row per vertex
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
     /// Triangles
-    #[array(shape = [None, 3], dtype = "int64")]
+    #[array(shape = [None, 3], dtype = "int64", form = "tesseract")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,7 +264,7 @@ pub struct JacobianMesh {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct JacobianPoint {
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub xy: ::arraymodel::Array,
     /// Default: `"p"`
     #[serde(default = "defaults::jacobian_point_label")]
@@ -979,29 +979,42 @@ pub type JacobianInputs = JacobianInputSchema2;
 pub type JacobianOutputs = JacobianOutputSchema;
 /// A typed client for the tesseract API of `../schemas/tesseract_features.openapi.json`: thin glue over `arraymodel::client::blocking::TesseractClient` (feature `client`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::blocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::blocking::TesseractClient::new(config))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::blocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::blocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///
@@ -1053,29 +1066,44 @@ impl Client {
 }
 /// A typed async client for the tesseract API of `../schemas/tesseract_features.openapi.json`: thin glue over `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::nonblocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::nonblocking::TesseractClient::new(
+            config,
+        ))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::nonblocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::nonblocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///

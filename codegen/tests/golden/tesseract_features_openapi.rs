@@ -18,12 +18,12 @@ pub type ApplyOutputSchema = ApplyOutputSchema2;
 #[serde(deny_unknown_fields)]
 pub struct ApplyInputSchema2 {
     /// The main input vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub x: ::arraymodel::Array,
     /// Multiplies x
     ///
     /// Default: `2.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::apply_input_schema2_scale")]
     pub scale: ::arraymodel::Array,
     /// Default: `"sum"`
@@ -31,16 +31,16 @@ pub struct ApplyInputSchema2 {
     pub mode: ApplyInputSchema2Mode,
     pub kind: ApplyInputSchema2Kind,
     pub mesh: ApplyMesh,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     #[serde(default)]
     pub mask: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
@@ -58,10 +58,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyMesh {
     /// Vertex coordinates, one row per vertex
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
     /// Triangles
-    #[array(shape = [None, 3], dtype = "int64")]
+    #[array(shape = [None, 3], dtype = "int64", form = "tesseract")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,25 +72,25 @@ pub struct ApplyMesh {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// scale * x
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub y: ::arraymodel::Array,
     /// x reduced by mode
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub reduced: ::arraymodel::Array,
     pub mode: ApplyOutputSchema2Mode,
     pub kind: ApplyOutputSchema2Kind,
     pub summary: ApplySummary,
     /// x where mask
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub masked: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weighted: Option<::arraymodel::Array>,
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub stack_sums: Vec<::arraymodel::Array>,
     pub named_sizes: ::std::collections::BTreeMap<String, i64>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     pub named_doubled: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     #[bytes]
     pub blob: Vec<u8>,
@@ -102,7 +102,7 @@ pub struct ApplyOutputSchema2 {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyPoint {
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub xy: ::arraymodel::Array,
     /// Default: `"p"`
     #[serde(default = "defaults::apply_point_label")]
@@ -114,7 +114,7 @@ pub struct ApplyPoint {
 pub struct ApplySummary {
     pub n_points: i64,
     pub point_labels: Vec<String>,
-    #[array(shape = [3], dtype = "float32")]
+    #[array(shape = [3], dtype = "float32", form = "tesseract")]
     pub centroid: ::arraymodel::Array,
     #[serde(default)]
     pub n_faces: Option<i64>,
@@ -211,12 +211,12 @@ pub type JacobianOutputSchema =
 #[serde(deny_unknown_fields)]
 pub struct JacobianInputSchema2 {
     /// The main input vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub x: ::arraymodel::Array,
     /// Multiplies x
     ///
     /// Default: `2.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jacobian_input_schema2_scale")]
     pub scale: ::arraymodel::Array,
     /// Default: `"sum"`
@@ -224,16 +224,16 @@ pub struct JacobianInputSchema2 {
     pub mode: JacobianInputSchema2Mode,
     pub kind: JacobianInputSchema2Kind,
     pub mesh: JacobianMesh,
-    #[array(shape = [None], dtype = "bool")]
+    #[array(shape = [None], dtype = "bool", form = "tesseract")]
     #[serde(default)]
     pub mask: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default)]
     pub weights: Option<::arraymodel::Array>,
-    #[array(shape = [None], dtype = "float64")]
+    #[array(shape = [None], dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<Vec<::arraymodel::Array>>,
-    #[array(shape = .., dtype = "float64")]
+    #[array(shape = .., dtype = "float64", form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub named: Option<::std::collections::BTreeMap<String, ::arraymodel::Array>>,
     /// Default: `""`
@@ -251,10 +251,10 @@ pub struct JacobianInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct JacobianMesh {
     /// Vertex coordinates, one row per vertex
-    #[array(shape = [None, 3], dtype = "float32")]
+    #[array(shape = [None, 3], dtype = "float32", form = "tesseract")]
     pub vertices: ::arraymodel::Array,
     /// Triangles
-    #[array(shape = [None, 3], dtype = "int64")]
+    #[array(shape = [None, 3], dtype = "int64", form = "tesseract")]
     #[serde(default)]
     pub faces: Option<::arraymodel::Array>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,7 +264,7 @@ pub struct JacobianMesh {
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct JacobianPoint {
-    #[array(shape = [2], dtype = "float64")]
+    #[array(shape = [2], dtype = "float64", form = "tesseract")]
     pub xy: ::arraymodel::Array,
     /// Default: `"p"`
     #[serde(default = "defaults::jacobian_point_label")]

@@ -79,10 +79,10 @@ pub struct ApplyOutputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplySummaryStatistics {
     /// Coordinates of the first point defined in the mesh.
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     pub first_point_coordinates: ::arraymodel::Array,
     /// Default: `"Mean of all the points defined in the input mesh."`
-    #[array(shape = [3], dtype = "float32", differentiable)]
+    #[array(shape = [3], dtype = "float32", differentiable, form = "tesseract")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barycenter: Option<::arraymodel::Array>,
 }
@@ -92,15 +92,15 @@ pub struct ApplySummaryStatistics {
 pub struct ApplyVolumetricMeshData {
     pub n_points: i64,
     pub n_cells: i64,
-    #[array(shape = [None, 3], dtype = "float32", differentiable)]
+    #[array(shape = [None, 3], dtype = "float32", differentiable, form = "tesseract")]
     pub points: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub num_points_per_cell: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub cell_connectivity: ::arraymodel::Array,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub cell_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub point_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Data structure for base64 encoded binary buffers.
@@ -203,15 +203,15 @@ pub struct JacobianInputSchema2 {
 pub struct JacobianVolumetricMeshData {
     pub n_points: i64,
     pub n_cells: i64,
-    #[array(shape = [None, 3], dtype = "float32", differentiable)]
+    #[array(shape = [None, 3], dtype = "float32", differentiable, form = "tesseract")]
     pub points: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "float32")]
+    #[array(shape = [None], dtype = "float32", form = "tesseract")]
     pub num_points_per_cell: ::arraymodel::Array,
-    #[array(shape = [None], dtype = "int32")]
+    #[array(shape = [None], dtype = "int32", form = "tesseract")]
     pub cell_connectivity: ::arraymodel::Array,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub cell_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
-    #[array(shape = [None, None], dtype = "float32")]
+    #[array(shape = [None, None], dtype = "float32", form = "tesseract")]
     pub point_data: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Data structure for json buffers (list of decimal numbers).

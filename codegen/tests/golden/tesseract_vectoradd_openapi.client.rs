@@ -52,15 +52,15 @@ pub type ApplyOutputSchema = ApplyOutputSchema2;
 #[serde(deny_unknown_fields)]
 pub struct ApplyInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::apply_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -69,10 +69,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// s*a + b
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub result: ::arraymodel::Array,
     /// L2 norm of result
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub norm: ::arraymodel::Array,
 }
 /// Data structure for base64 encoded binary buffers.
@@ -157,7 +157,7 @@ pub struct JvpInputSchema {
     #[check(min_items = 1, unique_items)]
     pub jvp_outputs: Vec<JvpInputSchemaJvpOutputsItem>,
     /// Tangent vector to multiply the Jacobian with. Expected to be a mapping with structure ``{jvp_inputs: array}``. The shape of each array is the same as the shape of the corresponding input array.
-    #[array]
+    #[array(form = "tesseract")]
     pub tangent_vector: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Container for the results of Jacobian-vector products. The result is a mapping with structure ``{jvp_outputs: array}``. The shape of each array is the same as the shape of the corresponding output array.
@@ -187,15 +187,15 @@ pub type JacobianOutputSchema =
 #[serde(deny_unknown_fields)]
 pub struct JacobianInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jacobian_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -221,15 +221,15 @@ pub type JsonValue = ::arraymodel::serde_json::Value;
 #[serde(deny_unknown_fields)]
 pub struct JvpInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jvp_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -254,7 +254,7 @@ pub struct VjpInputSchema {
     #[check(min_items = 1, unique_items)]
     pub vjp_outputs: Vec<VjpInputSchemaVjpOutputsItem>,
     /// Cotangent vector to multiply the Jacobian with. Expected to be a mapping with structure ``{vjp_outputs: array}``. The shape of each array is the same as the shape of the corresponding output array.
-    #[array]
+    #[array(form = "tesseract")]
     pub cotangent_vector: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Container for the results of vector-Jacobian products. The result is a mapping with structure ``{vjp_inputs: array}``. The shape of each array is the same as the shape of the corresponding input array.
@@ -281,15 +281,15 @@ pub struct ValidationError {
 #[serde(deny_unknown_fields)]
 pub struct VjpInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::vjp_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -985,29 +985,42 @@ pub type AbstractEvalInputs = AbstractEvalInputSchema;
 pub type AbstractEvalOutputs = AbstractOutputSchema;
 /// A typed client for the tesseract API of `../schemas/tesseract_vectoradd.openapi.json`: thin glue over `arraymodel::client::blocking::TesseractClient` (feature `client`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::blocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::blocking::TesseractClient::new(config))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::blocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::blocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///
@@ -1146,29 +1159,44 @@ impl Client {
 }
 /// A typed async client for the tesseract API of `../schemas/tesseract_vectoradd.openapi.json`: thin glue over `arraymodel::client::nonblocking::TesseractClient` (feature `client-async`).
 ///
-/// Each method takes the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`.
+/// The tesseract endpoints take the endpoint's `inputs` model (the body is wrapped as `{"inputs": ...}`), the array encodings of the request and response come from the `CallOptions`. The API's other operations are methods too.
+///
+/// Each operation's method takes its path, query and header parameters and its body, and returns the success answer's type, or an `ApiError`: a declared error answer (decoded), an undeclared status (its body kept), or the call's failure. JSON bodies write each array in its family's form (`#[array(form = ..)]`), the others as `encode_options` says (default: tesseract `json+base64`).
 #[derive(Clone, Debug)]
 pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::TesseractClient,
+    encode: ::arraymodel::EncodeOptions,
 }
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
-        Self {
-            inner: ::arraymodel::client::nonblocking::TesseractClient::new(config),
-        }
+        Self::from_inner(::arraymodel::client::nonblocking::TesseractClient::new(
+            config,
+        ))
     }
     /// Wraps an untyped client.
     pub fn from_inner(inner: ::arraymodel::client::nonblocking::TesseractClient) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            encode: ::arraymodel::EncodeOptions::default(),
+        }
     }
-    /// The untyped client underneath (for endpoints or options not covered here).
+    /// The untyped client underneath (for operations or options not covered here).
     pub fn inner(&self) -> &::arraymodel::client::nonblocking::TesseractClient {
         &self.inner
     }
     /// The settings.
     pub fn config(&self) -> &::arraymodel::client::ClientConfig {
         self.inner.config()
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encode_options(mut self, opts: ::arraymodel::EncodeOptions) -> Self {
+        self.encode = opts;
+        self
+    }
+    /// How the arrays of JSON request bodies without a form of their own are written.
+    pub fn encoding(&self) -> &::arraymodel::EncodeOptions {
+        &self.encode
     }
     /// `POST /apply`.
     ///

@@ -52,15 +52,15 @@ pub type ApplyOutputSchema = ApplyOutputSchema2;
 #[serde(deny_unknown_fields)]
 pub struct ApplyInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::apply_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -69,10 +69,10 @@ pub struct ApplyInputSchema2 {
 #[serde(deny_unknown_fields)]
 pub struct ApplyOutputSchema2 {
     /// s*a + b
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub result: ::arraymodel::Array,
     /// L2 norm of result
-    #[array(shape = [], dtype = "float64")]
+    #[array(shape = [], dtype = "float64", form = "tesseract")]
     pub norm: ::arraymodel::Array,
 }
 /// Data structure for base64 encoded binary buffers.
@@ -157,7 +157,7 @@ pub struct JvpInputSchema {
     #[check(min_items = 1, unique_items)]
     pub jvp_outputs: Vec<JvpInputSchemaJvpOutputsItem>,
     /// Tangent vector to multiply the Jacobian with. Expected to be a mapping with structure ``{jvp_inputs: array}``. The shape of each array is the same as the shape of the corresponding input array.
-    #[array]
+    #[array(form = "tesseract")]
     pub tangent_vector: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Container for the results of Jacobian-vector products. The result is a mapping with structure ``{jvp_outputs: array}``. The shape of each array is the same as the shape of the corresponding output array.
@@ -187,15 +187,15 @@ pub type JacobianOutputSchema =
 #[serde(deny_unknown_fields)]
 pub struct JacobianInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jacobian_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -221,15 +221,15 @@ pub type JsonValue = ::arraymodel::serde_json::Value;
 #[serde(deny_unknown_fields)]
 pub struct JvpInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::jvp_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }
@@ -254,7 +254,7 @@ pub struct VjpInputSchema {
     #[check(min_items = 1, unique_items)]
     pub vjp_outputs: Vec<VjpInputSchemaVjpOutputsItem>,
     /// Cotangent vector to multiply the Jacobian with. Expected to be a mapping with structure ``{vjp_outputs: array}``. The shape of each array is the same as the shape of the corresponding output array.
-    #[array]
+    #[array(form = "tesseract")]
     pub cotangent_vector: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
 }
 /// Container for the results of vector-Jacobian products. The result is a mapping with structure ``{vjp_inputs: array}``. The shape of each array is the same as the shape of the corresponding input array.
@@ -281,15 +281,15 @@ pub struct ValidationError {
 #[serde(deny_unknown_fields)]
 pub struct VjpInputSchema2 {
     /// First vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub a: ::arraymodel::Array,
     /// Second vector
-    #[array(shape = [None], dtype = "float64", differentiable)]
+    #[array(shape = [None], dtype = "float64", differentiable, form = "tesseract")]
     pub b: ::arraymodel::Array,
     /// Scalar multiplier for a
     ///
     /// Default: `1.0`
-    #[array(shape = [], dtype = "float64", differentiable)]
+    #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     #[serde(default = "defaults::vjp_input_schema2_s")]
     pub s: ::arraymodel::Array,
 }

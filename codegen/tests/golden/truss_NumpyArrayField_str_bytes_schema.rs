@@ -6,7 +6,7 @@
 #[derive(::arraymodel::ArrayModel, Debug, Clone, PartialEq)]
 pub struct M {
     /// Recognised as a truss NumpyArrayField (`data_b64` on the wire).
-    #[array]
+    #[array(form = "truss")]
     pub arr: ::arraymodel::Array,
     pub name: String,
     #[bytes]

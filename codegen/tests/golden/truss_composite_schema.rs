@@ -14,14 +14,14 @@ pub struct Composite {
     #[serde(default)]
     pub nothing: Option<i64>,
     /// Recognised as a truss NumpyArrayField (`data_b64` on the wire).
-    #[array]
+    #[array(form = "truss")]
     #[serde(default)]
     pub maybe_array: Option<::arraymodel::Array>,
     /// Recognised as a truss NumpyArrayField (`data_b64` on the wire).
-    #[array]
+    #[array(form = "truss")]
     pub arrays: Vec<::arraymodel::Array>,
     /// Recognised as a truss NumpyArrayField (`data_b64` on the wire).
-    #[array]
+    #[array(form = "truss")]
     pub named: ::std::collections::BTreeMap<String, ::arraymodel::Array>,
     pub inner: Inner,
     pub inners: Vec<Inner>,
@@ -31,6 +31,6 @@ pub struct Composite {
 pub struct Inner {
     pub label: String,
     /// Recognised as a truss NumpyArrayField (`data_b64` on the wire).
-    #[array]
+    #[array(form = "truss")]
     pub weights: ::arraymodel::Array,
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 
 use super::{
     CallOptions, ClientConfig, ClientError, ClientResult, Health, InputsBody, JacobianBody,
-    JvpBody, Prepared, Received, ShapeDType, TransportError, VjpBody,
+    JvpBody, Request, Response, ShapeDType, TransportError, VjpBody,
 };
 use crate::array::Array;
 
@@ -29,14 +29,15 @@ fn agent(cfg: &ClientConfig) -> ureq::Agent {
         .into()
 }
 
-fn map_err(cfg: &ClientConfig, url: &str, e: ureq::Error) -> ClientError {
+fn map_err(cfg: &ClientConfig, method: &str, url: &str, e: ureq::Error) -> ClientError {
     match e {
         ureq::Error::Timeout(_) => ClientError::Timeout(cfg.timeout),
         ureq::Error::BodyExceedsLimit(_) => ClientError::BodyTooLarge {
             limit: cfg.max_response_bytes,
         },
         other => {
-            let t = TransportError::from_source(other);
+            let t =
+                TransportError::from_source(other).note(&super::operation::call_label(method, url));
             if super::is_https(url) && !cfg!(feature = "client-tls") {
                 ClientError::Transport(t.note(
                     "https:// needs the feature `client-tls`, or an agent with TLS passed to `with_agent`",
@@ -61,31 +62,44 @@ fn check_tls(cfg: &ClientConfig, own_agent: bool) -> ClientResult<()> {
     Ok(())
 }
 
-/// Sends a request (`body`: `None` for a `GET`) and reads the answer, following
-/// redirects only as [`ClientConfig::follow_redirects`] allows.
+/// Sends `req` and reads the answer, following redirects only as
+/// [`ClientConfig::follow_redirects`] allows.
 fn exchange(
     agent: &ureq::Agent,
     cfg: &ClientConfig,
-    url: &str,
-    content_type: &str,
-    accept: &str,
-    body: Option<&[u8]>,
-) -> ClientResult<Received> {
-    let mut url = url.to_owned();
+    req: &Request,
+    spare: &Spare,
+) -> ClientResult<Response> {
+    let mut url = req.url(&cfg.base_url);
     let mut hops = 0;
     loop {
-        let mut resp = match body {
-            Some(b) => safe(
-                cfg,
-                agent
-                    .post(&url)
-                    .header("Content-Type", content_type)
-                    .header("Accept", accept),
-            )
-            .send(b),
-            None => safe(cfg, agent.get(&url).header("Accept", accept)).call(),
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method)
+            .uri(&url)
+            .header("Accept", req.accept.as_deref().unwrap_or("*/*"));
+        for (k, v) in cfg.headers.iter().chain(&req.headers) {
+            builder = builder.header(k, v);
         }
-        .map_err(|e| map_err(cfg, &url, e))?;
+        let sent = match &req.body {
+            Some((content_type, body)) => builder
+                .header("Content-Type", content_type)
+                .body(body.as_slice())
+                .map_err(|e| bad_request(req, &url, e))
+                .and_then(|r| {
+                    agent
+                        .run(safe(agent, cfg, r))
+                        .map_err(|e| map_err(cfg, req.method, &url, e))
+                }),
+            None => builder
+                .body(())
+                .map_err(|e| bad_request(req, &url, e))
+                .and_then(|r| {
+                    agent
+                        .run(safe(agent, cfg, r))
+                        .map_err(|e| map_err(cfg, req.method, &url, e))
+                }),
+        };
+        let mut resp = sent?;
         let status = resp.status().as_u16();
         if (300..400).contains(&status) {
             let location = resp
@@ -95,7 +109,7 @@ fn exchange(
             url = super::redirect_target(
                 cfg,
                 &url,
-                body.is_some(),
+                !matches!(req.method, "GET" | "HEAD"),
                 status,
                 location.as_deref(),
                 hops,
@@ -103,19 +117,26 @@ fn exchange(
             hops += 1;
             continue;
         }
-        return read(cfg, &url, &mut resp);
+        return read(cfg, req.method, &url, &mut resp, spare);
     }
 }
 
-/// A request with the caller's headers and the settings every request gets whatever
-/// the agent's own (a caller's agent through `with_agent` included): the timeout, no
-/// redirects (followed here, as the config allows), no `Accept-Encoding`, statuses as
-/// answers rather than errors.
-fn safe<B>(cfg: &ClientConfig, mut req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-    for (k, v) in &cfg.headers {
-        req = req.header(k, v);
-    }
-    req.config()
+fn bad_request(req: &Request, url: &str, e: ureq::http::Error) -> ClientError {
+    ClientError::Transport(
+        TransportError::from_source(e).note(&super::operation::call_label(req.method, url)),
+    )
+}
+
+/// The request with the settings every request gets whatever the agent's own (a caller's
+/// agent through `with_agent` included): the timeout, no redirects (followed here, as the
+/// config allows), no `Accept-Encoding`, statuses as answers rather than errors.
+fn safe<B: ureq::AsSendBody>(
+    agent: &ureq::Agent,
+    cfg: &ClientConfig,
+    req: ureq::http::Request<B>,
+) -> ureq::http::Request<B> {
+    agent
+        .configure_request(req)
         .timeout_global(Some(cfg.timeout))
         .http_status_as_error(false)
         .max_redirects(0)
@@ -123,18 +144,16 @@ fn safe<B>(cfg: &ClientConfig, mut req: ureq::RequestBuilder<B>) -> ureq::Reques
         .build()
 }
 
-fn send(agent: &ureq::Agent, cfg: &ClientConfig, p: Prepared) -> ClientResult<Received> {
-    exchange(agent, cfg, &p.url, p.content_type, &p.accept, Some(&p.body))
-}
-
 /// Reads the body: refused if compressed or declared longer than the cap, and read
 /// through a cap of its own (counting the bytes as delivered), so at most the cap and
 /// one read buffer are held.
 fn read(
     cfg: &ClientConfig,
+    method: &str,
     url: &str,
     resp: &mut ureq::http::Response<ureq::Body>,
-) -> ClientResult<Received> {
+    spare: &Spare,
+) -> ClientResult<Response> {
     let status = resp.status().as_u16();
     let headers = resp.headers();
     super::check_content_encoding(headers.get("content-encoding").map(|v| v.as_bytes()))?;
@@ -144,20 +163,30 @@ fn read(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default();
     let cap = cfg.max_response_bytes;
+    // Sized from the declared length (itself checked against the cap, and at most
+    // 64 MiB up front): one allocation instead of doubling from empty.
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(cap)
+        .min(64 << 20);
     let reader = resp
         .body_mut()
         .with_config()
         .limit(cap.saturating_add(1))
         .reader();
-    let mut body = Vec::new();
+    let mut body = spare.take();
+    body.reserve(usize::try_from(declared).unwrap_or(0));
     reader
         .take(cap.saturating_add(1))
         .read_to_end(&mut body)
-        .map_err(|e| map_err(cfg, url, ureq::Error::from(e)))?;
+        .map_err(|e| map_err(cfg, method, url, ureq::Error::from(e)))?;
     if body.len() as u64 > cap {
         return Err(ClientError::BodyTooLarge { limit: cap });
     }
-    Ok(Received {
+    Ok(Response {
         status,
         content_type,
         body,
@@ -183,18 +212,14 @@ fn read(
 /// ```
 #[derive(Clone, Debug)]
 pub struct TesseractClient {
-    cfg: ClientConfig,
-    agent: ureq::Agent,
-    own_agent: bool,
+    http: Client,
 }
 
 impl TesseractClient {
     /// A client with these settings.
     pub fn new(cfg: ClientConfig) -> TesseractClient {
         TesseractClient {
-            agent: agent(&cfg),
-            cfg,
-            own_agent: true,
+            http: Client::new(cfg),
         }
     }
 
@@ -204,22 +229,30 @@ impl TesseractClient {
     /// `Accept-Encoding`; compressed answers are refused whatever ureq's features.
     pub fn with_agent(cfg: ClientConfig, agent: ureq::Agent) -> TesseractClient {
         TesseractClient {
-            agent,
-            cfg,
-            own_agent: false,
+            http: Client::with_agent(cfg, agent),
         }
+    }
+
+    /// A tesseract client over an HTTP client (sharing its agent and settings).
+    pub fn from_http(http: Client) -> TesseractClient {
+        TesseractClient { http }
+    }
+
+    /// The HTTP client underneath, for the server's other operations.
+    pub fn http(&self) -> &Client {
+        &self.http
     }
 
     /// The settings.
     pub fn config(&self) -> &ClientConfig {
-        &self.cfg
+        self.http.config()
     }
 
     /// `GET /health`.
     pub fn health(&self) -> ClientResult<Health> {
-        self.check()?;
-        let url = format!("{}/health", self.cfg.base_url);
-        let r = exchange(&self.agent, &self.cfg, &url, "", "application/json", None)?;
+        let r = self
+            .http
+            .send(Request::new("GET", "/health").accept("application/json"))?;
         if r.status != 200 {
             return Err(super::status_error(&r));
         }
@@ -227,21 +260,18 @@ impl TesseractClient {
             .map_err(|e| ClientError::Decode(crate::Error::invalid(e.to_string())))
     }
 
-    fn check(&self) -> ClientResult<()> {
-        check_tls(&self.cfg, self.own_agent)
-    }
-
     /// POSTs `body` (already wrapped for the endpoint) and decodes the answer as `O`.
+    /// The binref files of a `json+binref` request are removed when the call ends, as
+    /// tesseract-core's own client does.
     pub fn call<B: Serialize + ?Sized, O: DeserializeOwned>(
         &self,
         endpoint: &str,
         body: &B,
         opts: &CallOptions,
     ) -> ClientResult<O> {
-        self.check()?;
-        let p = super::tesseract_request(&self.cfg, endpoint, body, opts)?;
-        let r = send(&self.agent, &self.cfg, p)?;
-        super::tesseract_response(&self.cfg, opts, r)
+        let req = super::tesseract_request(self.config(), endpoint, body, opts)?;
+        let r = self.http.send(req)?;
+        super::tesseract_response(self.config(), opts, r)
     }
 
     /// `POST /apply` with `{"inputs": inputs}`.
@@ -327,27 +357,21 @@ impl TesseractClient {
 /// ```
 #[derive(Clone, Debug)]
 pub struct TrussClient {
-    cfg: ClientConfig,
-    agent: ureq::Agent,
-    own_agent: bool,
+    http: Client,
 }
 
 impl TrussClient {
     /// A client for the endpoint URL in `cfg.base_url`.
     pub fn new(cfg: ClientConfig) -> TrussClient {
         TrussClient {
-            agent: agent(&cfg),
-            cfg,
-            own_agent: true,
+            http: Client::new(cfg),
         }
     }
 
     /// A client that sends through `agent` (see [`TesseractClient::with_agent`]).
     pub fn with_agent(cfg: ClientConfig, agent: ureq::Agent) -> TrussClient {
         TrussClient {
-            agent,
-            cfg,
-            own_agent: false,
+            http: Client::with_agent(cfg, agent),
         }
     }
 
@@ -356,10 +380,8 @@ impl TrussClient {
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
-        check_tls(&self.cfg, self.own_agent)?;
-        let p = super::truss_request(&self.cfg.base_url, inputs, false)?;
-        let r = send(&self.agent, &self.cfg, p)?;
-        super::truss_response(&self.cfg, r)
+        let r = self.http.send(super::truss_request("", inputs, false)?)?;
+        super::truss_response(self.http.config(), r)
     }
 
     /// Sends `inputs` as msgpack (truss binary mode) and decodes the msgpack answer.
@@ -367,10 +389,136 @@ impl TrussClient {
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
-        check_tls(&self.cfg, self.own_agent)?;
-        let p = super::truss_request(&self.cfg.base_url, inputs, true)?;
-        let r = send(&self.agent, &self.cfg, p)?;
-        super::truss_response(&self.cfg, r)
+        let r = self.http.send(super::truss_request("", inputs, true)?)?;
+        super::truss_response(self.http.config(), r)
+    }
+}
+
+/// A blocking HTTP client for one server: sends a [`Request`] built by a generated
+/// operation method (or by hand) and returns the [`Response`], with the safety rules of
+/// the [module docs](super) (body cap, no compression, redirects only as configured).
+///
+/// ```no_run
+/// use arraymodel::client::{blocking::Client, ClientConfig, Request};
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8000"));
+/// let r = client.send(Request::new("GET", "/items/{id}").path("id", &7)?.accept("application/json"))?;
+/// assert_eq!(r.status, 200);
+/// # Ok::<(), arraymodel::client::ClientError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    cfg: ClientConfig,
+    agent: ureq::Agent,
+    own_agent: bool,
+    spare: Spare,
+}
+
+/// Two buffers kept between calls (shared by the clones of a client): a sent request's
+/// body and a decoded answer's become the next call's request and answer buffers, so
+/// large bodies do not make the allocator map, and the kernel fault in, fresh pages on
+/// every call. Each is at most [`SPARE_MAX`] bytes.
+#[derive(Clone, Debug, Default)]
+struct Spare(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+/// The largest buffer a client keeps between calls (64 MiB).
+const SPARE_MAX: usize = 64 << 20;
+
+impl Spare {
+    /// The largest kept buffer, empty (or a new one).
+    fn take(&self) -> Vec<u8> {
+        match self.0.lock() {
+            Ok(mut v) => v.pop().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Keeps `buf` (emptied) if fewer than two are kept or it is larger than the smaller.
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() > SPARE_MAX || buf.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut v) = self.0.lock() {
+            buf.clear();
+            if v.len() < 2 {
+                v.push(buf);
+            } else if buf.capacity() > v[0].capacity() {
+                v[0] = buf;
+            }
+            // Smallest first, so `take` pops the largest.
+            v.sort_by_key(Vec::capacity);
+        }
+    }
+}
+
+impl Client {
+    /// A client with these settings.
+    pub fn new(cfg: ClientConfig) -> Client {
+        Client {
+            agent: agent(&cfg),
+            cfg,
+            own_agent: true,
+            spare: Spare::default(),
+        }
+    }
+
+    /// A client that sends through `agent` (see [`TesseractClient::with_agent`]).
+    pub fn with_agent(cfg: ClientConfig, agent: ureq::Agent) -> Client {
+        Client {
+            agent,
+            cfg,
+            own_agent: false,
+            spare: Spare::default(),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    fn check(&self) -> ClientResult<()> {
+        check_tls(&self.cfg, self.own_agent)
+    }
+
+    /// Sends `req` to the base URL joined with its path and query, and reads the answer
+    /// (any status). The request's own binref files, if any, are removed afterwards.
+    pub fn send(&self, mut req: Request) -> ClientResult<Response> {
+        let r = self
+            .check()
+            .and_then(|()| exchange(&self.agent, &self.cfg, &req, &self.spare));
+        req.remove_scratch();
+        if let Some((_, body)) = req.body.take() {
+            self.spare.give(body);
+        }
+        r
+    }
+
+    /// A buffer for a request body ([`Request::json_in`]): one the client kept from an
+    /// earlier call, so a large body reuses memory instead of fresh pages.
+    pub fn buffer(&self) -> Vec<u8> {
+        self.spare.take()
+    }
+
+    /// Decodes a JSON answer (see [`Response::json`]); its buffer is kept for the next.
+    pub fn json<O: DeserializeOwned>(&self, r: Response) -> ClientResult<O> {
+        let out = r.json(&self.cfg);
+        self.spare.give(r.body);
+        out
+    }
+
+    /// Decodes a msgpack answer (see [`Response::msgpack`]); its buffer is kept for the next.
+    pub fn msgpack<O: DeserializeOwned>(&self, r: Response) -> ClientResult<O> {
+        let out = r.msgpack(&self.cfg);
+        self.spare.give(r.body);
+        out
+    }
+
+    /// Decodes an answer by its media type (see [`Response::model`]); its buffer is kept
+    /// for the next.
+    pub fn model<O: DeserializeOwned>(&self, r: Response) -> ClientResult<O> {
+        let out = r.model(&self.cfg);
+        self.spare.give(r.body);
+        out
     }
 }
 

@@ -50,6 +50,9 @@ use crate::options::{DecodeOptions, EncodeOptions, Encoding};
 pub mod blocking;
 #[cfg(feature = "client-async")]
 pub mod nonblocking;
+mod operation;
+
+pub use operation::{ApiError, Request, Response, UnexpectedResponse};
 
 /// One array encoding on the wire: the tesseract buffer encoding and whether it is
 /// LZ4-compressed.
@@ -491,7 +494,7 @@ pub(crate) fn clean_message(s: &str) -> String {
 }
 
 /// The start of a body as text, escaped, at most [`MAX_ERROR_TEXT`] bytes.
-fn body_text(body: &[u8]) -> String {
+pub(crate) fn body_text(body: &[u8]) -> String {
     // Escaping at most quadruples a byte (`\u{1b}`), so this prefix is enough to fill the cap.
     let head = &body[..body.len().min(4 * MAX_ERROR_TEXT)];
     let text = String::from_utf8_lossy(head);
@@ -607,23 +610,6 @@ fn validation_message(issues: &[ValidationIssue]) -> String {
 /// The result of a call.
 pub type ClientResult<T> = std::result::Result<T, ClientError>;
 
-/// A prepared HTTP request.
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    pub url: String,
-    pub content_type: &'static str,
-    pub accept: String,
-    pub body: Vec<u8>,
-}
-
-/// A received HTTP response.
-#[derive(Debug)]
-pub(crate) struct Received {
-    pub status: u16,
-    pub content_type: String,
-    pub body: Vec<u8>,
-}
-
 /// The JSON encoding options for a request format.
 fn encode_options(cfg: &ClientConfig, f: WireFormat) -> ClientResult<EncodeOptions> {
     let mut opts = EncodeOptions::tesseract(f.encoding);
@@ -653,34 +639,18 @@ pub(crate) fn tesseract_request<B: Serialize + ?Sized>(
     endpoint: &str,
     body: &B,
     call: &CallOptions,
-) -> ClientResult<Prepared> {
+) -> ClientResult<Request> {
     let opts = encode_options(cfg, call.request)?;
-    let body = crate::to_json_vec(body, &opts).map_err(ClientError::Encode)?;
-    let mut url = format!("{}/{}", cfg.base_url, endpoint.trim_start_matches('/'));
+    let path = format!("/{}", endpoint.trim_start_matches('/'));
+    let mut req = Request::new("POST", path);
     if let Some(id) = &call.run_id {
-        url.push_str("?run_id=");
-        url.push_str(&percent_encode(id));
+        req = req.query("run_id", id)?;
     }
-    Ok(Prepared {
-        url,
-        content_type: "application/json",
-        accept: call
-            .accept
+    Ok(req.json(body, &opts)?.accept(
+        call.accept
             .clone()
             .unwrap_or_else(|| call.response.accept()),
-        body,
-    })
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    ))
 }
 
 /// The scheme and authority of an absolute `http(s)://` URL, lowercased.
@@ -805,7 +775,7 @@ pub(crate) fn is_https(url: &str) -> bool {
 }
 
 /// Maps an error status to a typed error.
-fn status_error(r: &Received) -> ClientError {
+pub(crate) fn status_error(r: &Response) -> ClientError {
     match r.status {
         422 => {
             #[derive(Deserialize)]
@@ -857,7 +827,7 @@ fn status_error(r: &Received) -> ClientError {
 pub(crate) fn tesseract_response<O: DeserializeOwned>(
     cfg: &ClientConfig,
     call: &CallOptions,
-    r: Received,
+    r: Response,
 ) -> ClientResult<O> {
     if !(200..300).contains(&r.status) {
         return Err(status_error(&r));
@@ -890,28 +860,20 @@ pub(crate) fn tesseract_response<O: DeserializeOwned>(
     crate::from_json_slice(&r.body, &opts).map_err(ClientError::Decode)
 }
 
-/// Builds a truss request: JSON (`application/json`) or msgpack (`application/octet-stream`).
+/// Builds a truss request for `path` (`/predict`): JSON (`application/json`) or msgpack
+/// (`application/octet-stream`).
 pub(crate) fn truss_request<I: Serialize + ?Sized>(
-    url: &str,
+    path: &str,
     inputs: &I,
     binary: bool,
-) -> ClientResult<Prepared> {
-    let (content_type, body) = if binary {
-        (
-            "application/octet-stream",
-            crate::to_msgpack_vec(inputs).map_err(ClientError::Encode)?,
-        )
+) -> ClientResult<Request> {
+    let req = Request::new("POST", path);
+    Ok(if binary {
+        req.msgpack("application/octet-stream", inputs)?
+            .accept("application/octet-stream")
     } else {
-        (
-            "application/json",
-            crate::to_json_vec(inputs, &EncodeOptions::truss()).map_err(ClientError::Encode)?,
-        )
-    };
-    Ok(Prepared {
-        url: url.to_owned(),
-        content_type,
-        accept: content_type.to_owned(),
-        body,
+        req.json(inputs, &EncodeOptions::truss())?
+            .accept("application/json")
     })
 }
 
@@ -919,7 +881,7 @@ pub(crate) fn truss_request<I: Serialize + ?Sized>(
 /// request's mode.
 pub(crate) fn truss_response<O: DeserializeOwned>(
     cfg: &ClientConfig,
-    r: Received,
+    r: Response,
 ) -> ClientResult<O> {
     if !(200..300).contains(&r.status) {
         return Err(status_error(&r));

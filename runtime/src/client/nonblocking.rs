@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::{
     CallOptions, ClientConfig, ClientError, ClientResult, Health, InputsBody, JacobianBody,
-    JvpBody, Prepared, Received, ShapeDType, TransportError, VjpBody,
+    JvpBody, Request, Response, ShapeDType, TransportError, VjpBody,
 };
 use crate::array::Array;
 
@@ -46,11 +46,11 @@ fn client(cfg: &ClientConfig) -> Result<reqwest::Client, String> {
         .map_err(|e| super::TransportError::from_source(e).to_string())
 }
 
-fn map_err(cfg: &ClientConfig, url: &str, e: reqwest::Error) -> ClientError {
+fn map_err(cfg: &ClientConfig, method: &str, url: &str, e: reqwest::Error) -> ClientError {
     if e.is_timeout() {
         return ClientError::Timeout(cfg.timeout);
     }
-    let t = TransportError::from_source(e);
+    let t = TransportError::from_source(e).note(&super::operation::call_label(method, url));
     if super::is_https(url) {
         ClientError::Transport(t.note(
             "https:// needs a reqwest::Client with TLS (reqwest's TLS features), passed to \
@@ -69,8 +69,8 @@ pub const INLINE_DECODE_MAX: usize = 64 << 10;
 /// Runs `decode` on `r`, on the blocking pool unless the response is small (see
 /// [`INLINE_DECODE_MAX`]).
 async fn decode<O: Send + 'static>(
-    r: Received,
-    decode: impl FnOnce(Received) -> ClientResult<O> + Send + 'static,
+    r: Response,
+    decode: impl FnOnce(Response) -> ClientResult<O> + Send + 'static,
 ) -> ClientResult<O> {
     let ct = r.content_type.to_ascii_lowercase();
     if r.body.len() <= INLINE_DECODE_MAX && !ct.contains("binref") && !ct.contains("lz4") {
@@ -83,37 +83,43 @@ async fn decode<O: Send + 'static>(
     }
 }
 
-/// Sends a request (`body`: `None` for a `GET`) and reads the answer, following redirects
-/// only as [`ClientConfig::follow_redirects`] allows.
+/// Sends `req` and reads the answer, following redirects only as
+/// [`ClientConfig::follow_redirects`] allows.
 async fn exchange(
     client: &Result<reqwest::Client, String>,
     cfg: &ClientConfig,
-    url: &str,
-    content_type: &str,
-    accept: &str,
-    body: Option<&[u8]>,
-) -> ClientResult<Received> {
+    req: &Request,
+) -> ClientResult<Response> {
     let client = client.as_ref().map_err(|e| {
         ClientError::Transport(TransportError::new(format!(
             "building the HTTP client: {e}"
         )))
     })?;
-    let mut url = url.to_owned();
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+        ClientError::Config(format!(
+            "{:?} is not an HTTP method",
+            super::clean(req.method)
+        ))
+    })?;
+    let mut url = req.url(&cfg.base_url);
     let mut hops = 0;
     loop {
-        let mut req = match body {
-            Some(b) => client
-                .post(&url)
+        let mut builder = client
+            .request(method.clone(), &url)
+            .header("Accept", req.accept.as_deref().unwrap_or("*/*"))
+            .timeout(cfg.timeout);
+        for (k, v) in cfg.headers.iter().chain(&req.headers) {
+            builder = builder.header(k, v);
+        }
+        if let Some((content_type, body)) = &req.body {
+            builder = builder
                 .header("Content-Type", content_type)
-                .body(b.to_vec()),
-            None => client.get(&url),
+                .body(body.clone());
         }
-        .header("Accept", accept)
-        .timeout(cfg.timeout);
-        for (k, v) in &cfg.headers {
-            req = req.header(k, v);
-        }
-        let resp = req.send().await.map_err(|e| map_err(cfg, &url, e))?;
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| map_err(cfg, req.method, &url, e))?;
         let status = resp.status().as_u16();
         if reqwest::Url::parse(&url).is_ok_and(|u| &u != resp.url()) {
             // Only a client passed to `with_client` follows redirects by itself.
@@ -132,7 +138,7 @@ async fn exchange(
             url = super::redirect_target(
                 cfg,
                 &url,
-                body.is_some(),
+                !matches!(req.method, "GET" | "HEAD"),
                 status,
                 location.as_deref(),
                 hops,
@@ -140,33 +146,18 @@ async fn exchange(
             hops += 1;
             continue;
         }
-        return read(cfg, &url, resp).await;
+        return read(cfg, req.method, &url, resp).await;
     }
-}
-
-async fn send(
-    client: &Result<reqwest::Client, String>,
-    cfg: &ClientConfig,
-    p: Prepared,
-) -> ClientResult<Received> {
-    exchange(
-        client,
-        cfg,
-        &p.url,
-        p.content_type,
-        &p.accept,
-        Some(&p.body),
-    )
-    .await
 }
 
 /// Reads the body chunk by chunk, refusing it (before reading on) once it passes
 /// [`ClientConfig::max_response_bytes`]: at most the cap and one chunk are held.
 async fn read(
     cfg: &ClientConfig,
+    method: &str,
     url: &str,
     mut resp: reqwest::Response,
-) -> ClientResult<Received> {
+) -> ClientResult<Response> {
     let status = resp.status().as_u16();
     let headers = resp.headers();
     super::check_content_encoding(headers.get("content-encoding").map(|v| v.as_bytes()))?;
@@ -178,13 +169,17 @@ async fn read(
     let cap = cfg.max_response_bytes;
     let declared = resp.content_length().unwrap_or(0).min(cap).min(64 << 20);
     let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-    while let Some(chunk) = resp.chunk().await.map_err(|e| map_err(cfg, url, e))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| map_err(cfg, method, url, e))?
+    {
         if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
             return Err(ClientError::BodyTooLarge { limit: cap });
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Received {
+    Ok(Response {
         status,
         content_type,
         body,
@@ -214,16 +209,14 @@ async fn read(
 /// ```
 #[derive(Clone, Debug)]
 pub struct TesseractClient {
-    cfg: ClientConfig,
-    client: Result<reqwest::Client, String>,
+    http: Client,
 }
 
 impl TesseractClient {
     /// A client with these settings.
     pub fn new(cfg: ClientConfig) -> TesseractClient {
         TesseractClient {
-            client: client(&cfg),
-            cfg,
+            http: Client::new(cfg),
         }
     }
 
@@ -234,20 +227,31 @@ impl TesseractClient {
     /// [`ClientError::Redirect`] (after the fact).
     pub fn with_client(cfg: ClientConfig, client: reqwest::Client) -> TesseractClient {
         TesseractClient {
-            client: Ok(client),
-            cfg,
+            http: Client::with_client(cfg, client),
         }
+    }
+
+    /// A tesseract client over an HTTP client (sharing its connections and settings).
+    pub fn from_http(http: Client) -> TesseractClient {
+        TesseractClient { http }
+    }
+
+    /// The HTTP client underneath, for the server's other operations.
+    pub fn http(&self) -> &Client {
+        &self.http
     }
 
     /// The settings.
     pub fn config(&self) -> &ClientConfig {
-        &self.cfg
+        self.http.config()
     }
 
     /// `GET /health`.
     pub async fn health(&self) -> ClientResult<Health> {
-        let url = format!("{}/health", self.cfg.base_url);
-        let r = exchange(&self.client, &self.cfg, &url, "", "application/json", None).await?;
+        let r = self
+            .http
+            .send(Request::new("GET", "/health").accept("application/json"))
+            .await?;
         if r.status != 200 {
             return Err(super::status_error(&r));
         }
@@ -256,15 +260,17 @@ impl TesseractClient {
     }
 
     /// POSTs `body` (already wrapped for the endpoint) and decodes the answer as `O`.
+    /// The binref files of a `json+binref` request are removed when the call ends, as
+    /// tesseract-core's own client does.
     pub async fn call<B: Serialize + ?Sized, O: DeserializeOwned + Send + 'static>(
         &self,
         endpoint: &str,
         body: &B,
         opts: &CallOptions,
     ) -> ClientResult<O> {
-        let p = super::tesseract_request(&self.cfg, endpoint, body, opts)?;
-        let r = send(&self.client, &self.cfg, p).await?;
-        let (cfg, opts) = (self.cfg.clone(), opts.clone());
+        let req = super::tesseract_request(self.config(), endpoint, body, opts)?;
+        let r = self.http.send(req).await?;
+        let (cfg, opts) = (self.config().clone(), opts.clone());
         decode(r, move |r| super::tesseract_response(&cfg, &opts, r)).await
     }
 
@@ -354,24 +360,21 @@ impl TesseractClient {
 /// ```
 #[derive(Clone, Debug)]
 pub struct TrussClient {
-    cfg: ClientConfig,
-    client: Result<reqwest::Client, String>,
+    http: Client,
 }
 
 impl TrussClient {
     /// A client for the endpoint URL in `cfg.base_url`.
     pub fn new(cfg: ClientConfig) -> TrussClient {
         TrussClient {
-            client: client(&cfg),
-            cfg,
+            http: Client::new(cfg),
         }
     }
 
     /// A client that sends through `client`.
     pub fn with_client(cfg: ClientConfig, client: reqwest::Client) -> TrussClient {
         TrussClient {
-            client: Ok(client),
-            cfg,
+            http: Client::with_client(cfg, client),
         }
     }
 
@@ -380,9 +383,11 @@ impl TrussClient {
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
-        let p = super::truss_request(&self.cfg.base_url, inputs, false)?;
-        let r = send(&self.client, &self.cfg, p).await?;
-        let cfg = self.cfg.clone();
+        let r = self
+            .http
+            .send(super::truss_request("", inputs, false)?)
+            .await?;
+        let cfg = self.http.config().clone();
         decode(r, move |r| super::truss_response(&cfg, r)).await
     }
 
@@ -391,9 +396,94 @@ impl TrussClient {
         &self,
         inputs: &I,
     ) -> ClientResult<O> {
-        let p = super::truss_request(&self.cfg.base_url, inputs, true)?;
-        let r = send(&self.client, &self.cfg, p).await?;
-        let cfg = self.cfg.clone();
+        let r = self
+            .http
+            .send(super::truss_request("", inputs, true)?)
+            .await?;
+        let cfg = self.http.config().clone();
         decode(r, move |r| super::truss_response(&cfg, r)).await
+    }
+}
+
+/// An async HTTP client for one server: sends a [`Request`] built by a generated
+/// operation method (or by hand) and returns the [`Response`], with the safety rules of
+/// the [module docs](super) (body cap, no compression, redirects only as configured).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), arraymodel::client::ClientError> {
+/// use arraymodel::client::{nonblocking::Client, ClientConfig, Request};
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8000"));
+/// let r = client.send(Request::new("GET", "/items/{id}").path("id", &7)?).await?;
+/// let item: serde_json::Value = client.json(r).await?;
+/// # let _ = item;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    cfg: ClientConfig,
+    client: Result<reqwest::Client, String>,
+}
+
+impl Client {
+    /// A client with these settings.
+    pub fn new(cfg: ClientConfig) -> Client {
+        Client {
+            client: client(&cfg),
+            cfg,
+        }
+    }
+
+    /// A client that sends through `client` (see [`TesseractClient::with_client`]).
+    pub fn with_client(cfg: ClientConfig, client: reqwest::Client) -> Client {
+        Client {
+            client: Ok(client),
+            cfg,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// Sends `req` to the base URL joined with its path and query, and reads the answer
+    /// (any status). The request's own binref files, if any, are removed afterwards.
+    pub async fn send(&self, mut req: Request) -> ClientResult<Response> {
+        let r = exchange(&self.client, &self.cfg, &req).await;
+        req.remove_scratch();
+        r
+    }
+
+    /// A buffer for a request body ([`Request::json_in`]). The async client keeps none
+    /// between calls: this is a new one.
+    pub fn buffer(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Decodes a JSON answer (see [`Response::json`]); a large one on tokio's blocking pool
+    /// (see [`INLINE_DECODE_MAX`]).
+    pub async fn json<O: DeserializeOwned + Send + 'static>(&self, r: Response) -> ClientResult<O> {
+        let cfg = self.cfg.clone();
+        decode(r, move |r| r.json(&cfg)).await
+    }
+
+    /// Decodes a msgpack answer (see [`Response::msgpack`]), a large one on the blocking pool.
+    pub async fn msgpack<O: DeserializeOwned + Send + 'static>(
+        &self,
+        r: Response,
+    ) -> ClientResult<O> {
+        let cfg = self.cfg.clone();
+        decode(r, move |r| r.msgpack(&cfg)).await
+    }
+
+    /// Decodes an answer by its media type (see [`Response::model`]), a large one on the
+    /// blocking pool.
+    pub async fn model<O: DeserializeOwned + Send + 'static>(
+        &self,
+        r: Response,
+    ) -> ClientResult<O> {
+        let cfg = self.cfg.clone();
+        decode(r, move |r| r.model(&cfg)).await
     }
 }
