@@ -108,6 +108,30 @@ fn every_operation_of_any_document_gets_a_method() {
         code.contains("pub fn show_pet_owners_id_get(\n        &self,\n        id: &str,"),
         "{code}"
     );
+    // Hostile keys: no status (`+404`, `€`), a range given twice, a path that would leave
+    // the base URL: skipped and listed, and the code still parses (the golden-style
+    // compile checks are in tests/).
+    let odd = json!({"openapi": "3.1.0", "paths": {
+        "/a": {"get": {"operationId": "a", "responses": {
+            "200": {"description": "ok"}, "+404": {"description": "x"}, "€": {"description": "x"},
+            "4XX": {"description": "x"}, "4xx": {"description": "y"}, "0404": {"description": "z"}}}},
+        "@evil.example/x": {"get": {"operationId": "evil", "responses": {}}},
+        "/q?x=1": {"get": {"operationId": "q", "responses": {}}}
+    }});
+    let code = generate(&odd);
+    syn::parse_file(&code).unwrap();
+    assert_eq!(code.matches("Status4xx(").count(), 0, "{code}");
+    assert_eq!(code.matches("    Status4xx,").count(), 1, "{code}");
+    assert!(!code.contains("Status404"), "{code}");
+    assert!(
+        code.contains("\"GET @evil.example/x (evil): the path must start with `/`"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("pub fn evil(") && !code.contains("pub fn q("),
+        "{code}"
+    );
+
     let once = json!({"openapi": "3.1.0", "paths": {"/items/{item_id}": {"get": {
         "operationId": "read_item_items__item_id__get",
         "parameters": [{"name": "item_id", "in": "path", "required": true, "schema": {"type": "integer"}}],

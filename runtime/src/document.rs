@@ -1108,7 +1108,9 @@ fn detect(segs: &[Seg<'_>], others: Others, forms: Forms) -> Option<ArrayForm> {
         // pydantic-numpy's object, read with the JSON forms (as the typed decoder reads
         // it: `data_type` makes the form, extra keys are refused there).
         let ok = forms.tesseract
-            && data_type.str().is_some()
+            && data_type
+                .str()
+                .is_some_and(|t| crate::DType::parse(t).is_ok())
             && only(&[b"data_type", b"data", b"shape"])
             && match get(b"data") {
                 Some(Tree::Doc(Document::List(_))) => true,

@@ -166,10 +166,24 @@ pub(crate) fn analyze(
         .and_then(|p| p.get("post"))
         .is_some_and(Value::is_object);
     let mut found = Vec::new();
+    let mut skipped = Vec::new();
     for (path, item) in paths {
         let Some(item) = item.as_object() else {
             continue;
         };
+        // A path is appended to the base URL: one that does not start with `/` could name
+        // another host (`@evil.example/x`), and a `?` or `#` would break the query.
+        if !path.starts_with('/') || path.contains(['?', '#']) {
+            for &method in METHODS {
+                if let Some(op) = item.get(method) {
+                    skipped.push(format!(
+                        "{}: the path must start with `/` and hold no `?` or `#`",
+                        operation_label(method, path, op)
+                    ));
+                }
+            }
+            continue;
+        }
         for &method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let id = op
@@ -185,7 +199,6 @@ pub(crate) fn analyze(
         .collect();
     let method_names = operation::method_names(&meta);
     let mut endpoints = Vec::new();
-    let mut skipped = Vec::new();
     for ((path, method, op, _), name) in found.iter().zip(method_names) {
         let label = operation_label(method, path, op);
         let item_loc = root.child("paths").child(path);
@@ -683,6 +696,8 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
                 inner: #inner_ty,
                 encode: #k::EncodeOptions,
             }
+            // Method names come from the document's operation ids (`from_file`, `clone`).
+            #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
             impl #id {
                 /// A client with these settings (base URL, timeout, headers, binref folders).
                 pub fn new(config: #k::client::ClientConfig) -> Self {

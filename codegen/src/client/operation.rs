@@ -346,20 +346,29 @@ pub(crate) fn read(
 
     let mut success = Vec::new();
     let mut errors = Vec::new();
+    let mut seen_status: Vec<Status> = Vec::new();
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         for key in responses.keys() {
+            // OpenAPI's keys: `default`, three digits, or a digit and `XX`; anything else
+            // (`+404`, `0404`, `€`) is no status and is skipped, and a status given twice
+            // (`4XX` and `4xx`) counts once.
+            let b = key.as_bytes();
             let status = if key == "default" {
                 Status::Default
-            } else if let Ok(code) = key.parse::<u16>() {
-                Status::Code(code)
-            } else if key.len() == 3 && key[1..].eq_ignore_ascii_case("XX") {
-                match key[..1].parse::<u16>() {
-                    Ok(d) => Status::Range(d),
-                    Err(_) => continue,
-                }
+            } else if b.len() == 3 && b.iter().all(u8::is_ascii_digit) && b[0] != b'0' {
+                Status::Code(key.parse::<u16>().unwrap_or_default())
+            } else if b.len() == 3
+                && (b'1'..=b'5').contains(&b[0])
+                && b[1..].eq_ignore_ascii_case(b"XX")
+            {
+                Status::Range(u16::from(b[0] - b'0'))
             } else {
                 continue;
             };
+            if seen_status.contains(&status) {
+                continue;
+            }
+            seen_status.push(status.clone());
             let (at, v) = deref(conv, &op_loc.child("responses").child(key))?;
             let chosen = choose_media(conv, &at, &v);
             let by_content_type = v
@@ -611,6 +620,7 @@ pub(crate) fn emit_types(op: &Operation, e: &Emitter<'_>) -> TokenStream {
         out.extend(quote! {
             #docs
             #[derive(Debug, Clone, PartialEq)]
+            #[allow(clippy::large_enum_variant)]
             pub enum #id { #(#variants)* }
         });
     }

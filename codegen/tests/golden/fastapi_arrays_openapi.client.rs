@@ -632,6 +632,7 @@ impl ::std::str::FromStr for Mode {
 }
 /// The declared error answers of `GET /items/{item_id}`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ReadItemError {
     /// Status 404.
     ///
@@ -644,6 +645,7 @@ pub enum ReadItemError {
 }
 /// The declared error answers of `DELETE /items/{item_id}`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum DeleteItemError {
     /// Status 422.
     ///
@@ -652,6 +654,7 @@ pub enum DeleteItemError {
 }
 /// The declared error answers of `GET /tags`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ListTagsError {
     /// Status 422.
     ///
@@ -660,6 +663,7 @@ pub enum ListTagsError {
 }
 /// The declared error answers of `POST /mixed`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum TransformMixedError {
     /// Status 422.
     ///
@@ -668,6 +672,7 @@ pub enum TransformMixedError {
 }
 /// The declared error answers of `POST /blocks`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum NegateBlocksError {
     /// Status 422.
     ///
@@ -676,6 +681,7 @@ pub enum NegateBlocksError {
 }
 /// The declared error answers of `PUT /numpydantic`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ShiftNumpydanticError {
     /// Status 422.
     ///
@@ -684,6 +690,7 @@ pub enum ShiftNumpydanticError {
 }
 /// The declared error answers of `POST /pydantic-numpy`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum SquarePydanticNumpyError {
     /// Status 422.
     ///
@@ -692,6 +699,7 @@ pub enum SquarePydanticNumpyError {
 }
 /// The declared error answers of `GET /raw/{name}`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum RawBytesError {
     /// Status 422.
     ///
@@ -700,6 +708,7 @@ pub enum RawBytesError {
 }
 /// The declared error answers of `POST /echo-list`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum EchoListError {
     /// Status 422.
     ///
@@ -708,6 +717,7 @@ pub enum EchoListError {
 }
 /// The declared error answers of `POST /echo-truss`.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum EchoTrussError {
     /// Status 422.
     ///
@@ -722,6 +732,7 @@ pub struct Client {
     inner: ::arraymodel::client::blocking::Client,
     encode: ::arraymodel::EncodeOptions,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
@@ -1140,6 +1151,7 @@ pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::Client,
     encode: ::arraymodel::EncodeOptions,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {

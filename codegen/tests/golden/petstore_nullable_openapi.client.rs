@@ -152,6 +152,7 @@ pub struct Client {
     inner: ::arraymodel::client::blocking::Client,
     encode: ::arraymodel::EncodeOptions,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
@@ -190,6 +191,7 @@ pub struct AsyncClient {
     inner: ::arraymodel::client::nonblocking::Client,
     encode: ::arraymodel::EncodeOptions,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl AsyncClient {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {

@@ -177,8 +177,7 @@ fn read(
         .with_config()
         .limit(cap.saturating_add(1))
         .reader();
-    let mut body = spare.take();
-    body.reserve(usize::try_from(declared).unwrap_or(0));
+    let mut body = spare.take_for(usize::try_from(declared).unwrap_or(0));
     reader
         .take(cap.saturating_add(1))
         .read_to_end(&mut body)
@@ -432,6 +431,20 @@ impl Spare {
         }
     }
 
+    /// A buffer for an answer of `len` bytes: a kept one when its capacity is at most
+    /// twice that (so a small answer handed to the caller does not carry a large
+    /// buffer), else a new one of that capacity.
+    fn take_for(&self, len: usize) -> Vec<u8> {
+        if let Ok(mut v) = self.0.lock()
+            && let Some(i) = v
+                .iter()
+                .position(|b| b.capacity() >= len && b.capacity() <= len.saturating_mul(2))
+        {
+            return v.remove(i);
+        }
+        Vec::with_capacity(len)
+    }
+
     /// Keeps `buf` (emptied) if fewer than two are kept or it is larger than the smaller.
     fn give(&self, mut buf: Vec<u8>) {
         if buf.capacity() > SPARE_MAX || buf.capacity() == 0 {
@@ -485,6 +498,7 @@ impl Client {
     pub fn send(&self, mut req: Request) -> ClientResult<Response> {
         let r = self
             .check()
+            .and_then(|()| req.check_path())
             .and_then(|()| exchange(&self.agent, &self.cfg, &req, &self.spare));
         req.remove_scratch();
         if let Some((_, body)) = req.body.take() {

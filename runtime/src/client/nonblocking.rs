@@ -450,6 +450,7 @@ impl Client {
     /// Sends `req` to the base URL joined with its path and query, and reads the answer
     /// (any status). The request's own binref files, if any, are removed afterwards.
     pub async fn send(&self, mut req: Request) -> ClientResult<Response> {
+        req.check_path()?;
         let r = exchange(&self.client, &self.cfg, &req).await;
         req.remove_scratch();
         r

@@ -68,7 +68,7 @@ fn joined<T: Serialize>(name: &str, values: &[T]) -> ClientResult<String> {
 ///     .unwrap();
 /// assert_eq!(r.target(), "/items/a%2Fb%20c?q=1.5&tag=x&tag=y%26z");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Request {
     pub(crate) method: &'static str,
     pub(crate) path: String,
@@ -76,8 +76,19 @@ pub struct Request {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<(String, Vec<u8>)>,
     pub(crate) accept: Option<String>,
-    /// A folder of binref files written for this request only, removed after the call.
-    pub(crate) scratch: Option<PathBuf>,
+    /// A folder of binref files written for this request only, removed when the request
+    /// is dropped (after the call, or when an async call is cancelled).
+    pub(crate) scratch: Option<Scratch>,
+}
+
+/// A folder of a request's own (named by a fresh UUID), removed on drop.
+#[derive(Debug)]
+pub(crate) struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Request {
@@ -99,6 +110,13 @@ impl Request {
     /// (a `/` in the value is `%2F`).
     pub fn path<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> ClientResult<Request> {
         let text = param_text(name, value)?;
+        // `.` and `..` are dot segments whatever their encoding (`%2e%2e` too), which a URL
+        // parser folds away (`/users/../admin` is `/admin`); an empty one drops a level.
+        if matches!(text.as_str(), "" | "." | "..") {
+            return Err(ClientError::Encode(crate::Error::invalid(format!(
+                "path parameter `{name}`: {text:?} is not a path segment"
+            ))));
+        }
         let encoded = utf8_percent_encode(&text, COMPONENT).to_string();
         let hole = format!("{{{name}}}");
         if !self.path.contains(&hole) {
@@ -284,7 +302,7 @@ impl Request {
             let scratch = dir.join(&sub);
             let prefix = format!("{}{sub}/", opts.binref_prefix);
             opts = opts.binref_dir(&scratch).binref_prefix(prefix);
-            self.scratch = Some(scratch);
+            self.scratch = Some(Scratch(scratch));
         }
         buf.clear();
         if let Err(e) = crate::to_json_into(body, &opts, &mut buf) {
@@ -346,9 +364,19 @@ impl Request {
 
     /// Removes the request's binref folder (after the call, whatever its outcome).
     pub(crate) fn remove_scratch(&mut self) {
-        if let Some(dir) = self.scratch.take() {
-            let _ = std::fs::remove_dir_all(dir);
+        self.scratch = None;
+    }
+
+    /// Refuses a path that could leave the base URL's host or query: it must be empty
+    /// or start with `/`, and hold no `?` or `#`.
+    pub(crate) fn check_path(&self) -> ClientResult<()> {
+        if !self.path.is_empty() && !self.path.starts_with('/') || self.path.contains(['?', '#']) {
+            return Err(ClientError::Config(format!(
+                "the request path {:?} must be empty or start with `/`, and hold no `?` or `#`",
+                clean(&self.path)
+            )));
         }
+        Ok(())
     }
 }
 
@@ -523,6 +551,57 @@ mod tests {
             Request::new("GET", "/a").header("x", &"a\r\nb: c"),
             Err(ClientError::Encode(_))
         ));
+    }
+
+    #[test]
+    fn paths_that_would_leave_the_base_url_are_refused() {
+        for v in ["", ".", ".."] {
+            assert!(
+                matches!(
+                    Request::new("GET", "/a/{x}").path("x", &v),
+                    Err(ClientError::Encode(_))
+                ),
+                "{v:?}"
+            );
+        }
+        assert!(Request::new("GET", "/a/{x}").path("x", &"...").is_ok());
+        for p in ["@evil.example/x", ".evil.example/x", "x", "/a?b", "/a#b"] {
+            assert!(
+                matches!(
+                    Request::new("GET", p).check_path(),
+                    Err(ClientError::Config(_))
+                ),
+                "{p}"
+            );
+        }
+        assert!(Request::new("POST", "").check_path().is_ok());
+        assert!(Request::new("GET", "/items/{id}").check_path().is_ok());
+    }
+
+    #[test]
+    fn a_requests_binref_folder_goes_with_it() {
+        let base = std::env::temp_dir().join(format!("arraymodel-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&base).unwrap();
+        struct Gone(PathBuf);
+        impl Drop for Gone {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+        let dir = Gone(base);
+        let opts = crate::EncodeOptions::tesseract(crate::Encoding::Binref).binref_dir(&dir.0);
+        let a = crate::Array::from_vec(vec![1.0f64, 2.0]);
+        let req = Request::new("POST", "/apply").json(&a, &opts).unwrap();
+        let written: Vec<_> = std::fs::read_dir(&dir.0).unwrap().collect();
+        assert_eq!(written.len(), 1, "the request's own folder");
+        let (_, body) = req.body().unwrap();
+        assert!(
+            std::str::from_utf8(body)
+                .unwrap()
+                .contains("arraymodel-request-")
+        );
+        drop(req); // as when a call ends or an async call is cancelled
+        assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
     }
 
     #[test]

@@ -258,7 +258,8 @@ pub(crate) fn pydantic_numpy(
     let limits = list.limits;
     let mut array = list.into_array().map_err(|e| e.at_field("data"))?;
     if let Some(shape) = shape {
-        if shape.iter().product::<usize>() != array.len() && !shape.contains(&0) {
+        let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if count != Some(array.len()) && !shape.contains(&0) {
             return Err(Error::new(ErrorKind::Ragged {
                 shape,
                 detail: format!("the data has {} elements", array.len()),
