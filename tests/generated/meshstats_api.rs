@@ -763,6 +763,7 @@ pub struct Client {
     inner: ::arraymodel::client::blocking::TesseractClient,
     encode: ::arraymodel::EncodeOptions,
 }
+#[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
 impl Client {
     /// A client with these settings (base URL, timeout, headers, binref folders).
     pub fn new(config: ::arraymodel::client::ClientConfig) -> Self {
