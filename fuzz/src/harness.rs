@@ -789,15 +789,20 @@ pub fn msgpack_numpy_reading(bytes: &[u8]) -> Reading {
             else {
                 return Reading::Dict;
             };
-            let shape = shape
-                .as_array()
-                .map(|dims| {
-                    dims.iter()
-                        .filter_map(|d| d.as_u64())
-                        .map(|d| d as usize)
-                        .collect()
-                })
-                .unwrap_or_default();
+            // `np.ndarray(shape=...)` takes a sequence or a single integer (`shape=1` is
+            // `(1,)`).
+            let shape = match shape.as_u64() {
+                Some(n) => vec![n as usize],
+                None => shape
+                    .as_array()
+                    .map(|dims| {
+                        dims.iter()
+                            .filter_map(|d| d.as_u64())
+                            .map(|d| d as usize)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
             let data = data.as_slice().map(<[u8]>::to_vec).unwrap_or_default();
             return Reading::Array { shape, data };
         }
