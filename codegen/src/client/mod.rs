@@ -102,15 +102,7 @@ fn struct_def(defs: &[Def], mut id: DefId) -> Option<DefId> {
 /// The `application/json` schema of a request body or response, following a `$ref`
 /// to `components/requestBodies` / `components/responses`.
 fn json_schema_loc(conv: &mut Converter<'_>, at: &Loc) -> Result<Option<Loc>> {
-    let mut at = at.clone();
-    for _ in 0..16 {
-        let v = conv.docs.get(&at)?.clone();
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => at = conv.docs.resolve(&at, r)?,
-            None => break,
-        }
-    }
-    let v = conv.docs.get(&at)?;
+    let (at, v) = operation::deref(conv, at)?;
     let Some(content) = v.get("content").and_then(Value::as_object) else {
         return Ok(None);
     };

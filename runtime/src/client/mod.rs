@@ -755,8 +755,13 @@ pub(crate) fn check_content_encoding(value: Option<&[u8]>) -> ClientResult<()> {
     }
 }
 
-/// Refuses a declared `Content-Length` above the cap before reading anything.
-pub(crate) fn check_content_length(cfg: &ClientConfig, value: Option<&[u8]>) -> ClientResult<()> {
+/// Refuses a declared `Content-Length` above the cap before reading anything; returns
+/// how many bytes to reserve for the body: the declared length (0 when absent), at most
+/// 64 MiB up front.
+pub(crate) fn check_content_length(
+    cfg: &ClientConfig,
+    value: Option<&[u8]>,
+) -> ClientResult<usize> {
     let len = value
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
@@ -764,7 +769,7 @@ pub(crate) fn check_content_length(cfg: &ClientConfig, value: Option<&[u8]>) -> 
         Some(n) if n > cfg.max_response_bytes => Err(ClientError::BodyTooLarge {
             limit: cfg.max_response_bytes,
         }),
-        _ => Ok(()),
+        n => Ok(usize::try_from(n.unwrap_or(0).min(64 << 20)).unwrap_or(0)),
     }
 }
 
@@ -1059,7 +1064,7 @@ mod tests {
             Err(ClientError::ContentEncoding(e)) if e == "gzip"
         ));
         let cfg = ClientConfig::new("http://h").max_response_bytes(10);
-        assert!(check_content_length(&cfg, Some(b"10")).is_ok());
+        assert!(matches!(check_content_length(&cfg, Some(b"10")), Ok(10)));
         assert!(matches!(
             check_content_length(&cfg, Some(b"11")),
             Err(ClientError::BodyTooLarge { limit: 10 })

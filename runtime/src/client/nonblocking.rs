@@ -161,14 +161,14 @@ async fn read(
     let status = resp.status().as_u16();
     let headers = resp.headers();
     super::check_content_encoding(headers.get("content-encoding").map(|v| v.as_bytes()))?;
-    super::check_content_length(cfg, headers.get("content-length").map(|v| v.as_bytes()))?;
+    let declared =
+        super::check_content_length(cfg, headers.get("content-length").map(|v| v.as_bytes()))?;
     let content_type = headers
         .get("content-type")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default();
     let cap = cfg.max_response_bytes;
-    let declared = resp.content_length().unwrap_or(0).min(cap).min(64 << 20);
-    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    let mut body = Vec::with_capacity(declared);
     while let Some(chunk) = resp
         .chunk()
         .await
