@@ -97,6 +97,8 @@ mod ndarray_impl;
 pub use ndarray_impl::ndarray_serde;
 mod options;
 mod serde_impl;
+#[cfg(feature = "server")]
+pub mod server;
 mod shape;
 pub mod text;
 mod wire;
