@@ -658,7 +658,11 @@ impl Emitter<'_> {
             let w = &f.wire;
             serde.push(quote!(rename = #w));
         }
-        if let Some(v) = &f.default {
+        if matches!((&ty, &f.default), (Ty::Null, Some(Value::Null))) {
+            // `()` is its own default: no function (clippy's `unused_unit`).
+            serde.push(quote!(default));
+            init = Some(quote!(()));
+        } else if let Some(v) = &f.default {
             if let Some(expr) = self.default_expr(&ty, v) {
                 let fn_name = format!(
                     "{}_{}",
