@@ -2,6 +2,8 @@
 //! Python peers and a live `tesseract-runtime serve` on 127.0.0.1.
 
 pub mod models;
+#[path = "served/mod.rs"]
+pub mod served;
 
 // The code in the repository's README and in the READMEs of the crates that cannot test
 // their own (the proc-macro crates, whose examples need the runtime) compiles and runs
