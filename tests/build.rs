@@ -71,6 +71,18 @@ fn main() {
     }
     std::fs::write(out.join("typify_corpus.rs"), typify).expect("write");
 
+    // A Python tesseract ported to Rust: the server trait from the peer's own document
+    // (tests/tests/serve_tesseract.rs implements and serves it).
+    let vectoradd = root.join("../schemas/tesseract_vectoradd.openapi.json");
+    println!("cargo:rerun-if-changed={}", vectoradd.display());
+    let code = Generator::new()
+        .schema(&vectoradd)
+        .server(true)
+        .rustfmt(false)
+        .generate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("vectoradd_server.rs"), code.source()).expect("write");
+
     // Every numpydantic / pydantic-numpy annotation (scripts/capture-numpydantic.py).
     for name in ["numpydantic_sweep", "pydantic_numpy_sweep"] {
         let path = root.join(format!("../schemas/{name}.schema.json"));

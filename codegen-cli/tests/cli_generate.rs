@@ -81,6 +81,36 @@ fn stdout_matches_the_library() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), lib.source());
 }
 
+/// `--server` writes the library's server trait, and says why a document gets none.
+#[test]
+fn server_trait_from_a_tesseract_document() {
+    let out = bin().args(["generate", SCHEMA, "--server"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lib = arraymodel_codegen::Generator::new()
+        .schema(SCHEMA)
+        .server(true)
+        .generate()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, lib.source());
+    for item in [
+        "pub trait Tesseract: Send + Sync + 'static {",
+        "pub struct Server<T>(pub T);",
+        "::arraymodel::server::Endpoint::AbstractEval,",
+    ] {
+        assert!(text.contains(item), "{item}");
+    }
+    let petstore = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schemas/petstore_nullable.openapi.json"
+    );
+    let out = bin().args(["generate", petstore, "--server"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("pub trait Tesseract"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no server generated: the document is not a tesseract API"), "{err}");
+}
+
 #[test]
 fn schema_errors_name_file_and_pointer() {
     let dir = tempfile::tempdir().unwrap();

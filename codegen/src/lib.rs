@@ -50,6 +50,7 @@ mod ir;
 mod load;
 mod names;
 mod operations;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -132,6 +133,7 @@ pub struct Generator {
     rerun_if_changed: bool,
     client: bool,
     async_client: bool,
+    server: bool,
     rustfmt: bool,
     fetcher: Option<Arc<dyn Fetcher>>,
     derives: Vec<String>,
@@ -257,6 +259,7 @@ impl Generator {
             rerun_if_changed: false,
             client: false,
             async_client: false,
+            server: false,
             rustfmt: true,
             fetcher: None,
             derives: Vec::new(),
@@ -506,6 +509,27 @@ impl Generator {
         self
     }
 
+    /// Also generates, from a tesseract API's `openapi.json` (one with `POST /apply`), a
+    /// trait `Tesseract` with one method per endpoint the document publishes (`apply`, and
+    /// `jacobian`, `jacobian_vector_product`, `vector_jacobian_product`, `abstract_eval`
+    /// when present) over the document's models, and `Server<T>`, which serves an
+    /// implementation with `arraymodel::server` (feature `server`): a Python tesseract
+    /// ported to Rust keeps its models, endpoints and `openapi.json` structure.
+    ///
+    /// ```
+    /// let code = arraymodel_codegen::Generator::new()
+    ///     .schema("../schemas/tesseract_vectoradd.openapi.json")
+    ///     .server(true)
+    ///     .generate()
+    ///     .unwrap();
+    /// assert!(code.source().contains("pub trait Tesseract: Send + Sync + 'static {"));
+    /// assert!(code.source().contains("impl<T: Tesseract> ::arraymodel::server::Tesseract for Server<T> {"));
+    /// ```
+    pub fn server(mut self, yes: bool) -> Generator {
+        self.server = yes;
+        self
+    }
+
     /// Formats the source with rustfmt when one runs (default `true`): `$RUSTFMT` when
     /// set (set and empty: never), else `rustfmt` on `PATH`. It runs with `--edition 2024`
     /// and an empty configuration file of its own, so no `rustfmt.toml` of the project,
@@ -575,14 +599,22 @@ impl Generator {
         }
         let mut clients = Vec::new();
         let mut warnings = Vec::new();
-        if self.client || self.async_client {
+        if self.client || self.async_client || self.server {
             let wanted = client::Wanted {
                 blocking: self.client,
                 nonblocking: self.async_client,
+                server: self.server,
             };
             for &r in &roots {
                 match client::analyze(&mut conv, r, wanted)? {
-                    Some(c) => clients.push(c),
+                    Some(c) => {
+                        if self.server
+                            && let Some(why) = server::unservable(&c)
+                        {
+                            warnings.push(format!("{}: {why}", c.source));
+                        }
+                        clients.push(c)
+                    }
                     None => warnings.push(format!(
                         "{}: no client generated: the document is no OpenAPI document with \
                          `paths` (operations)",
@@ -646,7 +678,11 @@ impl Generator {
         let body = emitter.defs(&mut default_fns);
         let clients_tokens: TokenStream = clients
             .iter()
-            .map(|c| client::emit(c, &emitter, &defs))
+            .map(|c| {
+                let mut t = client::emit(c, &emitter, &defs);
+                t.extend(server::emit(c, &emitter));
+                t
+            })
             .collect();
         let defaults = (!default_fns.is_empty()).then(|| {
             quote! {
@@ -737,6 +773,7 @@ impl Generator {
         let mut types: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
         for c in &clients {
             types.extend(c.blocking.iter().chain(&c.nonblocking).cloned());
+            types.extend(c.server.iter().flat_map(|(t, s)| [t.clone(), s.clone()]));
         }
         Ok(Generated {
             tokens,

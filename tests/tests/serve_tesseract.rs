@@ -180,9 +180,7 @@ fn rust_vectoradd(name: &str) -> RustServer {
 
 /// Every vectoradd capture: the same status and bytes (`/docs`, FastAPI's ReDoc page,
 /// is not served; `openapi.json` is compared in structure below).
-#[test]
-fn vectoradd_captures_replay_byte_for_byte() {
-    let server = rust_vectoradd("captures");
+fn replay_vectoradd_captures(server: &RustServer) {
     let mut checked = 0;
     for c in read_captures(&captures().join("vectoradd")) {
         let url = format!("{}{}", server.url, c.path);
@@ -208,8 +206,7 @@ fn vectoradd_captures_replay_byte_for_byte() {
             }
         }
         // A binref answer's files exist where it says, with the peer's bytes.
-        if status == 200 && c.path.starts_with("/apply") && body.windows(6).any(|w| w == b"binref")
-        {
+        if status == 200 && c.path.starts_with("/apply") && body.windows(6).any(|w| w == b"binref") {
             let v: Value = serde_json::from_slice(&body).unwrap();
             let a: arraymodel::Array = arraymodel::from_json_slice(
                 serde_json::to_vec(&v["result"]).unwrap().as_slice(),
@@ -220,6 +217,67 @@ fn vectoradd_captures_replay_byte_for_byte() {
         }
     }
     assert!(checked >= 30, "only {checked} captures replayed");
+}
+
+#[test]
+fn vectoradd_captures_replay_byte_for_byte() {
+    replay_vectoradd_captures(&rust_vectoradd("captures"));
+}
+
+/// `arraymodel generate --server` on the peer's own `openapi.json` (tests/build.rs).
+#[allow(dead_code)]
+mod ported {
+    include!(concat!(env!("OUT_DIR"), "/vectoradd_server.rs"));
+}
+
+/// vectoradd ported from Python: the generated trait implemented over the generated
+/// models (by converting to the example's models and calling it).
+struct Ported;
+
+impl Ported {
+    fn inputs(i: ported::ApplyInputs) -> Result<arraymodel_tests::served::vectoradd::InputSchema, arraymodel::server::BoxError> {
+        use arraymodel::NdArray;
+        Ok(arraymodel_tests::served::vectoradd::InputSchema {
+            a: NdArray::try_from_array(i.a)?,
+            b: NdArray::try_from_array(i.b)?,
+            s: NdArray::try_from_array(i.s)?,
+        })
+    }
+}
+
+impl ported::Tesseract for Ported {
+    fn apply(&self, i: ported::ApplyInputs) -> Result<ported::ApplyOutputs, arraymodel::server::BoxError> {
+        use arraymodel::server::Tesseract;
+        let o = VectorAdd.apply(Self::inputs(i)?)?;
+        Ok(ported::ApplyOutputs { result: o.result.into_array(), norm: o.norm.into_array() })
+    }
+    fn jacobian(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths) -> Result<arraymodel::server::Jacobian, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::jacobian(&VectorAdd, Self::inputs(i)?, wrt, of)
+    }
+    fn jacobian_vector_product(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths, t: arraymodel::server::Arrays) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::jacobian_vector_product(&VectorAdd, Self::inputs(i)?, wrt, of, t)
+    }
+    fn vector_jacobian_product(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths, c: arraymodel::server::Arrays) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::vector_jacobian_product(&VectorAdd, Self::inputs(i)?, wrt, of, c)
+    }
+    fn abstract_eval(&self, i: arraymodel::server::AbstractInputs) -> Result<Value, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::abstract_eval(&VectorAdd, i)
+    }
+}
+
+/// The server generated from the Python vectoradd's `openapi.json` publishes that
+/// document's structure and answers every capture as the peer did.
+#[test]
+fn generated_server_from_the_peers_document() {
+    let dir = scratch("ported");
+    let ours = openapi_document::<ported::Server<Ported>>(&served_config("vectoradd")).unwrap();
+    let theirs: Value = serde_json::from_slice(&std::fs::read(captures().join("vectoradd/openapi.response.body")).unwrap()).unwrap();
+    let mut diffs = Vec::new();
+    differences(&structure(&ours), &structure(&theirs), "", &mut diffs);
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    let server = RustServer::start(ported::Server(Ported), "vectoradd", &dir);
+    copy_dir(&captures().join("vectoradd/binref_input_dir"), &server.input_dir);
+    replay_vectoradd_captures(&server);
 }
 
 /// Where the Rust server answers a capture of `errors/` differently, on purpose:

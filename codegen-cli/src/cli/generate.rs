@@ -41,6 +41,12 @@ pub struct GenerateArgs {
     /// Also generate a typed `AsyncClient` (needs arraymodel's feature `client-async`).
     #[arg(long = "async")]
     pub async_client: bool,
+    /// Also generate, from a tesseract API's `openapi.json`, a `Tesseract` trait with one
+    /// method per endpoint it publishes and `Server<T>`, which serves an implementation
+    /// with tesseract's protocol (needs arraymodel's feature `server`): port a Python
+    /// tesseract to Rust with its exact models.
+    #[arg(long)]
+    pub server: bool,
     /// Follow `$ref`s to `http(s)://` URLs, and relative ones in a document read from a
     /// URL, with the same timeout and size limit. Off by default: a schema does not
     /// make this command send requests to the hosts it names.
@@ -166,7 +172,8 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     let mut generator = Generator::new()
         .crate_path(args.crate_path.clone())
         .client(args.client)
-        .async_client(args.async_client);
+        .async_client(args.async_client)
+        .server(args.server);
     let timeout = Duration::from_secs(args.timeout);
     if args.remote_refs {
         generator = generator.remote_refs(HttpFetcher::new(timeout));
@@ -264,6 +271,9 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
                 }
                 if args.async_client {
                     command.push("--async".into());
+                }
+                if args.server {
+                    command.push("--server".into());
                 }
                 if let Some(m) = &args.map_type {
                     command.push(format!("--map-type {m}"));

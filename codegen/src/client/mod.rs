@@ -42,6 +42,8 @@ pub(crate) struct ClientSpec {
     pub nonblocking: Option<String>,
     /// The skipped-operations constant's name (set by [`name_constants`]).
     pub skipped_const: Option<String>,
+    /// The server trait's and serving type's names, when asked for (a tesseract API).
+    pub server: Option<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -77,6 +79,8 @@ pub(crate) enum EndpointKind {
 pub(crate) struct Wanted {
     pub blocking: bool,
     pub nonblocking: bool,
+    /// The server trait (`crate::server`).
+    pub server: bool,
 }
 
 fn operation_label(method: &str, path: &str, op: &Value) -> String {
@@ -229,7 +233,7 @@ pub(crate) fn analyze(
     }
     let blocking = wanted.blocking.then(|| conv.reserve_name("Client"));
     let nonblocking = wanted.nonblocking.then(|| conv.reserve_name("AsyncClient"));
-    Ok(Some(ClientSpec {
+    let mut spec = ClientSpec {
         source,
         endpoints,
         skipped,
@@ -237,7 +241,12 @@ pub(crate) fn analyze(
         blocking,
         nonblocking,
         skipped_const: None,
-    }))
+        server: None,
+    };
+    if wanted.server && crate::server::unservable(&spec).is_none() {
+        spec.server = Some((conv.reserve_name("Tesseract"), conv.reserve_name("Server")));
+    }
+    Ok(Some(spec))
 }
 
 /// One operation of a tesseract API, or why it cannot be typed.
@@ -450,7 +459,7 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>, defs: &[Def]) -> TokenStr
             pub const #id: &[&str] = &[#(#items),*];
         });
     }
-    if spec.blocking.is_none() && spec.nonblocking.is_none() {
+    if spec.blocking.is_none() && spec.nonblocking.is_none() && spec.server.is_none() {
         return out;
     }
     for ep in &spec.endpoints {
