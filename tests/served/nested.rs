@@ -85,7 +85,7 @@ pub struct OutputSchema {
     /// scale*x + offset
     #[array(shape = [None, 3], dtype = "float64", differentiable)]
     pub y: NdArray<f64>,
-    /// y[0,0] + y[0,1] + y[0,2]
+    /// `y[0,0] + y[0,1] + y[0,2]`
     #[array(shape = [], dtype = "float64", differentiable)]
     pub first_row_sum: NdArray<f64>,
     /// Each weight vector times 2

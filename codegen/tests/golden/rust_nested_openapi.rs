@@ -32,7 +32,7 @@ pub struct AbstractEvalInputSchema {
 pub struct AbstractEvalOutputSchema {
     /// scale*x + offset
     pub y: ShapeDType,
-    /// y\[0,0\] + y\[0,1\] + y\[0,2\]
+    /// `y[0,0] + y[0,1] + y[0,2]`
     pub first_row_sum: ShapeDType,
     /// Each weight vector times 2
     pub doubled: ::std::collections::BTreeMap<String, ShapeDType>,
@@ -124,7 +124,7 @@ pub struct ApplyOutputSchema2 {
     /// scale*x + offset
     #[array(shape = [None, 3], dtype = "float64", differentiable, form = "tesseract")]
     pub y: ::arraymodel::Array,
-    /// y\[0,0\] + y\[0,1\] + y\[0,2\]
+    /// `y[0,0] + y[0,1] + y[0,2]`
     #[array(shape = [], dtype = "float64", differentiable, form = "tesseract")]
     pub first_row_sum: ::arraymodel::Array,
     /// Each weight vector times 2
