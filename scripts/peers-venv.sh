@@ -3,6 +3,7 @@
 #   .cache/venvs/tesseract  <- scripts/requirements-tesseract.txt
 #   .cache/venvs/truss      <- scripts/requirements-truss.txt
 #   .cache/venvs/fastapi    <- scripts/requirements-fastapi.txt, then requirements-fastapi.nodeps.txt
+#   .cache/venvs/s3         <- scripts/requirements-s3.txt (moto's S3 server, run by scripts/s3-server.py)
 # One venv per peer, because a single pip resolve of both backtracks for many minutes.
 # A peer may have a second file requirements-NAME.nodeps.txt: it is installed after the first one
 # with `pip install --no-deps` (for a package whose own dependency tree would conflict, e.g. truss
@@ -10,7 +11,7 @@
 # Idempotent: a venv is rebuilt only when the sha256 of its requirements file(s) differs from the
 # stamp stored inside it. The venvs are built in parallel (about a minute on a fresh machine).
 #
-# Usage: scripts/peers-venv.sh            env: PYTHON (default python3), PEERS (default "tesseract truss fastapi")
+# Usage: scripts/peers-venv.sh            env: PYTHON (default python3), PEERS (default "tesseract truss fastapi s3")
 # Prints one "NAME=/path/to/python" line per peer at the end (easy to eval or grep).
 set -euo pipefail
 
@@ -18,7 +19,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$SCRIPT_DIR")"
 VENVS="$REPO/.cache/venvs"
 PYTHON="${PYTHON:-python3}"
-PEERS="${PEERS:-tesseract truss fastapi}"
+PEERS="${PEERS:-tesseract truss fastapi s3}"
 STAMP_NAME=".requirements.sha256"
 
 sha256_of() {
@@ -69,6 +70,12 @@ build() {
 }
 
 mkdir -p "$VENVS"
+# One run at a time: test binaries call this script from parallel tests, and two runs that both
+# found a venv stale would rebuild it in the same folder. The second run waits, then finds it up to date.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$VENVS/.peers-venv.lock"
+    flock 9
+fi
 start=$SECONDS
 pids=()
 names=()

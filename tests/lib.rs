@@ -186,3 +186,97 @@ impl Drop for TesseractServer {
         let _ = self.child.wait();
     }
 }
+
+/// The local S3 server of the object-store tests (`scripts/s3-server.py`: moto behind a
+/// byte counter) on a free 127.0.0.1 port, with a bucket `arraymodel`; stopped on drop.
+pub struct S3Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl S3Server {
+    /// Starts it (building the `s3` venv if need be); panics, never skips, when it cannot.
+    pub fn start() -> S3Server {
+        use std::io::BufRead;
+        let bin = peer_bin("s3");
+        let mut child = Command::new(bin.join("python"))
+            .arg(repo_root().join("scripts/s3-server.py"))
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting scripts/s3-server.py");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "s3-server.py printed {line:?}"
+        );
+        S3Server { child, url }
+    }
+
+    /// The settings of a client of this server, as `object_store` configuration keys
+    /// (and, uppercased, the AWS environment variables).
+    pub fn options(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("aws_endpoint", self.url.clone()),
+            ("aws_allow_http", "true".into()),
+            ("aws_access_key_id", "testing".into()),
+            ("aws_secret_access_key", "testing".into()),
+            ("aws_region", "us-east-1".into()),
+        ]
+    }
+
+    /// The environment of a child process using this server (object_store, botocore, s3fs).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut e: Vec<(String, String)> = self
+            .options()
+            .into_iter()
+            .map(|(k, v)| (k.to_uppercase(), v))
+            .collect();
+        e.push(("AWS_ENDPOINT_URL".into(), self.url.clone()));
+        e.push(("AWS_DEFAULT_REGION".into(), "us-east-1".into()));
+        e.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
+        e
+    }
+
+    /// A store base for `s3://arraymodel/<prefix>`.
+    pub fn base(&self, prefix: &str) -> arraymodel::binref::store::StoreBase {
+        arraymodel::binref::store::StoreBase::from_url_with(
+            &format!("s3://arraymodel/{prefix}"),
+            self.options(),
+        )
+        .unwrap()
+    }
+
+    /// The byte counter: `query` is `key=arraymodel/...` or `prefix=arraymodel/...`, or empty.
+    pub fn counter(&self, query: &str) -> serde_json::Value {
+        let url = format!("{}/__counter__?{query}", self.url);
+        let body = ureq::get(url)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Zeroes the counters (objects stay).
+    pub fn reset(&self) {
+        ureq::post(format!("{}/__counter__/reset", self.url))
+            .send_empty()
+            .unwrap();
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

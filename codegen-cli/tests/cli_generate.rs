@@ -84,8 +84,15 @@ fn stdout_matches_the_library() {
 /// `--server` writes the library's server trait, and says why a document gets none.
 #[test]
 fn server_trait_from_a_tesseract_document() {
-    let out = bin().args(["generate", SCHEMA, "--server"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["generate", SCHEMA, "--server"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lib = arraymodel_codegen::Generator::new()
         .schema(SCHEMA)
         .server(true)
@@ -104,11 +111,21 @@ fn server_trait_from_a_tesseract_document() {
         env!("CARGO_MANIFEST_DIR"),
         "/../schemas/petstore_nullable.openapi.json"
     );
-    let out = bin().args(["generate", petstore, "--server"]).output().unwrap();
+    let out = bin()
+        .args(["generate", petstore, "--server"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(!String::from_utf8(out.stdout).unwrap().contains("pub trait Tesseract"));
+    assert!(
+        !String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("pub trait Tesseract")
+    );
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no server generated: the document is not a tesseract API"), "{err}");
+    assert!(
+        err.contains("no server generated: the document is not a tesseract API"),
+        "{err}"
+    );
 }
 
 #[test]

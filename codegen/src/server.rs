@@ -61,12 +61,22 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>) -> TokenStream {
             ),
             "jacobian_vector_product" => (
                 quote!(fn jacobian_vector_product(&self, inputs: #apply_in, jvp_inputs: &#s::Paths, jvp_outputs: &#s::Paths, tangent_vector: #s::Arrays) -> #r_arrays),
-                quote!(self.0.jacobian_vector_product(inputs, jvp_inputs, jvp_outputs, tangent_vector)),
+                quote!(self.0.jacobian_vector_product(
+                    inputs,
+                    jvp_inputs,
+                    jvp_outputs,
+                    tangent_vector
+                )),
                 Some(quote!(JacobianVectorProduct)),
             ),
             "vector_jacobian_product" => (
                 quote!(fn vector_jacobian_product(&self, inputs: #apply_in, vjp_inputs: &#s::Paths, vjp_outputs: &#s::Paths, cotangent_vector: #s::Arrays) -> #r_arrays),
-                quote!(self.0.vector_jacobian_product(inputs, vjp_inputs, vjp_outputs, cotangent_vector)),
+                quote!(self.0.vector_jacobian_product(
+                    inputs,
+                    vjp_inputs,
+                    vjp_outputs,
+                    cotangent_vector
+                )),
                 Some(quote!(VectorJacobianProduct)),
             ),
             "abstract_eval" => (
@@ -92,12 +102,10 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>) -> TokenStream {
              its `openapi.json` has this document's models and endpoints."
         ),
     ]);
-    let server_doc = doc_attrs(&[
-        format!(
-            "Serves a `{trait_name}` with tesseract-runtime's protocol: \
+    let server_doc = doc_attrs(&[format!(
+        "Serves a `{trait_name}` with tesseract-runtime's protocol: \
              `arraymodel::server::router({server_name}(my_tesseract), config)`."
-        ),
-    ]);
+    )]);
     quote! {
         #trait_doc
         pub trait #t: Send + Sync + 'static {
@@ -118,10 +126,14 @@ pub(crate) fn emit(spec: &ClientSpec, e: &Emitter<'_>) -> TokenStream {
 /// `apply` takes and returns models.
 pub(crate) fn unservable(spec: &ClientSpec) -> Option<String> {
     if !spec.tesseract {
-        return Some("no server generated: the document is not a tesseract API (no POST /apply)".into());
+        return Some(
+            "no server generated: the document is not a tesseract API (no POST /apply)".into(),
+        );
     }
     let apply = spec.endpoints.iter().find_map(|ep| match &ep.kind {
-        EndpointKind::Post { endpoint, response, .. } if endpoint == "apply" => Some(response),
+        EndpointKind::Post {
+            endpoint, response, ..
+        } if endpoint == "apply" => Some(response),
         _ => None,
     });
     match apply {

@@ -32,3 +32,6 @@
 //! ```
 
 pub use crate::codec::binref::{BinrefReader, BinrefWriter, MAX_FILE_BYTES, Reference, view};
+
+#[cfg(feature = "binref-store")]
+pub mod store;

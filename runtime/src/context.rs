@@ -96,7 +96,8 @@ impl EncodeState {
             binref: opts
                 .binref_dir
                 .as_ref()
-                .map(|d| BinrefWriter::new(d.clone(), opts.binref_prefix.clone())),
+                .map(|d| BinrefWriter::new(d.clone(), opts.binref_prefix.clone()))
+                .or_else(|| store_writer(opts)),
             out,
             error: None,
         }
@@ -380,9 +381,26 @@ pub(crate) fn forms() -> Forms {
     with_decode(|f| f.map_or(Forms::ALL, |f| f.forms))
 }
 
+/// The object-store writer the options ask for, if any.
+fn store_writer(opts: &crate::EncodeOptions) -> Option<BinrefWriter> {
+    #[cfg(feature = "binref-store")]
+    {
+        opts.binref_store
+            .clone()
+            .map(|b| BinrefWriter::to_store(b, opts.binref_prefix.clone()))
+    }
+    #[cfg(not(feature = "binref-store"))]
+    {
+        let _ = opts;
+        None
+    }
+}
+
 /// Runs `body` inside a decode frame: only ever a synchronous call of this crate.
 pub(crate) fn decode_scope<R>(opts: &DecodeOptions, forms: Forms, body: impl FnOnce() -> R) -> R {
     let binref = opts.binref_dir.as_ref().map(BinrefReader::deferred);
+    #[cfg(feature = "binref-store")]
+    let binref = binref.or_else(|| opts.binref_store.clone().map(BinrefReader::from_store));
     DECODE.with(|s| {
         s.borrow_mut().push(DecodeFrame {
             limits: opts.limits,

@@ -144,6 +144,16 @@ pub enum ErrorKind {
     /// A binref buffer string or file that cannot be used.
     #[error("binref: {0}")]
     Binref(String),
+    /// A binref object in an object store that cannot be read or written (feature
+    /// `binref-store`).
+    #[cfg(feature = "binref-store")]
+    #[error("binref object {reference:?}: {problem}")]
+    Store {
+        /// The reference (or object name) concerned.
+        reference: String,
+        /// What went wrong.
+        problem: crate::binref::store::StoreProblem,
+    },
     /// A payload that is refused for safety (pickled object arrays, structured dtypes).
     #[error("refused: {0}")]
     Refused(String),

@@ -273,6 +273,19 @@ pub(crate) fn from_json_slice_forms<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
     forms: Forms,
 ) -> Result<T> {
+    // References into an object store are listed and fetched concurrently first.
+    #[cfg(feature = "binref-store")]
+    if let Some(s) = &opts.binref_store
+        && matches!(s.mode, crate::binref::store::Mode::Direct)
+        && let Some(fetched) = crate::binref::store::prefetch(bytes, opts, &s.base)?
+    {
+        let mut o = opts.clone();
+        o.binref_store = Some(crate::binref::store::StoreReader {
+            base: s.base.clone(),
+            mode: crate::binref::store::Mode::Prefetched(fetched),
+        });
+        return from_json_slice_forms(bytes, &o, forms);
+    }
     context::decode_scope(opts, forms, || {
         // Long strings (base64 buffers) are found with memchr rather than by
         // serde_json, which parses a copy without them (see `long_strings`); base64
@@ -498,6 +511,19 @@ pub(crate) fn from_msgpack_slice_forms<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
     forms: Forms,
 ) -> Result<T> {
+    // References into an object store are listed and fetched concurrently first.
+    #[cfg(feature = "binref-store")]
+    if let Some(s) = &opts.binref_store
+        && matches!(s.mode, crate::binref::store::Mode::Direct)
+        && let Some(fetched) = crate::binref::store::prefetch(bytes, opts, &s.base)?
+    {
+        let mut o = opts.clone();
+        o.binref_store = Some(crate::binref::store::StoreReader {
+            base: s.base.clone(),
+            mode: crate::binref::store::Mode::Prefetched(fetched),
+        });
+        return from_json_slice_forms(bytes, &o, forms);
+    }
     context::decode_scope(opts, forms, || {
         let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
         de.set_max_depth(MSGPACK_MAX_DEPTH);

@@ -141,6 +141,8 @@ pub enum JsonStyle {
 pub struct EncodeOptions {
     pub(crate) style: JsonStyle,
     pub(crate) binref_dir: Option<PathBuf>,
+    #[cfg(feature = "binref-store")]
+    pub(crate) binref_store: Option<crate::binref::store::StoreBase>,
     pub(crate) binref_prefix: String,
     pub(crate) bytes: BytesStyle,
 }
@@ -161,6 +163,8 @@ impl EncodeOptions {
                 compression: Compression::None,
             },
             binref_dir: None,
+            #[cfg(feature = "binref-store")]
+            binref_store: None,
             binref_prefix: String::new(),
             bytes: BytesStyle::Utf8,
         }
@@ -210,6 +214,19 @@ impl EncodeOptions {
     /// The folder binref files are written to.
     pub fn binref_dir(mut self, dir: impl Into<PathBuf>) -> EncodeOptions {
         self.binref_dir = Some(dir.into());
+        #[cfg(feature = "binref-store")]
+        {
+            self.binref_store = None;
+        }
+        self
+    }
+
+    /// The object store prefix binref objects are written to, instead of a folder
+    /// (feature `binref-store`; see [`binref::store`](crate::binref::store)).
+    #[cfg(feature = "binref-store")]
+    pub fn binref_store(mut self, base: crate::binref::store::StoreBase) -> EncodeOptions {
+        self.binref_store = Some(base);
+        self.binref_dir = None;
         self
     }
 
@@ -244,6 +261,8 @@ impl EncodeOptions {
 pub struct DecodeOptions {
     pub(crate) limits: Limits,
     pub(crate) binref_dir: Option<PathBuf>,
+    #[cfg(feature = "binref-store")]
+    pub(crate) binref_store: Option<crate::binref::store::StoreReader>,
     pub(crate) bytes: BytesStyle,
 }
 
@@ -251,6 +270,23 @@ impl DecodeOptions {
     /// The folder binref references are resolved in (and confined to).
     pub fn binref_dir(mut self, dir: impl Into<PathBuf>) -> DecodeOptions {
         self.binref_dir = Some(dir.into());
+        #[cfg(feature = "binref-store")]
+        {
+            self.binref_store = None;
+        }
+        self
+    }
+
+    /// The object store prefix binref references are resolved in (and confined to),
+    /// instead of a folder (feature `binref-store`; see
+    /// [`binref::store`](crate::binref::store)).
+    #[cfg(feature = "binref-store")]
+    pub fn binref_store(mut self, base: crate::binref::store::StoreBase) -> DecodeOptions {
+        self.binref_store = Some(crate::binref::store::StoreReader {
+            base,
+            mode: crate::binref::store::Mode::Direct,
+        });
+        self.binref_dir = None;
         self
     }
 

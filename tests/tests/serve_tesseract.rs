@@ -206,7 +206,8 @@ fn replay_vectoradd_captures(server: &RustServer) {
             }
         }
         // A binref answer's files exist where it says, with the peer's bytes.
-        if status == 200 && c.path.starts_with("/apply") && body.windows(6).any(|w| w == b"binref") {
+        if status == 200 && c.path.starts_with("/apply") && body.windows(6).any(|w| w == b"binref")
+        {
             let v: Value = serde_json::from_slice(&body).unwrap();
             let a: arraymodel::Array = arraymodel::from_json_slice(
                 serde_json::to_vec(&v["result"]).unwrap().as_slice(),
@@ -235,7 +236,10 @@ mod ported {
 struct Ported;
 
 impl Ported {
-    fn inputs(i: ported::ApplyInputs) -> Result<arraymodel_tests::served::vectoradd::InputSchema, arraymodel::server::BoxError> {
+    fn inputs(
+        i: ported::ApplyInputs,
+    ) -> Result<arraymodel_tests::served::vectoradd::InputSchema, arraymodel::server::BoxError>
+    {
         use arraymodel::NdArray;
         Ok(arraymodel_tests::served::vectoradd::InputSchema {
             a: NdArray::try_from_array(i.a)?,
@@ -246,21 +250,59 @@ impl Ported {
 }
 
 impl ported::Tesseract for Ported {
-    fn apply(&self, i: ported::ApplyInputs) -> Result<ported::ApplyOutputs, arraymodel::server::BoxError> {
+    fn apply(
+        &self,
+        i: ported::ApplyInputs,
+    ) -> Result<ported::ApplyOutputs, arraymodel::server::BoxError> {
         use arraymodel::server::Tesseract;
         let o = VectorAdd.apply(Self::inputs(i)?)?;
-        Ok(ported::ApplyOutputs { result: o.result.into_array(), norm: o.norm.into_array() })
+        Ok(ported::ApplyOutputs {
+            result: o.result.into_array(),
+            norm: o.norm.into_array(),
+        })
     }
-    fn jacobian(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths) -> Result<arraymodel::server::Jacobian, arraymodel::server::BoxError> {
+    fn jacobian(
+        &self,
+        i: ported::ApplyInputs,
+        wrt: &arraymodel::server::Paths,
+        of: &arraymodel::server::Paths,
+    ) -> Result<arraymodel::server::Jacobian, arraymodel::server::BoxError> {
         arraymodel::server::Tesseract::jacobian(&VectorAdd, Self::inputs(i)?, wrt, of)
     }
-    fn jacobian_vector_product(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths, t: arraymodel::server::Arrays) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
-        arraymodel::server::Tesseract::jacobian_vector_product(&VectorAdd, Self::inputs(i)?, wrt, of, t)
+    fn jacobian_vector_product(
+        &self,
+        i: ported::ApplyInputs,
+        wrt: &arraymodel::server::Paths,
+        of: &arraymodel::server::Paths,
+        t: arraymodel::server::Arrays,
+    ) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::jacobian_vector_product(
+            &VectorAdd,
+            Self::inputs(i)?,
+            wrt,
+            of,
+            t,
+        )
     }
-    fn vector_jacobian_product(&self, i: ported::ApplyInputs, wrt: &arraymodel::server::Paths, of: &arraymodel::server::Paths, c: arraymodel::server::Arrays) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
-        arraymodel::server::Tesseract::vector_jacobian_product(&VectorAdd, Self::inputs(i)?, wrt, of, c)
+    fn vector_jacobian_product(
+        &self,
+        i: ported::ApplyInputs,
+        wrt: &arraymodel::server::Paths,
+        of: &arraymodel::server::Paths,
+        c: arraymodel::server::Arrays,
+    ) -> Result<arraymodel::server::Arrays, arraymodel::server::BoxError> {
+        arraymodel::server::Tesseract::vector_jacobian_product(
+            &VectorAdd,
+            Self::inputs(i)?,
+            wrt,
+            of,
+            c,
+        )
     }
-    fn abstract_eval(&self, i: arraymodel::server::AbstractInputs) -> Result<Value, arraymodel::server::BoxError> {
+    fn abstract_eval(
+        &self,
+        i: arraymodel::server::AbstractInputs,
+    ) -> Result<Value, arraymodel::server::BoxError> {
         arraymodel::server::Tesseract::abstract_eval(&VectorAdd, i)
     }
 }
@@ -271,12 +313,23 @@ impl ported::Tesseract for Ported {
 fn generated_server_from_the_peers_document() {
     let dir = scratch("ported");
     let ours = openapi_document::<ported::Server<Ported>>(&served_config("vectoradd")).unwrap();
-    let theirs: Value = serde_json::from_slice(&std::fs::read(captures().join("vectoradd/openapi.response.body")).unwrap()).unwrap();
+    let theirs: Value = serde_json::from_slice(
+        &std::fs::read(captures().join("vectoradd/openapi.response.body")).unwrap(),
+    )
+    .unwrap();
     let mut diffs = Vec::new();
     differences(&structure(&ours), &structure(&theirs), "", &mut diffs);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
     let server = RustServer::start(ported::Server(Ported), "vectoradd", &dir);
-    copy_dir(&captures().join("vectoradd/binref_input_dir"), &server.input_dir);
+    copy_dir(
+        &captures().join("vectoradd/binref_input_dir"),
+        &server.input_dir,
+    );
     replay_vectoradd_captures(&server);
 }
 

@@ -30,11 +30,14 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub lz4: bool,
     /// Folder binref buffers of the input are read from, and confined to (default: the input's
-    /// folder; standard input has none).
-    #[arg(long, value_name = "DIR")]
+    /// folder; standard input has none), or an object store prefix `s3://bucket/prefix`
+    /// (credentials and endpoint from the AWS environment variables: `AWS_ENDPOINT_URL`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub binref_in: Option<PathBuf>,
-    /// Folder the `.bin` files of json+binref output are written to (required for json+binref).
-    #[arg(long, value_name = "DIR")]
+    /// Folder the `.bin` files of json+binref output are written to (required for json+binref),
+    /// or an object store prefix `s3://bucket/prefix`.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub binref_out: Option<PathBuf>,
     /// How bytes values (msgpack `bin`) are written in JSON output: `utf8` as text, as
     /// tesseract and truss do (bytes that are not UTF-8 are an error), or `base64`
@@ -85,7 +88,15 @@ fn encode_options(args: &ConvertArgs) -> Result<Option<EncodeOptions>, CliError>
             let dir = args.binref_out.as_ref().ok_or_else(|| {
                 CliError::usage("--to json+binref needs --binref-out DIR for the .bin files")
             })?;
-            EncodeOptions::tesseract(Encoding::Binref).binref_dir(dir)
+            match input::store_url(dir) {
+                #[cfg(feature = "s3")]
+                Some(url) => {
+                    EncodeOptions::tesseract(Encoding::Binref).binref_store(input::store(url)?)
+                }
+                #[cfg(not(feature = "s3"))]
+                Some(url) => match input::store(url)? {},
+                None => EncodeOptions::tesseract(Encoding::Binref).binref_dir(dir),
+            }
         }
         Format::TrussJson => EncodeOptions::truss(),
         Format::Msgpack => return Ok(None),
@@ -117,8 +128,11 @@ pub fn run(args: &ConvertArgs) -> Result<(), CliError> {
     // json+binref: the .bin files are written into a private folder inside
     // --binref-out and moved out only once the output is complete, so a failed run
     // leaves none behind (the folder goes when `staging` is dropped).
+    // (Objects in a store are complete when they appear: no staging.)
     let staging = match (&mut opts, &args.binref_out) {
-        (Some(o), Some(dir)) if args.to == Format::JsonBinref => {
+        (Some(o), Some(dir))
+            if args.to == Format::JsonBinref && input::store_url(dir).is_none() =>
+        {
             let s = Staging::new(dir)?;
             *o = o.clone().binref_dir(s.dir.path());
             Some(s)

@@ -94,6 +94,27 @@ pub fn sniff(bytes: &[u8]) -> Syntax {
     }
 }
 
+/// The URL of an object-store base (`s3://bucket/prefix`) given where a folder may be.
+pub fn store_url(p: &Path) -> Option<&str> {
+    p.to_str()
+        .filter(|s| s.starts_with("s3://") || s.starts_with("s3a://"))
+}
+
+/// An object-store base from its URL, with the credentials and endpoint of the AWS
+/// environment variables.
+#[cfg(feature = "s3")]
+pub fn store(url: &str) -> Result<arraymodel::binref::store::StoreBase, CliError> {
+    arraymodel::binref::store::StoreBase::from_url(url).map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// Without the `s3` feature an object-store URL is a usage error.
+#[cfg(not(feature = "s3"))]
+pub fn store(url: &str) -> Result<std::convert::Infallible, CliError> {
+    Err(CliError::usage(format!(
+        "{url}: this build of arraymodel reads no object stores (feature `s3`)"
+    )))
+}
+
 /// Decodes the input to a document: syntax detected unless `from` is given, binref
 /// buffers read from `binref_in` or the input's folder, confined to it. Every array
 /// form is recognised; with `from`, an array in another form is an error naming its
@@ -110,7 +131,9 @@ pub fn decode(
     let syntax = from.map_or(sniffed, Format::syntax);
     let folder = binref_in.or(input.dir.as_deref());
     let mut opts = DecodeOptions::default();
-    if let Some(dir) = folder {
+    if let Some(url) = binref_in.and_then(store_url) {
+        opts = opts.binref_store(store(url)?);
+    } else if let Some(dir) = folder {
         opts = opts.binref_dir(dir);
     }
     let _stage = Stage::start("decoding", input.show_progress);

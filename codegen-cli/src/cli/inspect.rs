@@ -24,8 +24,8 @@ pub struct InspectArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub from: Option<Format>,
     /// Folder binref buffers are read from, and confined to (default: the input's folder;
-    /// standard input has none).
-    #[arg(long, value_name = "DIR")]
+    /// standard input has none), or an object store prefix `s3://bucket/prefix`.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
     pub binref_in: Option<PathBuf>,
 }
 

@@ -209,6 +209,16 @@ pub struct ClientConfig {
     /// 307/308 (method, body and headers kept). Default: `false`, a 3xx is
     /// [`ClientError::Redirect`].
     pub follow_redirects: bool,
+    /// The object store prefix the server reads binref inputs from (feature
+    /// `binref-store`), used when no [`binref_input_dir`](ClientConfig::binref_input_dir)
+    /// is set. Each call's objects go under a prefix of their own, deleted when the call
+    /// ends.
+    #[cfg(feature = "binref-store")]
+    pub binref_input_store: Option<crate::binref::store::StoreBase>,
+    /// The object store prefix binref responses are read from (feature `binref-store`),
+    /// used when no [`binref_output_dir`](ClientConfig::binref_output_dir) is set.
+    #[cfg(feature = "binref-store")]
+    pub binref_output_store: Option<crate::binref::store::StoreBase>,
 }
 
 /// [`ClientConfig::max_response_bytes`]'s default: 1 GiB.
@@ -240,6 +250,10 @@ impl ClientConfig {
             limits: crate::Limits::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             follow_redirects: false,
+            #[cfg(feature = "binref-store")]
+            binref_input_store: None,
+            #[cfg(feature = "binref-store")]
+            binref_output_store: None,
         }
     }
     /// Sets the largest response body accepted, in bytes.
@@ -275,6 +289,20 @@ impl ClientConfig {
     /// Sets the folder shared with the server's `--output-path`.
     pub fn binref_output_dir(mut self, dir: impl Into<PathBuf>) -> ClientConfig {
         self.binref_output_dir = Some(dir.into());
+        self
+    }
+    /// Sets the object store prefix the server reads binref inputs from (feature
+    /// `binref-store`).
+    #[cfg(feature = "binref-store")]
+    pub fn binref_input_store(mut self, base: crate::binref::store::StoreBase) -> ClientConfig {
+        self.binref_input_store = Some(base);
+        self
+    }
+    /// Sets the object store prefix binref responses are read from (feature
+    /// `binref-store`).
+    #[cfg(feature = "binref-store")]
+    pub fn binref_output_store(mut self, base: crate::binref::store::StoreBase) -> ClientConfig {
+        self.binref_output_store = Some(base);
         self
     }
 }
@@ -622,6 +650,12 @@ fn encode_options(cfg: &ClientConfig, f: WireFormat) -> ClientResult<EncodeOptio
         opts = opts.lz4();
     }
     if f.encoding == Encoding::Binref {
+        #[cfg(feature = "binref-store")]
+        if cfg.binref_input_dir.is_none()
+            && let Some(store) = &cfg.binref_input_store
+        {
+            return Ok(opts.binref_store(store.clone()));
+        }
         let dir = cfg.binref_input_dir.clone().ok_or_else(|| {
             ClientError::Config(
                 "binref requests need ClientConfig::binref_input_dir (the server's --input-path)"
@@ -854,6 +888,14 @@ pub(crate) fn tesseract_response<O: DeserializeOwned>(
         }
     }
     let mut opts = DecodeOptions::default().limits(cfg.limits);
+    #[cfg(feature = "binref-store")]
+    if media.ends_with("+binref")
+        && cfg.binref_output_dir.is_none()
+        && let Some(store) = &cfg.binref_output_store
+    {
+        let opts = opts.binref_store(store.clone());
+        return crate::from_json_slice(&r.body, &opts).map_err(ClientError::Decode);
+    }
     if media.ends_with("+binref") {
         let dir = cfg.binref_output_dir.clone().ok_or_else(|| {
             ClientError::Config(

@@ -81,13 +81,24 @@ pub struct Request {
     pub(crate) scratch: Option<Scratch>,
 }
 
-/// A folder of a request's own (named by a fresh UUID), removed on drop.
+/// A folder (or object store prefix) of a request's own, named by a fresh UUID, removed
+/// on drop.
 #[derive(Debug)]
-pub(crate) struct Scratch(PathBuf);
+pub(crate) enum Scratch {
+    Dir(PathBuf),
+    #[cfg(feature = "binref-store")]
+    Store(crate::binref::store::StoreBase),
+}
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        match self {
+            Scratch::Dir(d) => {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            #[cfg(feature = "binref-store")]
+            Scratch::Store(s) => s.remove_all(),
+        }
     }
 }
 
@@ -302,7 +313,15 @@ impl Request {
             let scratch = dir.join(&sub);
             let prefix = format!("{}{sub}/", opts.binref_prefix);
             opts = opts.binref_dir(&scratch).binref_prefix(prefix);
-            self.scratch = Some(Scratch(scratch));
+            self.scratch = Some(Scratch::Dir(scratch));
+        }
+        #[cfg(feature = "binref-store")]
+        if let Some(store) = opts.binref_store.clone() {
+            let sub = format!("arraymodel-request-{}", uuid::Uuid::new_v4());
+            let prefix = format!("{}{sub}/", opts.binref_prefix);
+            let scratch = store.child(&sub).map_err(ClientError::Encode)?;
+            opts = opts.binref_store(scratch.clone()).binref_prefix(prefix);
+            self.scratch = Some(Scratch::Store(scratch));
         }
         buf.clear();
         if let Err(e) = crate::to_json_into(body, &opts, &mut buf) {

@@ -154,6 +154,9 @@ pub struct BinrefReader {
     /// reference of a call is read below the same handle and a call without binref
     /// buffers touches no file.
     opened: std::sync::OnceLock<std::result::Result<(PathBuf, Arc<Dir>), String>>,
+    /// Objects in a store instead of files in a folder.
+    #[cfg(feature = "binref-store")]
+    store: Option<crate::binref::store::StoreReader>,
 }
 
 impl BinrefReader {
@@ -173,6 +176,18 @@ impl BinrefReader {
         BinrefReader {
             given: base.as_ref().to_path_buf(),
             opened: std::sync::OnceLock::new(),
+            #[cfg(feature = "binref-store")]
+            store: None,
+        }
+    }
+
+    /// A reader of objects under a store's prefix.
+    #[cfg(feature = "binref-store")]
+    pub(crate) fn from_store(store: crate::binref::store::StoreReader) -> BinrefReader {
+        BinrefReader {
+            given: PathBuf::from(store.base.url()),
+            opened: std::sync::OnceLock::new(),
+            store: Some(store),
         }
     }
 
@@ -238,7 +253,6 @@ impl BinrefReader {
     ) -> Result<Array> {
         let r = Reference::parse(reference)?;
         let nbytes = shape::checked_nbytes(&shape, dtype, limits)?;
-        let (file, len) = self.open(&r)?;
         let stored = match (compressed, r.compressed_size) {
             (true, Some(size)) => size,
             (true, None) => {
@@ -248,6 +262,26 @@ impl BinrefReader {
             }
             (false, _) => nbytes as u64,
         };
+        #[cfg(feature = "binref-store")]
+        if let Some(store) = &self.store {
+            let Some(bytes) = store.bytes(reference, r.path, r.offset, stored)? else {
+                // Listing references only: an empty stand-in.
+                return Array::zeros(dtype, vec![0]);
+            };
+            let bytes = bytes.as_slice();
+            return if compressed {
+                super::lz4::check_source(bytes, nbytes)?;
+                Array::try_fill(dtype, shape, limits, |dst| {
+                    super::lz4::decompress_source(bytes, dst)
+                })
+            } else {
+                Array::try_fill(dtype, shape, limits, |dst| {
+                    dst.copy_from_slice(bytes);
+                    Ok(())
+                })
+            };
+        }
+        let (file, len) = self.open(&r)?;
         let end = r
             .offset
             .checked_add(stored)
@@ -514,7 +548,14 @@ pub struct BinrefWriter {
     current: Option<OpenFile>,
     /// Files written and closed: (temporary name, final name), both in `handle`.
     done: Vec<(String, String)>,
+    /// Objects in a store instead: the uploader and the file being filled.
+    #[cfg(feature = "binref-store")]
+    store: Option<(crate::binref::store::StoreWriter, Option<MemFile>)>,
 }
+
+/// A file being filled in memory for an object store: its name and bytes.
+#[cfg(feature = "binref-store")]
+type MemFile = (String, Vec<u8>);
 
 #[derive(Debug)]
 struct OpenFile {
@@ -535,7 +576,47 @@ impl BinrefWriter {
             max_file_bytes: MAX_FILE_BYTES,
             current: None,
             done: Vec::new(),
+            #[cfg(feature = "binref-store")]
+            store: None,
         }
+    }
+
+    /// A writer of `<uuid4>.bin` objects under a store's prefix; references are
+    /// `prefix + name:offset` as for a folder.
+    #[cfg(feature = "binref-store")]
+    pub(crate) fn to_store(
+        base: crate::binref::store::StoreBase,
+        prefix: impl Into<String>,
+    ) -> BinrefWriter {
+        let mut w = BinrefWriter::new(base.url(), prefix);
+        w.store = Some((crate::binref::store::StoreWriter::new(base), None));
+        w
+    }
+
+    /// Appends to the store's current file (uploading the previous one when it is
+    /// full); `lz4` compresses into it. Returns the reference.
+    #[cfg(feature = "binref-store")]
+    fn store_append(&mut self, bytes: &[u8], lz4: bool) -> Option<Result<String>> {
+        let max = self.max_file_bytes;
+        let prefix = self.prefix.clone();
+        let (uploader, current) = self.store.as_mut()?;
+        Some((|| {
+            if current.as_ref().is_none_or(|(_, b)| b.len() as u64 > max) {
+                if let Some((name, buf)) = current.take() {
+                    uploader.upload(&name, buf)?;
+                }
+                *current = Some((format!("{}.bin", uuid::Uuid::new_v4()), Vec::new()));
+            }
+            let (name, buf) = current.as_mut().expect("a current file");
+            let offset = buf.len();
+            if lz4 {
+                super::lz4::compress_into(bytes, buf)?;
+                Ok(format!("{prefix}{name}:{offset}:{}", buf.len() - offset))
+            } else {
+                buf.extend_from_slice(bytes);
+                Ok(format!("{prefix}{name}:{offset}"))
+            }
+        })())
     }
 
     /// Changes the roll-over size (tesseract: 100 MiB).
@@ -546,6 +627,16 @@ impl BinrefWriter {
 
     /// Appends `bytes` (an LZ4 frame when `compressed`) and returns the reference.
     pub fn append(&mut self, bytes: &[u8], compressed: bool) -> Result<String> {
+        #[cfg(feature = "binref-store")]
+        if let Some(r) = self.store_append(bytes, false) {
+            return r.map(|r| {
+                if compressed {
+                    format!("{r}:{}", bytes.len())
+                } else {
+                    r
+                }
+            });
+        }
         self.open()?;
         let f = self.current.as_mut().ok_or_else(|| err("no open file"))?;
         let offset = f.len;
@@ -586,6 +677,10 @@ impl BinrefWriter {
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub fn append_lz4(&mut self, bytes: &[u8]) -> Result<String> {
+        #[cfg(feature = "binref-store")]
+        if let Some(r) = self.store_append(bytes, true) {
+            return r;
+        }
         self.open()?;
         let f = self.current.as_mut().ok_or_else(|| err("no open file"))?;
         let offset = f.len;
@@ -639,6 +734,13 @@ impl BinrefWriter {
     /// by the folder path given to [`BinrefWriter::new`]. The renames happen in the
     /// folder opened by the first file, wherever it is now.
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
+        #[cfg(feature = "binref-store")]
+        if let Some((uploader, current)) = self.store.as_mut() {
+            if let Some((name, buf)) = current.take() {
+                uploader.upload(&name, buf)?;
+            }
+            return Ok(uploader.finish());
+        }
         self.close_current()?;
         let mut out = Vec::new();
         if let Some(dir) = &self.handle {

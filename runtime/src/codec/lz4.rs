@@ -35,7 +35,7 @@ fn frame_info(len: usize) -> FrameInfo {
 /// arraymodel::codec::lz4::decompress_into(&frame, &mut back).unwrap();
 /// assert_eq!(back, vec![7u8; 1000]);
 /// ```
-#[cfg(feature = "internals")] // the benchmarks and fuzz targets
+#[cfg(any(feature = "internals", feature = "binref-store"))] // benchmarks, fuzz targets, object stores
 pub fn compress_into(bytes: &[u8], out: &mut Vec<u8>) -> Result<()> {
     compress_to(bytes, out).map(drop)
 }

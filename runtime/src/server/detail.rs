@@ -150,7 +150,7 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
                 | ErrorKind::SizeMismatch { .. }
                 | ErrorKind::Ragged { .. }
                 | ErrorKind::Value(_)
-        );
+        ) || is_store_error(err.kind());
         if decode_error {
             let encoding = input
                 .and_then(|n| child(n, &Loc::Key("data".into())))
@@ -222,6 +222,19 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
         )
     };
     json!([entry])
+}
+
+/// An object-store read that failed (feature `binref-store`).
+fn is_store_error(kind: &ErrorKind) -> bool {
+    #[cfg(feature = "binref-store")]
+    {
+        matches!(kind, ErrorKind::Store { .. })
+    }
+    #[cfg(not(feature = "binref-store"))]
+    {
+        let _ = kind;
+        false
+    }
 }
 
 /// serde_json's messages end with the position (" at line 1 column 22"); the `loc`
