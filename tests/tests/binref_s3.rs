@@ -416,3 +416,85 @@ fn tesseract_core_and_arraymodel_read_each_others_objects() {
         .unwrap_or_else(|| panic!("no summary: {stdout}"));
     assert_eq!(passed, 2 * cases.len(), "{stdout}");
 }
+
+/// The whole path through the store: arraymodel's client writes a binref request into
+/// one prefix, the Rust vectoradd server reads it from there and answers with binref
+/// objects under `run_<id>/` of another, which the client reads; the request's own
+/// objects are deleted when the call ends.
+#[test]
+fn client_and_server_exchange_arrays_through_s3() {
+    use arraymodel::NdArray;
+    use arraymodel::client::blocking::TesseractClient;
+    use arraymodel::client::{CallOptions, ClientConfig, WireFormat};
+    use arraymodel::server::ServerConfig;
+    use arraymodel_tests::served::vectoradd;
+    let s3 = S3Server::start();
+    let config = ServerConfig::default()
+        .input_store(s3.base("in"))
+        .output_store(s3.base("out"));
+    // A server with stores only (RustServer gives its servers folders).
+    let app = arraymodel::server::router(vectoradd::VectorAdd, config).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let l = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(l, app).await.unwrap();
+            });
+    });
+    let client = TesseractClient::new(
+        ClientConfig::new(&url)
+            .binref_input_store(s3.base("in"))
+            .binref_output_store(s3.base("out")),
+    );
+    let inputs = vectoradd::InputSchema {
+        a: NdArray::new([4], vec![1.0, 2.0, 3.0, 4.0]).unwrap(),
+        b: NdArray::new([4], vec![0.5, 0.25, 0.125, 1e-300]).unwrap(),
+        s: NdArray::new(Vec::<usize>::new(), vec![2.0]).unwrap(),
+    };
+    for lz4 in [false, true] {
+        let wire = WireFormat {
+            encoding: arraymodel::Encoding::Binref,
+            lz4,
+        };
+        s3.reset();
+        let out: vectoradd::OutputSchema = client
+            .apply(
+                &inputs,
+                &CallOptions::default().request(wire).response(wire),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.result.as_slice(), &[2.5, 4.25, 6.125, 8.0 + 1e-300]);
+        let c = s3.counter("");
+        let keys = c["keys"].as_object().unwrap();
+        assert!(
+            keys.keys()
+                .any(|k| k.starts_with("arraymodel/in/arraymodel-request-")),
+            "{c}"
+        );
+        assert!(
+            keys.keys().any(|k| k.starts_with("arraymodel/out/run_")),
+            "{c}"
+        );
+        // The request's objects are deleted when the call ends (S3's DeleteObjects).
+        let log: Value = serde_json::from_str(
+            &ureq::get(format!("{}/__counter__/log", s3.url))
+                .call()
+                .unwrap()
+                .body_mut()
+                .read_to_string()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["method"] == "POST" && r["query"] == "delete" && r["status"] == 200),
+            "{log}"
+        );
+    }
+}

@@ -42,7 +42,7 @@ pub(crate) struct State<T> {
 pub(crate) fn describe<T: Tesseract>(
     config: &ServerConfig,
 ) -> Result<(Value, Value, Vec<ArrayLeaf>, Vec<ArrayLeaf>), ServerError> {
-    if config.output_format == Encoding::Binref && config.output_path.is_none() {
+    if config.output_format == Encoding::Binref && !config.writes_binref() {
         return Err(ServerError::BinrefWithoutOutputPath);
     }
     let input = T::Input::json_schema_value();
@@ -83,7 +83,7 @@ pub(crate) fn describe<T: Tesseract>(
         title: &config.name,
         version: &config.version,
         description: &config.description,
-        binref: config.output_path.is_some(),
+        binref: config.writes_binref(),
     });
     Ok((doc, input, inputs, outputs))
 }
@@ -210,12 +210,19 @@ impl Call {
             opts = opts.lz4();
         }
         if n.encoding == Encoding::Binref {
+            let run = format!("run_{}", self.run_id);
+            #[cfg(feature = "binref-store")]
+            if state.config.output_path.is_none()
+                && let Some(base) = &state.config.output_store
+            {
+                let store = base.child(&run).map_err(|e| e.to_string())?;
+                return Ok(opts.binref_store(store).binref_prefix(format!("{run}/")));
+            }
             let base = state
                 .config
                 .output_path
                 .as_ref()
                 .ok_or("json+binref without an output path")?;
-            let run = format!("run_{}", self.run_id);
             let dir: PathBuf = base.join(&run);
             opts = opts.binref_dir(dir).binref_prefix(format!("{run}/"));
         }
@@ -304,14 +311,15 @@ async fn run<T: Tesseract, O: Op<T>>(
     let mut decode = DecodeOptions::default().limits(state.config.limits);
     if let Some(dir) = &state.config.input_path {
         decode = decode.binref_dir(dir);
+    } else {
+        #[cfg(feature = "binref-store")]
+        if let Some(base) = &state.config.input_store {
+            decode = decode.binref_store(base.clone());
+        }
     }
     let call = Call {
         decode,
-        accept: negotiate::negotiate(
-            accept.as_deref(),
-            default,
-            state.config.output_path.is_some(),
-        ),
+        accept: negotiate::negotiate(accept.as_deref(), default, state.config.writes_binref()),
         run_id: run_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
     };
     let task = tokio::task::spawn_blocking(move || O::run(&state, &body, &call));

@@ -281,6 +281,10 @@ fn not_implemented(e: Endpoint) -> BoxError {
 pub struct ServerConfig {
     pub(crate) input_path: Option<PathBuf>,
     pub(crate) output_path: Option<PathBuf>,
+    #[cfg(feature = "binref-store")]
+    pub(crate) input_store: Option<crate::binref::store::StoreBase>,
+    #[cfg(feature = "binref-store")]
+    pub(crate) output_store: Option<crate::binref::store::StoreBase>,
     pub(crate) output_format: Encoding,
     pub(crate) compression: Compression,
     pub(crate) limits: Limits,
@@ -303,6 +307,10 @@ impl Default for ServerConfig {
         ServerConfig {
             input_path: None,
             output_path: None,
+            #[cfg(feature = "binref-store")]
+            input_store: None,
+            #[cfg(feature = "binref-store")]
+            output_store: None,
             output_format: Encoding::Json,
             compression: Compression::None,
             limits: Limits::default(),
@@ -327,6 +335,31 @@ impl ServerConfig {
     pub fn output_path(mut self, dir: impl Into<PathBuf>) -> Self {
         self.output_path = Some(dir.into());
         self
+    }
+
+    /// The object store prefix binref inputs are read from (and confined to) when no
+    /// input path is set (feature `binref-store`).
+    #[cfg(feature = "binref-store")]
+    pub fn input_store(mut self, base: crate::binref::store::StoreBase) -> Self {
+        self.input_store = Some(base);
+        self
+    }
+
+    /// The object store prefix binref outputs are written to, under `run_<id>/`, when no
+    /// output path is set (feature `binref-store`). Offers `json+binref`.
+    #[cfg(feature = "binref-store")]
+    pub fn output_store(mut self, base: crate::binref::store::StoreBase) -> Self {
+        self.output_store = Some(base);
+        self
+    }
+
+    /// Whether binref outputs have somewhere to go.
+    pub(crate) fn writes_binref(&self) -> bool {
+        #[cfg(feature = "binref-store")]
+        if self.output_store.is_some() {
+            return true;
+        }
+        self.output_path.is_some()
     }
 
     /// The response encoding when `Accept` leaves it open (tesseract's
