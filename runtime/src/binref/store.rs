@@ -96,7 +96,7 @@ impl Drop for Runtime {
 /// The S3 client's TLS (rustls) needs a process-wide crypto provider: if none is
 /// installed when the first base is made, ring's becomes the default (this crate builds
 /// rustls with ring only; an application that installs another first keeps it).
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }

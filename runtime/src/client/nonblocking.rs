@@ -28,6 +28,10 @@ use crate::array::Array;
 /// # let _ = client;
 /// ```
 pub fn client_builder(cfg: &ClientConfig) -> reqwest::ClientBuilder {
+    // Feature `binref-store` builds reqwest's rustls without a provider, which
+    // feature unification turns on for this client too: the same ring provider then.
+    #[cfg(feature = "binref-store")]
+    crate::binref::store::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(cfg.timeout)
         .redirect(reqwest::redirect::Policy::none())
