@@ -30,7 +30,7 @@
 //! the name (a failed multipart upload is aborted). Objects of a value whose encoding
 //! fails afterwards are deleted.
 //!
-//! **Errors** are [`ErrorKind::Store`](crate::ErrorKind::Store), naming the reference and
+//! **Errors** are [`crate::ErrorKind::Store`], naming the reference and
 //! the problem ([`StoreProblem`]): a missing object, an object shorter than the array,
 //! access denied, an endpoint that cannot be reached.
 //!
