@@ -511,19 +511,7 @@ pub(crate) fn from_msgpack_slice_forms<'de, T: Deserialize<'de>>(
     opts: &DecodeOptions,
     forms: Forms,
 ) -> Result<T> {
-    // References into an object store are listed and fetched concurrently first.
-    #[cfg(feature = "binref-store")]
-    if let Some(s) = &opts.binref_store
-        && matches!(s.mode, crate::binref::store::Mode::Direct)
-        && let Some(fetched) = crate::binref::store::prefetch(bytes, opts, &s.base)?
-    {
-        let mut o = opts.clone();
-        o.binref_store = Some(crate::binref::store::StoreReader {
-            base: s.base.clone(),
-            mode: crate::binref::store::Mode::Prefetched(fetched),
-        });
-        return from_json_slice_forms(bytes, &o, forms);
-    }
+    // (msgpack has no binref buffers: tesseract's binref is JSON only.)
     context::decode_scope(opts, forms, || {
         let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
         de.set_max_depth(MSGPACK_MAX_DEPTH);

@@ -232,3 +232,79 @@ fn a_failed_encode_leaves_no_object() {
     });
     assert_eq!(n, 0);
 }
+
+/// What the attack pass found (review of #19): claims a payload makes are checked before
+/// anything is allocated or requested.
+#[test]
+fn hostile_claims_are_refused_before_allocating_or_requesting() {
+    let store = Arc::new(InMemory::new());
+    futures::executor::block_on(store.put(&"p/small.bin".into(), PutPayload::from(vec![0u8; 64])))
+        .unwrap();
+    let b = base(&store, "p");
+    let decode = |doc: String, limits: Option<arraymodel::Limits>| {
+        let mut opts = DecodeOptions::default().binref_store(b.clone());
+        if let Some(l) = limits {
+            opts = opts.limits(l);
+        }
+        arraymodel::from_json_slice::<std::collections::BTreeMap<String, Array>>(
+            doc.as_bytes(),
+            &opts,
+        )
+    };
+    let lz4 = |r: &str| {
+        format!(
+            r#"{{"a":{{"shape":[1],"dtype":"float64","data":{{"buffer":"{r}","encoding":"binref","compression":"lz4"}}}}}}"#
+        )
+    };
+    // A compressed size no frame of 8 bytes can have (it was allocated up front: 1 TiB).
+    let e = decode(lz4("small.bin:0:1099511627776"), None).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Binref(_)), "{e}");
+    let e = decode(lz4("small.bin:0:18446744073709551615"), None).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Binref(_)), "{e}");
+    // An offset next to u64::MAX (its parts wrapped around and grew without bound).
+    let started = std::time::Instant::now();
+    let e = decode(
+        format!(
+            r#"{{"a":{}}}"#,
+            tesseract("small.bin:18446744073709551500", "float64", "[1]")
+        ),
+        None,
+    )
+    .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{e}");
+    // `.` names the prefix itself, no object below it.
+    let e = decode(
+        format!(r#"{{"a":{}}}"#, tesseract(".:0", "uint8", "[1]")),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Binref(_)), "{e}");
+    // References adding up past max_total_bytes are refused before any fetch (twenty
+    // 1 GiB claims against a 128 MiB budget).
+    let many: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                r#""a{i}":{}"#,
+                tesseract(&format!("small.bin:{i}"), "uint8", "[1073741824]")
+            )
+        })
+        .collect();
+    let limits = arraymodel::Limits {
+        max_total_bytes: 128 << 20,
+        ..arraymodel::Limits::default()
+    };
+    let e = decode(format!("{{{}}}", many.join(",")), Some(limits)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+    // One range referenced 10,000 times reads the same bytes each time.
+    let refs: Vec<String> = (0..10_000)
+        .map(|i| format!(r#""a{i}":{}"#, tesseract("small.bin:8", "uint8", "[8]")))
+        .collect();
+    let started = std::time::Instant::now();
+    let got = decode(format!("{{{}}}", refs.join(",")), None).unwrap();
+    assert_eq!(got.len(), 10_000);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -999,3 +999,123 @@ fn tesseract_core_client_cannot_tell_the_servers_apart() {
         assert_eq!(v["cases"], v["expected_cases"], "{api}");
     }
 }
+
+/// A tesseract differentiable through a map of arrays (`w.{key}` paths).
+struct Weighted;
+
+#[derive(arraymodel::ArrayModel, Debug)]
+struct WeightedIn {
+    #[array(shape = [None], dtype = "float64", differentiable)]
+    w: std::collections::BTreeMap<String, arraymodel::NdArray<f64>>,
+}
+
+#[derive(arraymodel::ArrayModel, Debug)]
+struct WeightedOut {
+    #[array(shape = [], dtype = "float64", differentiable)]
+    y: arraymodel::NdArray<f64>,
+}
+
+impl arraymodel::server::Tesseract for Weighted {
+    type Input = WeightedIn;
+    type Output = WeightedOut;
+    const ENDPOINTS: &'static [arraymodel::server::Endpoint] =
+        &[arraymodel::server::Endpoint::Jacobian];
+    fn apply(&self, _: WeightedIn) -> Result<WeightedOut, arraymodel::server::BoxError> {
+        Ok(WeightedOut {
+            y: arraymodel::NdArray::new(Vec::<usize>::new(), vec![0.0])?,
+        })
+    }
+    fn jacobian(
+        &self,
+        _: WeightedIn,
+        wrt: &arraymodel::server::Paths,
+        of: &arraymodel::server::Paths,
+    ) -> Result<arraymodel::server::Jacobian, arraymodel::server::BoxError> {
+        Ok(of
+            .iter()
+            .map(|o| {
+                let row = wrt
+                    .iter()
+                    .map(|i| (i.clone(), arraymodel::Array::from_vec(vec![1.0f64])))
+                    .collect();
+                (o.clone(), row)
+            })
+            .collect())
+    }
+}
+
+/// What the attack pass found (review of #18): gradient paths through a map are checked
+/// in linear time, 422 bodies stay small whatever the payload quotes, and an optional
+/// field of an abstract model takes only null or its own form.
+#[test]
+fn review_findings_stay_fixed() {
+    let dir = scratch("review");
+    let server = RustServer::start(Weighted, "weighted", &dir);
+    let n = 20_000;
+    let w: Vec<String> = (0..n).map(|i| format!(r#""k{i}":[1.0]"#)).collect();
+    let paths: Vec<String> = (0..n).map(|i| format!(r#""w.{{k{i}}}""#)).collect();
+    let body = format!(
+        r#"{{"inputs":{{"w":{{{}}}}},"jac_inputs":[{}],"jac_outputs":["y"]}}"#,
+        w.join(","),
+        paths.join(",")
+    );
+    let started = std::time::Instant::now();
+    let (status, _, answer) = send(
+        "POST",
+        &format!("{}/jacobian", server.url),
+        Some("application/json"),
+        None,
+        Some(body.as_bytes()),
+    );
+    assert_eq!(
+        status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer[..answer.len().min(500)])
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?} for {n} paths",
+        started.elapsed()
+    );
+    let v: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(v["y"].as_object().unwrap().len(), n);
+
+    // A 1 MB unknown key and a 1 MB dtype: the 422 quotes neither whole.
+    let vectoradd = rust_vectoradd("review-422");
+    let key = "k".repeat(1 << 20);
+    for body in [
+        format!(r#"{{"inputs":{{"a":[1.0],"b":[1.0],"{key}":1}}}}"#),
+        format!(
+            r#"{{"inputs":{{"a":{{"shape":[1],"dtype":"{key}","data":{{"buffer":[1],"encoding":"json"}}}},"b":[1.0]}}}}"#
+        ),
+    ] {
+        let (status, _, answer) = send(
+            "POST",
+            &format!("{}/apply", vectoradd.url),
+            None,
+            None,
+            Some(body.as_bytes()),
+        );
+        assert_eq!(status, 422);
+        assert!(answer.len() < 80 * 1024, "a 422 of {} bytes", answer.len());
+    }
+
+    // abstract_eval: `offset` is Optional[array]; a string there is refused.
+    let nested = RustServer::start(Nested, "nested-review", &dir);
+    let body = r#"{"inputs":{"x":{"shape":[2,3],"dtype":"float64"},"settings":{"scale":{"shape":[],"dtype":"float64"}},"weights":{},"offset":"garbage"}}"#;
+    let (status, _, answer) = send(
+        "POST",
+        &format!("{}/abstract_eval", nested.url),
+        None,
+        None,
+        Some(body.as_bytes()),
+    );
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&answer));
+    let v: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(
+        v["detail"][0]["loc"],
+        json!(["body", "inputs", "offset"]),
+        "{v}"
+    );
+}

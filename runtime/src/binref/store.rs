@@ -149,6 +149,10 @@ impl PartialEq for StoreBase {
 
 impl Eq for StoreBase {}
 
+/// Most distinct byte ranges one payload may reference in a store (a payload of many
+/// tiny references would otherwise turn into as many requests).
+pub const MAX_RANGES: usize = 65_536;
+
 /// Default [`StoreBase::max_concurrency`]: 8 requests.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
 /// Default [`StoreBase::part_size`]: 8 MiB (S3's smallest multipart part is 5 MiB).
@@ -295,6 +299,12 @@ impl StoreBase {
             .ok_or_else(|| {
                 store_error(path, StoreProblem::Other("the path is not UTF-8".into()))
             })?;
+        if parts.is_empty() {
+            // `.` would name the prefix itself, which is no object below it.
+            return Err(Error::new(ErrorKind::Binref(format!(
+                "{path:?} names no object below the prefix"
+            ))));
+        }
         let mut key = self.prefix.clone();
         for p in parts {
             let part = object_store::path::PathPart::parse(&p).map_err(|e| {
@@ -323,49 +333,78 @@ impl StoreBase {
     }
 
     /// Fetches `requests` (keys and byte ranges), in parts, at most `max_concurrency`
-    /// requests at a time; each result is exactly its range's bytes.
-    fn fetch(&self, requests: Vec<Planned>) -> Vec<std::result::Result<Vec<u8>, StoreProblem>> {
+    /// requests at a time; each result is exactly its range's bytes. Parts are kept as
+    /// they arrive and joined at the end, so memory follows the bytes received, never a
+    /// size a payload claims; the first failed part of an array cancels the parts of it
+    /// not yet sent.
+    fn fetch(
+        &self,
+        requests: Vec<Planned>,
+    ) -> Vec<std::result::Result<Arc<Vec<u8>>, StoreProblem>> {
         let store = self.store.clone();
         let (part, conc) = (self.part_size as u64, self.max_concurrency);
         self.run(async move {
             use futures::StreamExt;
-            let mut out: Vec<std::result::Result<Vec<u8>, StoreProblem>> = requests
-                .iter()
-                .map(|r| {
-                    usize::try_from(r.range.end - r.range.start)
-                        .map(|n| vec![0u8; n])
-                        .map_err(|_| StoreProblem::TooShort)
-                })
-                .collect();
             let mut parts = Vec::new();
             for (i, r) in requests.iter().enumerate() {
                 let mut at = r.range.start;
                 while at < r.range.end {
-                    let end = (at + part).min(r.range.end);
+                    let end = at + part.min(r.range.end - at);
                     parts.push((i, at..end));
                     at = end;
                 }
             }
+            let n = requests.len();
+            let failed: Arc<Mutex<Vec<bool>>> = Arc::new(Mutex::new(vec![false; n]));
+            let mut got: Vec<Vec<(u64, bytes::Bytes)>> = vec![Vec::new(); n];
+            let mut problems: Vec<Option<StoreProblem>> = vec![None; n];
+            let requests = Arc::new(requests);
             let mut stream = futures::stream::iter(parts)
                 .map(|(i, range)| {
                     let store = store.clone();
-                    let key = requests[i].key.clone();
-                    async move { (i, range.clone(), store.get_range(&key, range).await) }
+                    let requests = requests.clone();
+                    let failed = failed.clone();
+                    async move {
+                        if failed.lock().expect("not poisoned")[i] {
+                            return (i, range, None);
+                        }
+                        let r = store.get_range(&requests[i].key, range.clone()).await;
+                        (i, range, Some(r))
+                    }
                 })
                 .buffer_unordered(conc);
-            while let Some((i, range, got)) = stream.next().await {
-                let r = &requests[i];
-                let Ok(buf) = &mut out[i] else { continue };
-                match got {
-                    Ok(bytes) if bytes.len() as u64 == range.end - range.start => {
-                        let from = (range.start - r.range.start) as usize;
-                        buf[from..from + bytes.len()].copy_from_slice(&bytes);
+            while let Some((i, range, r)) = stream.next().await {
+                match r {
+                    None => {}
+                    Some(Ok(bytes)) if bytes.len() as u64 == range.end - range.start => {
+                        got[i].push((range.start, bytes));
                     }
-                    Ok(_) => out[i] = Err(StoreProblem::TooShort),
-                    Err(e) => out[i] = Err(classify(e)),
+                    Some(other) => {
+                        failed.lock().expect("not poisoned")[i] = true;
+                        if problems[i].is_none() {
+                            problems[i] = Some(match other {
+                                Ok(_) => StoreProblem::TooShort,
+                                Err(e) => classify(e),
+                            });
+                        }
+                    }
                 }
             }
-            out
+            got.into_iter()
+                .zip(problems)
+                .map(|(mut parts, problem)| {
+                    if let Some(p) = problem {
+                        return Err(p);
+                    }
+                    parts.sort_by_key(|(at, _)| *at);
+                    let len: usize = parts.iter().map(|(_, b)| b.len()).sum();
+                    let mut out = Vec::with_capacity(len);
+                    for (_, b) in parts {
+                        out.extend_from_slice(&b);
+                    }
+                    Ok(Arc::new(out))
+                })
+                .collect()
         })
     }
 }
@@ -416,7 +455,7 @@ pub(crate) struct Planned {
 }
 
 /// Bytes fetched before a decode, by key and range (each taken once).
-type Fetched = Mutex<HashMap<(Key, u64, u64), std::result::Result<Vec<u8>, StoreProblem>>>;
+type Fetched = HashMap<(Key, u64, u64), std::result::Result<Arc<Vec<u8>>, StoreProblem>>;
 
 /// How a decode reads the store: straight away, only listing references, or from
 /// bytes fetched beforehand.
@@ -451,7 +490,7 @@ impl StoreReader {
         path: &str,
         offset: u64,
         stored: u64,
-    ) -> Result<Option<Vec<u8>>> {
+    ) -> Result<Option<Arc<Vec<u8>>>> {
         let key = self.base.key(path)?;
         let end = offset
             .checked_add(stored)
@@ -466,22 +505,17 @@ impl StoreReader {
                 list.lock().expect("not poisoned").push(planned);
                 Ok(None)
             }
-            Mode::Prefetched(map) => {
-                let taken = map.lock().expect("not poisoned").remove(&(
-                    planned.key.clone(),
-                    offset,
-                    stored,
-                ));
-                match taken {
-                    Some(got) => got.map(Some).map_err(|p| store_error(reference, p)),
-                    None => self.fetch_one(planned).map(Some),
-                }
-            }
+            Mode::Prefetched(map) => match map.get(&(planned.key.clone(), offset, stored)) {
+                // A reference used twice reads the same bytes (each use is charged to the
+                // call's budget by the decode).
+                Some(got) => got.clone().map(Some).map_err(|p| store_error(reference, p)),
+                None => self.fetch_one(planned).map(Some),
+            },
             Mode::Direct => self.fetch_one(planned).map(Some),
         }
     }
 
-    fn fetch_one(&self, planned: Planned) -> Result<Vec<u8>> {
+    fn fetch_one(&self, planned: Planned) -> Result<Arc<Vec<u8>>> {
         let reference = planned.reference.clone();
         self.base
             .fetch(vec![planned])
@@ -523,13 +557,31 @@ pub(crate) fn prefetch(
         (&a.key, a.range.start, a.range.end).cmp(&(&b.key, b.range.start, b.range.end))
     });
     planned.dedup_by(|a, b| a.key == b.key && a.range == b.range);
+    // What the payload would make us fetch is held to the call's limits before anything
+    // is requested: the bytes of its arrays, and how many distinct ranges there are.
+    let total: u64 = planned
+        .iter()
+        .map(|p| p.range.end - p.range.start)
+        .fold(0u64, u64::saturating_add);
+    if total > opts.limits.max_total_bytes {
+        return Err(Error::new(ErrorKind::TooLarge {
+            bytes: u128::from(total),
+            limit: usize::try_from(opts.limits.max_total_bytes).unwrap_or(usize::MAX),
+        }));
+    }
+    if planned.len() > MAX_RANGES {
+        return Err(Error::new(ErrorKind::Binref(format!(
+            "{} distinct binref ranges in one payload; at most {MAX_RANGES} are fetched",
+            planned.len()
+        ))));
+    }
     let fetched = base.fetch(planned.clone());
     let map = planned
         .into_iter()
         .zip(fetched)
         .map(|(p, got)| ((p.key, p.range.start, p.range.end - p.range.start), got))
         .collect();
-    Ok(Some(Arc::new(Mutex::new(map))))
+    Ok(Some(Arc::new(map)))
 }
 
 /// The writing side: files buffered in memory, uploaded whole under their final names.

@@ -264,11 +264,21 @@ impl BinrefReader {
         };
         #[cfg(feature = "binref-store")]
         if let Some(store) = &self.store {
+            // Nothing is requested for a frame larger than any LZ4 frame of the array
+            // could be (the folder reader has the file's length to check against).
+            if compressed && stored > super::lz4::max_frame_len(nbytes) {
+                return Err(err(format!(
+                    "compressed_size {stored} is larger than any LZ4 frame of {nbytes} bytes"
+                )));
+            }
             let Some(bytes) = store.bytes(reference, r.path, r.offset, stored)? else {
                 // Listing references only: an empty stand-in.
                 return Array::zeros(dtype, vec![0]);
             };
             let bytes = bytes.as_slice();
+            if bytes.len() as u64 != stored {
+                return Err(err("the store returned a different number of bytes"));
+            }
             return if compressed {
                 super::lz4::check_source(bytes, nbytes)?;
                 Array::try_fill(dtype, shape, limits, |dst| {

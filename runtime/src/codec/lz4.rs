@@ -237,6 +237,15 @@ impl FrameSource for Base64Frame<'_> {
     }
 }
 
+/// The largest an LZ4 frame of `size` bytes can be: its header (at most 19 bytes), every
+/// block stored uncompressed with its 4-byte size and a 4-byte checksum (64 KiB blocks
+/// are the smallest a frame may declare), the end mark and a content checksum.
+#[cfg(feature = "binref-store")]
+pub(crate) fn max_frame_len(size: usize) -> u64 {
+    let blocks = (size as u64).div_ceil(64 << 10).max(1);
+    size as u64 + 8 * blocks + 19 + 4 + 4
+}
+
 /// [`check_frame`] for any [`FrameSource`].
 pub(crate) fn check_source<F: FrameSource + ?Sized>(frame: &F, size: usize) -> Result<()> {
     layout(frame, size).map(|_| ())

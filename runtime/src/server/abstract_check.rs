@@ -53,6 +53,18 @@ fn visit(
     if let Some(t) = array_title(schema) {
         return shape_dtype(&t, value, loc);
     }
+    if schema.get("type") == Some(&json!("null")) {
+        return if value.is_null() {
+            Ok(())
+        } else {
+            Err(error(
+                "none_required",
+                loc,
+                "Input should be None".into(),
+                Some(value),
+            ))
+        };
+    }
     if let Some(alts) = schema.get("anyOf").and_then(Value::as_array) {
         if value.is_null() && alts.iter().any(|a| a.get("type") == Some(&json!("null"))) {
             return Ok(());

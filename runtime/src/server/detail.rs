@@ -30,6 +30,11 @@ const ARRAY_KEYS: [&str; 7] = [
     "compression",
 ];
 
+/// Bodies larger than this are not walked for the 422's `input` (16 MiB).
+const MAX_WALKED_BODY: usize = 16 << 20;
+/// `loc` entries walked in the raw body at most.
+const MAX_WALK_DEPTH: usize = 24;
+
 /// One `loc` entry.
 #[derive(Clone, Debug)]
 enum Loc {
@@ -94,8 +99,12 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
             Some(json!({"error": strip_position(message)})),
         )]);
     }
-    let root: Option<&RawValue> = std::str::from_utf8(body)
-        .ok()
+    // The offending value is found by walking the raw body, one level per `loc` entry;
+    // each level parses its subtree, so the walk is capped (a large body is classified
+    // by its path alone, and its value is not quoted).
+    let root: Option<&RawValue> = (body.len() <= MAX_WALKED_BODY)
+        .then(|| std::str::from_utf8(body).ok())
+        .flatten()
         .and_then(|s| serde_json::from_str(s).ok());
     let mut locs: Vec<Loc> = prefix.iter().map(|p| Loc::Key(p.to_string())).collect();
     locs.extend(err.path().segments().iter().map(|s| match s {
@@ -107,6 +116,20 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
     let mut depth = 0;
     let mut array_at = None;
     for (i, loc) in locs.iter().enumerate() {
+        // Not walked (a body too large, or a path too deep): the path alone says where
+        // an array object begins.
+        let unwalked = root.is_none() || i >= MAX_WALK_DEPTH;
+        if unwalked {
+            if let Some(at) = locs[i..]
+                .iter()
+                .position(|l| matches!(l, Loc::Key(k) if ARRAY_KEYS.contains(&k.as_str())))
+            {
+                array_at = Some(i + at);
+            }
+            depth = locs.len();
+            node = None;
+            break;
+        }
         let Some(cur) = node else { break };
         if let Loc::Key(k) = loc
             && ARRAY_KEYS.contains(&k.as_str())
@@ -256,7 +279,34 @@ fn strip_position(message: &str) -> String {
     message.to_string()
 }
 
-/// One entry, its keys in FastAPI's order.
+/// Longest text of a detail entry (`msg`, `ctx` strings), in bytes.
+const MAX_TEXT: usize = 1024;
+/// Longest `loc` string (a payload's key), in bytes.
+const MAX_LOC: usize = 256;
+
+/// `s` cut at `max` bytes (at a character boundary), with a note of what was left out.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} more bytes)", &s[..end], s.len() - end)
+}
+
+/// A `ctx` object with its strings cut.
+fn cut_ctx(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(cut(&s, MAX_TEXT)),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, cut_ctx(v))).collect()),
+        other => other,
+    }
+}
+
+/// One entry, its keys in FastAPI's order; texts taken from the payload are cut
+/// ([`MAX_TEXT`], [`MAX_LOC`]), so a 422 is never much larger than its quoted `input`.
 fn make(
     kind: &str,
     loc: Vec<Value>,
@@ -264,6 +314,19 @@ fn make(
     input: Option<Value>,
     ctx: Option<Value>,
 ) -> Value {
+    let loc: Vec<Value> = loc
+        .into_iter()
+        .map(|l| match l {
+            Value::String(s) => Value::String(cut(&s, MAX_LOC)),
+            other => other,
+        })
+        .collect();
+    let ctx = ctx.map(cut_ctx);
+    let input = input.filter(|i| match i {
+        Value::String(s) => s.len() <= super::MAX_QUOTED_INPUT,
+        _ => true,
+    });
+    let msg = cut(&msg, MAX_TEXT);
     let mut e = serde_json::Map::new();
     e.insert("type".into(), kind.into());
     e.insert("loc".into(), Value::Array(loc));

@@ -107,24 +107,51 @@ pub(crate) fn value_at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
-/// The raw JSON at a concrete path of raw JSON text, parsing one level at a time (each
-/// level's values are skipped, not built).
-pub(crate) fn raw_at<'a>(raw: &'a RawValue, path: &str) -> Option<&'a RawValue> {
-    let mut cur = raw;
-    for seg in split(path)? {
-        cur = match seg {
-            Seg::Field(k) | Seg::Key(k) => {
-                let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
-                    serde_json::from_str(cur.get()).ok()?;
-                *map.get(k.as_str())?
-            }
-            Seg::Index(i) => {
-                let list: Vec<&'a RawValue> = serde_json::from_str(cur.get()).ok()?;
-                *list.get(i)?
-            }
+/// One parsed level of raw JSON: an object's entries or a list's items (values skipped,
+/// not built).
+enum Level<'a> {
+    Map(std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue>),
+    List(Vec<&'a RawValue>),
+    Other,
+}
+
+/// Looks values up by path in raw JSON, parsing each object or list at most once, however
+/// many paths go through it (a request naming 10,000 keys of one map parses the map once).
+#[derive(Default)]
+pub(crate) struct RawIndex<'a> {
+    levels: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<Level<'a>>>>,
+}
+
+impl<'a> RawIndex<'a> {
+    fn level(&self, raw: &'a RawValue) -> std::rc::Rc<Level<'a>> {
+        let text = raw.get();
+        let id = (text.as_ptr() as usize, text.len());
+        if let Some(l) = self.levels.borrow().get(&id) {
+            return l.clone();
+        }
+        let parsed = match text.trim_start().as_bytes().first() {
+            Some(b'{') => serde_json::from_str(text).map_or(Level::Other, Level::Map),
+            Some(b'[') => serde_json::from_str(text).map_or(Level::Other, Level::List),
+            _ => Level::Other,
         };
+        let l = std::rc::Rc::new(parsed);
+        self.levels.borrow_mut().insert(id, l.clone());
+        l
     }
-    Some(cur)
+
+    /// The raw JSON at a concrete path below `raw`.
+    pub(crate) fn at(&self, raw: &'a RawValue, path: &str) -> Option<&'a RawValue> {
+        let mut cur = raw;
+        for seg in split(path)? {
+            let level = self.level(cur);
+            cur = match (&*level, seg) {
+                (Level::Map(m), Seg::Field(k) | Seg::Key(k)) => *m.get(k.as_str())?,
+                (Level::List(l), Seg::Index(i)) => *l.get(i)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
 }
 
 /// A path pattern as tesseract publishes it in a gradient request's schema: a literal
@@ -244,8 +271,11 @@ mod tests {
         assert_eq!(pattern(&pat).1, r"^w\.\{(?:[^{}\\]|\\.)+\}$");
         let v = serde_json::json!({"w": {"k.1": [1, {"z": 2}]}});
         assert_eq!(value_at(&v, "w.{k.1}.[1].z"), Some(&serde_json::json!(2)));
-        let raw: Box<RawValue> = serde_json::from_str(&v.to_string()).unwrap();
-        assert_eq!(raw_at(&raw, "w.{k.1}.[1].z").unwrap().get(), "2");
-        assert!(raw_at(&raw, "w.{nope}").is_none());
+        let text = v.to_string();
+        let raw: &RawValue = serde_json::from_str(&text).unwrap();
+        let index = RawIndex::default();
+        assert_eq!(index.at(raw, "w.{k.1}.[1].z").unwrap().get(), "2");
+        assert!(index.at(raw, "w.{nope}").is_none());
+        assert_eq!(index.at(raw, "w.{k.1}.[0]").unwrap().get(), "1");
     }
 }

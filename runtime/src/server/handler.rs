@@ -138,6 +138,13 @@ fn json_response(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
+fn too_large(config: &ServerConfig) -> Response {
+    json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        json!({"detail": format!("Request body exceeds {} bytes", config.max_body_bytes)}),
+    )
+}
+
 async fn not_found() -> Response {
     json_response(StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
 }
@@ -264,14 +271,16 @@ async fn run<T: Tesseract, O: Op<T>>(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.config.max_body_bytes as u64) {
+        return too_large(&state.config);
+    }
     let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => {
-            return json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                json!({"detail": format!("Request body exceeds {} bytes", state.config.max_body_bytes)}),
-            );
-        }
+        Err(_) => return too_large(&state.config),
     };
     if !is_json_content_type(&headers) {
         return json_response(
@@ -520,13 +529,18 @@ fn gradient_request<T: Tesseract>(
     let of_name = format!("{short}_outputs");
     let wrt = wrt.ok_or_else(|| missing(&wrt_name, body))?;
     let of = of.ok_or_else(|| missing(&of_name, body))?;
-    let wrt = check_paths(&wrt_name, wrt, &state.inputs, Some(body))?;
+    let index = gradient::RawIndex::default();
+    let inputs_raw = std::str::from_utf8(body)
+        .ok()
+        .and_then(|t| serde_json::from_str::<&serde_json::value::RawValue>(t).ok())
+        .and_then(|root| index.at(root, "inputs"));
+    let wrt = check_paths(&wrt_name, wrt, &state.inputs, Some((&index, inputs_raw)))?;
     let of = check_paths(&of_name, of, &state.outputs, None)?;
     let vector = match vector {
         None => Arrays::new(),
         Some((name, v)) => {
             let v = v.ok_or_else(|| missing(name, body))?;
-            check_vector(state, kind, name, v, &wrt, &of, body)?
+            check_vector(state, kind, name, v, &wrt, &of, (&index, inputs_raw))?
         }
     };
     Ok(Gradient {
@@ -543,8 +557,16 @@ fn check_paths(
     name: &str,
     paths: Vec<String>,
     leaves: &[ArrayLeaf],
-    inputs_of: Option<&[u8]>,
+    inputs_of: Option<Inputs<'_, '_>>,
 ) -> Result<BTreeSet<String>, Outcome> {
+    if paths.len() > MAX_PATHS {
+        return Err(Outcome::Invalid(json!([detail::entry(
+            "too_long",
+            vec![name.into()],
+            format!("Set should have at most {MAX_PATHS} items"),
+            None
+        )])));
+    }
     if paths.is_empty() {
         return Err(Outcome::Invalid(json!([detail::entry(
             "too_short",
@@ -553,15 +575,19 @@ fn check_paths(
             Some(json!([]))
         )])));
     }
+    let mut seen = BTreeSet::new();
     for (i, p) in paths.iter().enumerate() {
+        if !seen.insert(p.as_str()) {
+            continue;
+        }
         if gradient::find(leaves, p).is_none() {
             return Err(Outcome::Invalid(Value::Array(path_errors(
                 name, i, p, leaves,
             ))));
         }
-        if let Some(body) = inputs_of
+        if let Some((index, inputs)) = inputs_of
             && (p.contains('[') || p.contains('{'))
-            && raw_input(body, p).is_none()
+            && inputs.and_then(|raw| index.at(raw, p)).is_none()
         {
             return Err(Outcome::Invalid(json!([detail::entry(
                 "value_error",
@@ -634,13 +660,14 @@ fn raw_shape(raw: &serde_json::value::RawValue) -> Option<Vec<usize>> {
     Some(shape)
 }
 
-/// The raw JSON of the input at `path` in a request body.
-fn raw_input<'a>(body: &'a [u8], path: &str) -> Option<&'a serde_json::value::RawValue> {
-    let text = std::str::from_utf8(body).ok()?;
-    let root: &serde_json::value::RawValue = serde_json::from_str(text).ok()?;
-    let inputs = gradient::raw_at(root, "inputs")?;
-    gradient::raw_at(inputs, path)
-}
+/// A request's raw `inputs` and the index that looks paths up in it.
+type Inputs<'i, 'a> = (
+    &'i gradient::RawIndex<'a>,
+    Option<&'a serde_json::value::RawValue>,
+);
+
+/// Most paths one `jac_inputs`, `jvp_outputs`, ... may name.
+const MAX_PATHS: usize = 65_536;
 
 fn keys_text(keys: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     let quoted: Vec<String> = keys
@@ -659,7 +686,7 @@ fn check_vector<T: Tesseract>(
     vector: Arrays,
     wrt: &BTreeSet<String>,
     of: &BTreeSet<String>,
-    body: &[u8],
+    (index, inputs): Inputs<'_, '_>,
 ) -> Result<Arrays, Outcome> {
     let (expected, against) = if kind == Kind::Jvp {
         (wrt, "jvp_inputs")
@@ -691,7 +718,8 @@ fn check_vector<T: Tesseract>(
     for (path, array) in vector {
         let conformed = if kind == Kind::Jvp {
             let leaf = gradient::find(&state.inputs, &path);
-            let shape = raw_input(body, &path)
+            let shape = inputs
+                .and_then(|raw| index.at(raw, &path))
                 .and_then(raw_shape)
                 .unwrap_or_default();
             let dims: Vec<Option<u64>> = shape.iter().map(|&d| Some(d as u64)).collect();
