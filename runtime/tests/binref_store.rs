@@ -111,7 +111,10 @@ fn every_dtype_and_edge_shape_round_trips_with_and_without_lz4() {
 #[test]
 fn large_arrays_go_up_in_parts_and_come_back() {
     let store = Arc::new(InMemory::new());
-    let b = base(&store, "big").part_size(5 << 20).max_concurrency(3);
+    let b = base(&store, "big")
+        .part_size(5 << 20)
+        .max_concurrency(3)
+        .multipart_threshold(0);
     let a = array(DType::Float64, vec![3 << 20], 7); // 24 MiB: five parts
     let json = arraymodel::to_json_vec(
         &a,

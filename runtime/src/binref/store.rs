@@ -24,8 +24,9 @@
 //!
 //! **Writing** follows the folder writer: arrays are appended to a file (an in-memory
 //! buffer) rolled over at 100 MiB; each file is uploaded as one object under its final
-//! name when it is full or the value is written, with one PUT, or, from two parts on, a
-//! multipart upload whose parts go up concurrently. S3 makes an object visible only once
+//! name when it is full or the value is written, with one PUT, or, past
+//! [`multipart_threshold`](StoreBase::multipart_threshold), a multipart upload whose
+//! parts go up concurrently. S3 makes an object visible only once
 //! its PUT or its multipart upload completes, so a failed upload leaves nothing under
 //! the name (a failed multipart upload is aborted). Objects of a value whose encoding
 //! fails afterwards are deleted.
@@ -126,6 +127,7 @@ pub struct StoreBase {
     prefix: Key,
     max_concurrency: usize,
     part_size: usize,
+    multipart_threshold: usize,
 }
 
 impl fmt::Debug for StoreBase {
@@ -155,8 +157,10 @@ pub const MAX_RANGES: usize = 65_536;
 
 /// Default [`StoreBase::max_concurrency`]: 8 requests.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
-/// Default [`StoreBase::part_size`]: 8 MiB (S3's smallest multipart part is 5 MiB).
-pub const DEFAULT_PART_SIZE: usize = 8 << 20;
+/// Default [`StoreBase::part_size`]: 16 MiB (S3's smallest multipart part is 5 MiB).
+pub const DEFAULT_PART_SIZE: usize = 16 << 20;
+/// Default [`StoreBase::multipart_threshold`]: 256 MiB.
+pub const DEFAULT_MULTIPART_THRESHOLD: usize = 256 << 20;
 
 impl StoreBase {
     /// A base from a URL: `s3://bucket/prefix` (also `s3a://`), with the credentials,
@@ -239,6 +243,7 @@ impl StoreBase {
             prefix,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             part_size: DEFAULT_PART_SIZE,
+            multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
         })
     }
 
@@ -252,6 +257,14 @@ impl StoreBase {
     /// [`DEFAULT_PART_SIZE`]; at least 5 MiB, S3's smallest part).
     pub fn part_size(mut self, bytes: usize) -> StoreBase {
         self.part_size = bytes.max(5 << 20);
+        self
+    }
+
+    /// Files up to this size are uploaded with one PUT, larger ones with a multipart
+    /// upload of `part_size` parts (default [`DEFAULT_MULTIPART_THRESHOLD`]; files roll
+    /// over at 100 MiB, so only a larger single array is uploaded in parts).
+    pub fn multipart_threshold(mut self, bytes: usize) -> StoreBase {
+        self.multipart_threshold = bytes;
         self
     }
 
@@ -340,7 +353,7 @@ impl StoreBase {
     fn fetch(
         &self,
         requests: Vec<Planned>,
-    ) -> Vec<std::result::Result<Arc<Vec<u8>>, StoreProblem>> {
+    ) -> Vec<std::result::Result<bytes::Bytes, StoreProblem>> {
         let store = self.store.clone();
         let (part, conc) = (self.part_size as u64, self.max_concurrency);
         self.run(async move {
@@ -396,13 +409,17 @@ impl StoreBase {
                     if let Some(p) = problem {
                         return Err(p);
                     }
+                    if parts.len() == 1 {
+                        // One part: the response's bytes as they are, no copy.
+                        return Ok(parts.pop().expect("one part").1);
+                    }
                     parts.sort_by_key(|(at, _)| *at);
                     let len: usize = parts.iter().map(|(_, b)| b.len()).sum();
-                    let mut out = Vec::with_capacity(len);
+                    let mut out = bytes::BytesMut::with_capacity(len);
                     for (_, b) in parts {
                         out.extend_from_slice(&b);
                     }
-                    Ok(Arc::new(out))
+                    Ok(out.freeze())
                 })
                 .collect()
         })
@@ -455,7 +472,7 @@ pub(crate) struct Planned {
 }
 
 /// Bytes fetched before a decode, by key and range (each taken once).
-type Fetched = HashMap<(Key, u64, u64), std::result::Result<Arc<Vec<u8>>, StoreProblem>>;
+type Fetched = HashMap<(Key, u64, u64), std::result::Result<bytes::Bytes, StoreProblem>>;
 
 /// How a decode reads the store: straight away, only listing references, or from
 /// bytes fetched beforehand.
@@ -490,7 +507,7 @@ impl StoreReader {
         path: &str,
         offset: u64,
         stored: u64,
-    ) -> Result<Option<Arc<Vec<u8>>>> {
+    ) -> Result<Option<bytes::Bytes>> {
         let key = self.base.key(path)?;
         let end = offset
             .checked_add(stored)
@@ -515,7 +532,7 @@ impl StoreReader {
         }
     }
 
-    fn fetch_one(&self, planned: Planned) -> Result<Arc<Vec<u8>>> {
+    fn fetch_one(&self, planned: Planned) -> Result<bytes::Bytes> {
         let reference = planned.reference.clone();
         self.base
             .fetch(vec![planned])
@@ -606,12 +623,13 @@ impl StoreWriter {
         let key = self.base.key(name)?;
         let store = self.base.store.clone();
         let (part, conc) = (self.base.part_size, self.base.max_concurrency);
+        let threshold = self.base.multipart_threshold.max(part);
         let k = key.clone();
         let reference = name.to_string();
         self.base.run(async move {
             use futures::StreamExt;
             let payload = bytes::Bytes::from(bytes);
-            if payload.len() <= part {
+            if payload.len() <= threshold {
                 return store
                     .put(&k, payload.into())
                     .await

@@ -275,7 +275,7 @@ impl BinrefReader {
                 // Listing references only: an empty stand-in.
                 return Array::zeros(dtype, vec![0]);
             };
-            let bytes = bytes.as_slice();
+            let bytes: &[u8] = &bytes;
             if bytes.len() as u64 != stored {
                 return Err(err("the store returned a different number of bytes"));
             }
