@@ -17,9 +17,10 @@
 //! size`, the LZ4 frame's `compressed_size` for a compressed one). Before a JSON payload
 //! is decoded, its references are listed (a first pass of the [`Document`] recogniser
 //! that reads no array from the store) and fetched concurrently, at most
-//! [`max_concurrency`](StoreBase::max_concurrency) requests at a time, a large array in
-//! parts of [`part_size`](StoreBase::part_size) bytes; the decode then takes the bytes
-//! from memory. Peak memory is the fetched bytes plus the decoded arrays, about twice
+//! [`max_concurrency`](StoreBase::max_concurrency) requests at a time (an array larger
+//! than [`multipart_threshold`](StoreBase::multipart_threshold) in parts of
+//! [`part_size`](StoreBase::part_size) bytes); the decode then takes the bytes from
+//! memory. Peak memory is the fetched bytes plus the decoded arrays, about twice
 //! the arrays.
 //!
 //! **Writing** follows the folder writer: arrays are appended to a file (an in-memory
@@ -261,8 +262,10 @@ impl StoreBase {
     }
 
     /// Files up to this size are uploaded with one PUT, larger ones with a multipart
-    /// upload of `part_size` parts (default [`DEFAULT_MULTIPART_THRESHOLD`]; files roll
-    /// over at 100 MiB, so only a larger single array is uploaded in parts).
+    /// upload of `part_size` parts; arrays up to this size are read with one ranged GET,
+    /// larger ones in `part_size` parts fetched concurrently (default
+    /// [`DEFAULT_MULTIPART_THRESHOLD`]; files roll over at 100 MiB, so only a larger
+    /// single array goes in parts).
     pub fn multipart_threshold(mut self, bytes: usize) -> StoreBase {
         self.multipart_threshold = bytes;
         self
@@ -356,13 +359,18 @@ impl StoreBase {
     ) -> Vec<std::result::Result<bytes::Bytes, StoreProblem>> {
         let store = self.store.clone();
         let (part, conc) = (self.part_size as u64, self.max_concurrency);
+        let whole = self.multipart_threshold as u64;
         self.run(async move {
             use futures::StreamExt;
             let mut parts = Vec::new();
             for (i, r) in requests.iter().enumerate() {
+                // Each array is one ranged GET of exactly its bytes; only an array larger
+                // than the multipart threshold is fetched in parts.
+                let len = r.range.end - r.range.start;
+                let step = if len <= whole { len.max(1) } else { part };
                 let mut at = r.range.start;
                 while at < r.range.end {
-                    let end = at + part.min(r.range.end - at);
+                    let end = at + step.min(r.range.end - at);
                     parts.push((i, at..end));
                     at = end;
                 }
