@@ -132,7 +132,12 @@ pub fn decode(
     let folder = binref_in.or(input.dir.as_deref());
     let mut opts = DecodeOptions::default();
     if let Some(url) = binref_in.and_then(store_url) {
-        opts = opts.binref_store(store(url)?);
+        #[cfg(feature = "s3")]
+        {
+            opts = opts.binref_store(store(url)?);
+        }
+        #[cfg(not(feature = "s3"))]
+        match store(url)? {}
     } else if let Some(dir) = folder {
         opts = opts.binref_dir(dir);
     }

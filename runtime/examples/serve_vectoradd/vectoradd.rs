@@ -53,11 +53,24 @@ fn f64s(a: &Array) -> Result<&[f64], BoxError> {
     a.as_slice::<f64>().ok_or_else(|| "expected float64".into())
 }
 
-/// `x · y`, one fused multiply-add per element in order: what numpy's `np.dot` (OpenBLAS
-/// `ddot`) computes for vectors of under 16 elements, bit for bit. (OpenBLAS sums longer
-/// ones in SIMD lanes; the result may then differ from numpy's in the last bit.)
+/// `x · y`. Under 16 elements: one fused multiply-add per element in order, what numpy's
+/// `np.dot` (OpenBLAS `ddot`) computes there, bit for bit. Longer vectors OpenBLAS sums in
+/// SIMD lanes in an order of its own, so the last bit may differ from numpy's anyway: they
+/// are summed in 8 lanes here, several times faster than one chain.
 fn dot(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).fold(0.0, |acc, (x, y)| x.mul_add(*y, acc))
+    if x.len() < 16 {
+        return x.iter().zip(y).fold(0.0, |acc, (x, y)| x.mul_add(*y, acc));
+    }
+    let mut lanes = [0.0f64; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for k in 0..8 {
+            lanes[k] += a[k] * b[k];
+        }
+    }
+    let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
+    lanes.iter().sum::<f64>() + tail
 }
 
 /// `np.linalg.norm`: `sqrt(r · r)`.

@@ -138,6 +138,28 @@ fn json_response(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// The request body in one buffer, sized from `Content-Length` (up to 256 MiB ahead of the
+/// bytes) so a large body is not grown and copied chunk by chunk; at most `max` bytes.
+async fn read_body(body: Body, declared: Option<u64>, max: usize) -> Result<Vec<u8>, BodyError> {
+    use futures::StreamExt;
+    let ahead = declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut out = Vec::with_capacity(ahead.min(max).min(256 << 20));
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Read)?;
+        if out.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 fn too_large(config: &ServerConfig) -> Response {
     json_response(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -278,9 +300,15 @@ async fn run<T: Tesseract, O: Op<T>>(
     if declared.is_some_and(|n| n > state.config.max_body_bytes as u64) {
         return too_large(&state.config);
     }
-    let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let body = match read_body(body, declared, state.config.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return too_large(&state.config),
+        Err(BodyError::TooLarge) => return too_large(&state.config),
+        Err(BodyError::Read) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                json!({"detail": "The request body could not be read"}),
+            );
+        }
     };
     if !is_json_content_type(&headers) {
         return json_response(
