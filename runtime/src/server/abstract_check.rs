@@ -25,13 +25,8 @@ pub(crate) fn check(schema: &Value, value: &mut Value) -> Result<(), Value> {
 }
 
 fn error(kind: &str, loc: &[Value], msg: String, input: Option<&Value>) -> Value {
-    let mut e = json!({"type": kind, "loc": loc, "msg": msg});
-    if let Some(i) = input
-        && i.to_string().len() <= super::MAX_QUOTED_INPUT
-    {
-        e["input"] = i.clone();
-    }
-    e
+    let input = input.filter(|i| i.to_string().len() <= super::MAX_QUOTED_INPUT);
+    super::detail::make(kind, loc.to_vec(), msg, input.cloned(), None)
 }
 
 fn visit(

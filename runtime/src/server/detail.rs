@@ -17,6 +17,7 @@
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use super::gradient::{RawIndex, Seg};
 use crate::error::{Error, ErrorKind, Segment};
 
 /// The keys of tesseract's array object: a path into one of them belongs to the array.
@@ -51,27 +52,19 @@ impl Loc {
     }
 }
 
-fn child<'a>(raw: &'a RawValue, loc: &Loc) -> Option<&'a RawValue> {
-    match loc {
-        Loc::Key(k) => {
-            let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
-                serde_json::from_str(raw.get()).ok()?;
-            map.get(k.as_str()).copied()
-        }
-        Loc::Index(i) => {
-            let list: Vec<&'a RawValue> = serde_json::from_str(raw.get()).ok()?;
-            list.get(*i).copied()
+impl Loc {
+    /// The same step as a path segment of [`RawIndex`].
+    fn seg(&self) -> Seg {
+        match self {
+            Loc::Key(k) => Seg::Key(k.clone()),
+            Loc::Index(i) => Seg::Index(*i),
         }
     }
 }
 
-fn is_array_object(raw: &RawValue) -> bool {
-    let Ok(map) = serde_json::from_str::<
-        std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny>,
-    >(raw.get()) else {
-        return false;
-    };
-    map.contains_key("data") || map.contains_key("shape") && map.contains_key("dtype")
+/// Whether `raw` is one of tesseract's array objects (by its keys).
+fn is_array_object<'a>(index: &RawIndex<'a>, raw: &'a RawValue) -> bool {
+    index.has_key(raw, "data") || index.has_key(raw, "shape") && index.has_key(raw, "dtype")
 }
 
 fn quote(raw: Option<&RawValue>) -> Option<Value> {
@@ -106,6 +99,9 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
         .then(|| std::str::from_utf8(body).ok())
         .flatten()
         .and_then(|s| serde_json::from_str(s).ok());
+    // Each object and list on the way is parsed once, however often the walk, the
+    // array test and the quoting below look into it.
+    let index = RawIndex::default();
     let mut locs: Vec<Loc> = prefix.iter().map(|p| Loc::Key(p.to_string())).collect();
     locs.extend(err.path().segments().iter().map(|s| match s {
         Segment::Field(f) => Loc::Key(f.clone()),
@@ -133,15 +129,16 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
         let Some(cur) = node else { break };
         if let Loc::Key(k) = loc
             && ARRAY_KEYS.contains(&k.as_str())
-            && is_array_object(cur)
+            && is_array_object(&index, cur)
         {
             array_at = Some(i);
             break;
         }
-        node = child(cur, loc);
+        node = index.child(cur, &loc.seg());
         depth = i + 1;
     }
-    if array_at.is_none() && depth == locs.len() && node.is_some_and(is_array_object) {
+    if array_at.is_none() && depth == locs.len() && node.is_some_and(|n| is_array_object(&index, n))
+    {
         array_at = Some(locs.len());
     }
     let message = strip_position(&err.kind().to_string());
@@ -163,7 +160,7 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
     }
     let entry = if let Some(at) = array_at {
         let field = &locs[..at];
-        let input = root.and_then(|r| field.iter().try_fold(r, |n, l| child(n, l)));
+        let input = root.and_then(|r| field.iter().try_fold(r, |n, l| index.child(n, &l.seg())));
         let decode_error = matches!(
             err.kind(),
             ErrorKind::Base64(_)
@@ -176,8 +173,8 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
         ) || is_store_error(err.kind());
         if decode_error {
             let encoding = input
-                .and_then(|n| child(n, &Loc::Key("data".into())))
-                .and_then(|d| child(d, &Loc::Key("encoding".into())))
+                .and_then(|n| index.child(n, &Seg::Key("data".into())))
+                .and_then(|d| index.child(d, &Seg::Key("encoding".into())))
                 .and_then(|e| serde_json::from_str::<String>(e.get()).ok())
                 .unwrap_or_else(|| "json".into());
             make(
@@ -213,7 +210,7 @@ pub(crate) fn validation_detail(err: &Error, body: &[u8], prefix: &[&str]) -> Va
             node
         } else {
             field.push(Loc::Key(name.to_string()));
-            node.and_then(|n| child(n, &Loc::Key(name.to_string())))
+            node.and_then(|n| index.child(n, &Seg::Key(name.to_string())))
         };
         make(
             "extra_forbidden",
@@ -307,7 +304,7 @@ fn cut_ctx(v: Value) -> Value {
 
 /// One entry, its keys in FastAPI's order; texts taken from the payload are cut
 /// ([`MAX_TEXT`], [`MAX_LOC`]), so a 422 is never much larger than its quoted `input`.
-fn make(
+pub(crate) fn make(
     kind: &str,
     loc: Vec<Value>,
     msg: String,

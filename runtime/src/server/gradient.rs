@@ -141,16 +141,23 @@ impl<'a> RawIndex<'a> {
 
     /// The raw JSON at a concrete path below `raw`.
     pub(crate) fn at(&self, raw: &'a RawValue, path: &str) -> Option<&'a RawValue> {
-        let mut cur = raw;
-        for seg in split(path)? {
-            let level = self.level(cur);
-            cur = match (&*level, seg) {
-                (Level::Map(m), Seg::Field(k) | Seg::Key(k)) => *m.get(k.as_str())?,
-                (Level::List(l), Seg::Index(i)) => *l.get(i)?,
-                _ => return None,
-            };
+        split(path)?
+            .iter()
+            .try_fold(raw, |cur, seg| self.child(cur, seg))
+    }
+
+    /// The raw JSON one step below `raw`: an object's entry, a list's item.
+    pub(crate) fn child(&self, raw: &'a RawValue, seg: &Seg) -> Option<&'a RawValue> {
+        match (&*self.level(raw), seg) {
+            (Level::Map(m), Seg::Field(k) | Seg::Key(k)) => m.get(k.as_str()).copied(),
+            (Level::List(l), Seg::Index(i)) => l.get(*i).copied(),
+            _ => None,
         }
-        Some(cur)
+    }
+
+    /// Whether `raw` is an object with entry `key`.
+    pub(crate) fn has_key(&self, raw: &'a RawValue, key: &str) -> bool {
+        matches!(&*self.level(raw), Level::Map(m) if m.contains_key(key))
     }
 }
 
